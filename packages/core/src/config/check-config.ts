@@ -1,0 +1,99 @@
+import { suggest, type RawIssue } from './issue.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/**
+ * Checks of a config that a schema cannot express: unique names, references
+ * to upstreams, addresses and URLs. Defensive: parts with the wrong shape are
+ * skipped (the schema reports them).
+ */
+export function checkConfig(config: Record<string, unknown>): RawIssue[] {
+  const issues: RawIssue[] = [];
+
+  if (typeof config['listen'] === 'string' && !isListenAddress(config['listen'])) {
+    issues.push({ at: ['listen'], message: `must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got "${config['listen']}")` });
+  }
+
+  const upstreamNames = new Map<string, number>();
+  asArray(config['upstreams']).forEach((upstream, index) => {
+    if (!isRecord(upstream)) return;
+    const { name, url } = upstream;
+    if (typeof name === 'string') {
+      const first = upstreamNames.get(name);
+      if (first === undefined) upstreamNames.set(name, index);
+      else issues.push({ at: ['upstreams', index, 'name'], message: `duplicate upstream name "${name}" (first used by upstreams[${first}])` });
+    }
+    if (typeof url === 'string' && !isHttpUrl(url)) {
+      issues.push({ at: ['upstreams', index, 'url'], message: `must be an http:// or https:// URL (got "${url}")` });
+    }
+  });
+
+  const known = [...upstreamNames.keys()];
+  const reference = (at: RawIssue['at'], value: unknown) => {
+    if (typeof value === 'string' && !upstreamNames.has(value)) {
+      issues.push({ at, message: `unknown upstream "${value}"${suggest(value, known)}; upstreams are: ${known.join(', ') || '(none)'}` });
+    }
+  };
+
+  const routePaths = new Map<string, number>();
+  asArray(config['routes']).forEach((route, index) => {
+    if (!isRecord(route)) return;
+    if (typeof route['path'] === 'string') {
+      const first = routePaths.get(route['path']);
+      if (first === undefined) routePaths.set(route['path'], index);
+      else issues.push({ at: ['routes', index, 'path'], message: `duplicate route path "${route['path']}" (first used by routes[${first}])` });
+    }
+    reference(['routes', index, 'upstream'], route['upstream']);
+  });
+  reference(['default_upstream'], config['default_upstream']);
+
+  const policy = config['policy'];
+  asArray(isRecord(policy) ? policy['rules'] : undefined).forEach((rule, index) => {
+    const match = isRecord(rule) ? rule['match'] : undefined;
+    if (!isRecord(match)) return;
+    const upstream = match['upstream'];
+    const at = ['policy', 'rules', index, 'match', 'upstream'];
+    if (Array.isArray(upstream)) upstream.forEach((value) => reference(at, value));
+    else reference(at, upstream);
+  });
+
+  asArray(config['allowed_origins']).forEach((origin, index) => {
+    if (typeof origin === 'string' && !isOrigin(origin)) {
+      issues.push({ at: ['allowed_origins', index], message: `must be an origin: scheme, host and optional port, like https://app.example.com (got "${origin}")` });
+    }
+  });
+
+  const telemetry = config['telemetry'];
+  const customer = isRecord(telemetry) ? telemetry['customer'] : undefined;
+  if (isRecord(customer) && typeof customer['endpoint'] === 'string' && !isHttpUrl(customer['endpoint'])) {
+    issues.push({ at: ['telemetry', 'customer', 'endpoint'], message: `must be an http:// or https:// URL (got "${customer['endpoint']}")` });
+  }
+  return issues;
+}
+
+/** `host:port` with a port from 0 to 65535; IPv6 hosts in brackets. */
+export function isListenAddress(text: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
+  return match !== null && Number(match[2]) <= 65535;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.origin !== 'null' && url.origin === text;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,15 @@
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** The longest window a rate limit accepts: 366 days. */
+export const MAX_WINDOW_MS = 366 * 24 * UNIT_MS.h;
+
+/**
+ * Parses a window such as `500ms`, `10s`, `1m` or `1h` into milliseconds.
+ * Returns `undefined` for anything else (including zero and absurd lengths).
+ */
+export function parseWindow(text: string): number | undefined {
+  const match = /^([0-9]{1,12})(ms|s|m|h)$/.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > 0 && ms <= MAX_WINDOW_MS ? ms : undefined;
+}

@@ -1,0 +1,135 @@
+import { Value } from '@sinclair/typebox/value';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { compileRules } from '../policy/compile-rules.js';
+import { checkConfig } from './check-config.js';
+import { toConfigIssue, type RawIssue } from './issue.js';
+import { ConfigSchema, RuleSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
+import { schemaIssues } from './schema-issues.js';
+import { createLineLocator } from './yaml-locator.js';
+import { deepFreeze } from '../util/deep-freeze.js';
+
+/** An upstream with its defaults filled in. */
+export interface UpstreamConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly timeout_ms: number;
+}
+
+/** The audit section with its defaults filled in. */
+export interface AuditConfig {
+  readonly path: string;
+  readonly max_size_mb: number;
+  readonly compress_rotated: boolean;
+}
+
+/** A validated `mcpgw.yaml`, defaults filled in, deep-frozen. */
+export interface McpgwConfig {
+  readonly listen: string;
+  readonly allowed_origins?: readonly string[];
+  readonly license?: { readonly path: string };
+  readonly upstreams: readonly UpstreamConfig[];
+  readonly routes: readonly RouteInput[];
+  readonly default_upstream?: string;
+  readonly policy: PolicyInput;
+  readonly audit?: AuditConfig;
+  readonly telemetry?: { readonly customer?: { readonly endpoint: string; readonly service_name: string } };
+}
+
+/** Defaults of optional fields (SPEC §2). */
+export const CONFIG_DEFAULTS = Object.freeze({
+  listen: '127.0.0.1:8080',
+  timeout_ms: 30_000,
+  max_size_mb: 100,
+  compress_rotated: true,
+  service_name: 'mcpgw',
+});
+
+/**
+ * Parses and validates `mcpgw.yaml` text. Returns the typed config with
+ * defaults filled in, or throws a {@link ConfigError} listing every problem
+ * in plain words with its YAML line — unknown keys, wrong types, duplicate
+ * names, unknown upstreams, bad windows, and every pattern compiled by RE2.
+ *
+ * @example
+ * try { const config = parseConfig(text); }
+ * catch (error) { if (error instanceof ConfigError) console.error(error.format('mcpgw.yaml')); }
+ */
+export function parseConfig(yamlText: string): McpgwConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => ({
+        path: '',
+        message: `YAML syntax: ${error.message.split('\n')[0]}`,
+        ...(error.linePos?.[0] ? { line: error.linePos[0].line } : {}),
+      })),
+    );
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    throw new ConfigError([{ path: '', message: `YAML: ${cause instanceof Error ? cause.message : String(cause)}` }], { cause });
+  }
+  if (value === null || value === undefined) {
+    throw new ConfigError([{ path: '', message: 'the config is empty; it needs at least "upstreams"' }]);
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([{ path: '', message: 'the config must be a mapping of keys such as upstreams and policy' }]);
+  }
+
+  const raw = value as Record<string, unknown>;
+  const issues: RawIssue[] = [...schemaIssues(ConfigSchema, raw), ...checkConfig(raw)];
+  const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
+  if (Array.isArray(rules)) {
+    // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
+    const shaped = rules.map((rule: unknown) => (Value.Check(RuleSchema, rule) ? rule : undefined));
+    issues.push(...compileRules(shaped).issues);
+  }
+  if (issues.length > 0) {
+    const locate = createLineLocator(doc, lineCounter);
+    throw new ConfigError(dedupe(issues).map((issue) => toConfigIssue(issue, locate)));
+  }
+  return deepFreeze(withDefaults(raw as ConfigInput));
+}
+
+function dedupe(issues: RawIssue[]): RawIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${JSON.stringify(issue.at)}|${issue.key ?? ''}|${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function withDefaults(input: ConfigInput): McpgwConfig {
+  const { listen, upstreams, routes, policy, audit, telemetry, ...rest } = input;
+  return {
+    ...rest,
+    listen: listen ?? CONFIG_DEFAULTS.listen,
+    upstreams: upstreams.map((upstream) => ({ ...upstream, timeout_ms: upstream.timeout_ms ?? CONFIG_DEFAULTS.timeout_ms })),
+    routes: routes ?? [],
+    policy: policy ?? { rules: [] },
+    ...(audit === undefined
+      ? {}
+      : {
+          audit: {
+            path: audit.path,
+            max_size_mb: audit.max_size_mb ?? CONFIG_DEFAULTS.max_size_mb,
+            compress_rotated: audit.compress_rotated ?? CONFIG_DEFAULTS.compress_rotated,
+          },
+        }),
+    ...(telemetry === undefined
+      ? {}
+      : {
+          telemetry:
+            telemetry.customer === undefined
+              ? {}
+              : { customer: { endpoint: telemetry.customer.endpoint, service_name: telemetry.customer.service_name ?? CONFIG_DEFAULTS.service_name } },
+        }),
+  };
+}

@@ -1,0 +1,63 @@
+// Public API of @mcpgw/core. Any new export added here becomes public API:
+// named exports only, no wildcards.
+
+export { parseConfig, CONFIG_DEFAULTS } from './config/parse-config.js';
+export type { McpgwConfig, UpstreamConfig, AuditConfig } from './config/parse-config.js';
+export {
+  ConfigSchema,
+  PolicySchema,
+  RuleSchema,
+  MatchSchema,
+  UpstreamSchema,
+  RouteSchema,
+  AuditSchema,
+  TelemetrySchema,
+  configJsonSchema,
+} from './config/schema.js';
+export type { ConfigInput, PolicyInput, RuleInput, MatchInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
+export { parseWindow } from './config/duration.js';
+
+export { compilePolicy } from './policy/compile-policy.js';
+export { CompiledPolicy } from './policy/compiled-policy.js';
+export { ResponseScope } from './policy/response-scope.js';
+export type {
+  Decision,
+  DecisionAction,
+  EvaluationContext,
+  HeaderSource,
+  RedactionResult,
+  ToolsListResult,
+} from './policy/decision.js';
+export type { RuleSummary } from './policy/rule-summary.js';
+
+export { PolicyHandle } from './handle/policy-handle.js';
+export type { PolicyLease, PolicyHandleOptions, GenerationStatus, DrainListener } from './handle/policy-handle.js';
+
+export { MemoryRateLimitStore } from './rate-limit/memory-rate-limit-store.js';
+export type { MemoryRateLimitStoreOptions } from './rate-limit/memory-rate-limit-store.js';
+export type { RateLimitStore, RateLimitHit, RateLimitVerdict } from './rate-limit/rate-limit-store.js';
+
+export { Redactor } from './redact/redactor.js';
+export type { RedactionEntry, RuleMask, Tally } from './redact/redactor.js';
+export { redactValue, MAX_REDACTION_DEPTH } from './redact/redact-value.js';
+
+export { classifyMessage, JsonRpcErrorCodes } from './jsonrpc/message.js';
+export type {
+  ClassifiedMessage,
+  JsonRpcError,
+  JsonRpcErrorResponse,
+  JsonRpcId,
+  MessageKind,
+} from './jsonrpc/message.js';
+
+export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
+export type { Pattern, PatternResult } from './regex/compile-pattern.js';
+
+export {
+  McpgwError,
+  ConfigError,
+  PolicyError,
+  ErrorCodes,
+  formatConfigIssue,
+} from './errors.js';
+export type { ConfigIssue, ErrorCode } from './errors.js';

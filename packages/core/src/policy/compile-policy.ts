@@ -1,0 +1,35 @@
+import { PolicyError } from '../errors.js';
+import { toConfigIssue, type RawIssue } from '../config/issue.js';
+import { PolicySchema, type PolicyInput } from '../config/schema.js';
+import { schemaIssues } from '../config/schema-issues.js';
+import { CompiledPolicy } from './compiled-policy.js';
+import { compileRules } from './compile-rules.js';
+
+/**
+ * Compiles the `policy` section of a config into an immutable, deep-frozen
+ * {@link CompiledPolicy}. Every RE2 pattern and lookup table is built here;
+ * nothing is compiled on the request path.
+ *
+ * Accepts a config from {@link parseConfig} or one built in code (it is
+ * validated again). Throws {@link PolicyError} and never returns half a policy.
+ *
+ * @example
+ * const handle = new PolicyHandle(compilePolicy(parseConfig(yamlText)));
+ */
+export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }): CompiledPolicy {
+  const policy = config.policy ?? { rules: [] };
+  const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
+  if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);
+
+  const { rules, issues } = compileRules(policy.rules);
+  if (issues.length > 0) throw policyError(issues, policy);
+  return new CompiledPolicy(rules);
+}
+
+function policyError(issues: readonly RawIssue[], policy: unknown): PolicyError {
+  const first = issues[0];
+  const ruleIndex = first?.at[0] === 'policy' && first.at[1] === 'rules' ? first.at[2] : undefined;
+  const rules = (policy as { rules?: unknown } | null)?.rules;
+  const rule = typeof ruleIndex === 'number' && Array.isArray(rules) ? (rules[ruleIndex] as { name?: unknown } | undefined) : undefined;
+  return new PolicyError(typeof rule?.name === 'string' ? rule.name : null, issues.map((issue) => toConfigIssue(issue)));
+}

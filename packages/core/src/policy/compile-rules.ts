@@ -1,0 +1,156 @@
+import type { MatchInput, RuleInput } from '../config/schema.js';
+import { parseWindow } from '../config/duration.js';
+import { formatPath, type ConfigPath, type RawIssue } from '../config/issue.js';
+import { tryCompilePattern, type Pattern } from '../regex/compile-pattern.js';
+import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
+
+/** Fields each action accepts besides name, action and match. */
+const ACTION_FIELDS = {
+  deny: ['message'],
+  redact: ['direction', 'patterns', 'replacement'],
+  rate_limit: ['limit', 'window', 'key'],
+} as const satisfies Record<RuleInput['action'], readonly string[]>;
+
+const REQUIRED_FIELDS = {
+  deny: [],
+  redact: ['patterns'],
+  rate_limit: ['limit', 'window'],
+} as const satisfies Record<RuleInput['action'], readonly string[]>;
+
+const ALL_ACTION_FIELDS = ['message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key'] as const;
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
+ * Checks and compiles schema-valid rules: action-specific fields, windows,
+ * duplicate names and every pattern through RE2. Returns every problem found;
+ * the compiled rules are only meaningful when `issues` is empty. `undefined`
+ * entries (rules with a broken shape, reported elsewhere) are skipped but keep
+ * their position.
+ */
+export function compileRules(rules: ReadonlyArray<RuleInput | undefined>, base: ConfigPath = ['policy', 'rules']): {
+  rules: CompiledRule[];
+  issues: RawIssue[];
+} {
+  const issues: RawIssue[] = [];
+  const compiled: CompiledRule[] = [];
+  const firstIndexByName = new Map<string, number>();
+  let redactOrdinal = 0;
+
+  rules.forEach((rule, index) => {
+    if (rule === undefined) return;
+    const at = [...base, index];
+    const previous = firstIndexByName.get(rule.name);
+    if (previous !== undefined) {
+      issues.push({ at: [...at, 'name'], message: `duplicate rule name "${rule.name}" (first used by ${formatPath([...base, previous])})` });
+    } else {
+      firstIndexByName.set(rule.name, index);
+    }
+    const result = compileRule(rule, index, redactOrdinal, at, issues);
+    if (result?.action === 'redact') redactOrdinal++;
+    if (result) compiled.push(result);
+  });
+  return { rules: compiled, issues };
+}
+
+function compileRule(rule: RuleInput, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
+  const before = issues.length;
+  const fields = rule as Record<string, unknown>;
+  const allowed: readonly string[] = ACTION_FIELDS[rule.action];
+  for (const field of ALL_ACTION_FIELDS) {
+    if (fields[field] !== undefined && !allowed.includes(field)) {
+      issues.push({ at, key: field, message: `"${field}" does not apply to ${rule.action} rules` });
+    }
+  }
+  for (const field of REQUIRED_FIELDS[rule.action]) {
+    if (fields[field] === undefined) issues.push({ at, message: `${rule.action} rule "${rule.name}" needs "${field}"` });
+  }
+
+  const pattern = (source: string, flags = ''): Pattern | undefined => {
+    const result = tryCompilePattern(source, flags);
+    if (result.ok) return result.pattern;
+    issues.push({ at, message: `invalid regex on rule "${rule.name}": ${result.reason}`, selfLocated: true });
+    return undefined;
+  };
+
+  const match = compileMatch(rule.match, [...at, 'match'], pattern, issues);
+  const common = { index, name: rule.name, match };
+
+  switch (rule.action) {
+    case 'deny':
+      return issues.length === before ? { ...common, action: 'deny', message: rule.message ?? rule.name } : undefined;
+    case 'redact': {
+      const sources = rule.patterns ?? [];
+      for (const source of sources) {
+        const compiled = pattern(source);
+        // An empty match would splice the replacement between every character.
+        if (compiled && compiled.test('')) {
+          issues.push({ at, message: `invalid regex on rule "${rule.name}": pattern "${source}" matches empty text; a redact pattern must match at least one character`, selfLocated: true });
+        }
+      }
+      if (issues.length !== before) return undefined;
+      return {
+        ...common,
+        action: 'redact',
+        ordinal,
+        direction: rule.direction ?? 'both',
+        replacement: rule.replacement ?? '[REDACTED]',
+        patterns: [...sources],
+      };
+    }
+    case 'rate_limit': {
+      const windowMs = rule.window === undefined ? undefined : parseWindow(rule.window);
+      if (rule.window !== undefined && windowMs === undefined) {
+        issues.push({ at: [...at, 'window'], message: `invalid window "${rule.window}": use a number above zero and a unit, like 500ms, 10s, 1m or 1h (at most 8784h)` });
+      }
+      const key = parseKey(rule.key ?? 'global');
+      if (issues.length !== before || windowMs === undefined || rule.limit === undefined) return undefined;
+      return {
+        ...common,
+        action: 'rate_limit',
+        limit: rule.limit,
+        windowMs,
+        key,
+        counterId: [rule.name, rule.limit, windowMs, key.kind === 'header' ? `header:${key.header}` : key.kind].join('\u0000'),
+      };
+    }
+  }
+}
+
+function parseKey(text: string): RateLimitKey {
+  if (text.startsWith('header:')) return { kind: 'header', header: text.slice('header:'.length).toLowerCase() };
+  return { kind: text as 'global' | 'client' | 'session' };
+}
+
+function compileMatch(
+  match: MatchInput | undefined,
+  at: ConfigPath,
+  pattern: (source: string) => Pattern | undefined,
+  issues: RawIssue[],
+): CompiledMatch {
+  const list = (value: string | string[] | undefined) =>
+    value === undefined ? null : new Set(Array.isArray(value) ? value : [value]);
+  const args: PatternCondition[] = [];
+  for (const [name, source] of Object.entries(match?.args ?? {})) {
+    const compiled = pattern(source);
+    if (compiled) args.push({ name, pattern: compiled, source });
+  }
+  const headers: PatternCondition[] = [];
+  for (const [name, source] of Object.entries(match?.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) {
+      issues.push({ at: [...at, 'headers'], key: name, message: `"${name}" is not a valid HTTP header name` });
+      continue;
+    }
+    const compiled = pattern(source);
+    if (compiled) headers.push({ name: name.toLowerCase(), pattern: compiled, source });
+  }
+  const tool = match?.tool === undefined ? null : (pattern(match.tool) ?? null);
+  return {
+    methods: list(match?.method),
+    tool,
+    toolSource: match?.tool ?? null,
+    upstreams: list(match?.upstream),
+    args,
+    headers,
+  };
+}

@@ -1,0 +1,264 @@
+import { ErrorCodes, McpgwError } from '../errors.js';
+import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage, type JsonRpcError } from '../jsonrpc/message.js';
+import type { RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
+import { rateLimitKey } from '../rate-limit/rate-limit-key.js';
+import { Redactor, type RuleMask, type Tally } from '../redact/redactor.js';
+import { redactValue, setOwn } from '../redact/redact-value.js';
+import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from './compiled-rule.js';
+import type { Decision, EvaluationContext, RedactionResult, ToolsListResult } from './decision.js';
+import { headerValue } from './header-value.js';
+import { ruleMatches } from './rule-matches.js';
+import { RuleIndex } from './rule-index.js';
+import { EMPTY_SCOPE, ResponseScope } from './response-scope.js';
+import { summarizeRule, type RuleSummary } from './rule-summary.js';
+
+/** Top-level message fields that are never rewritten: they route the message. */
+const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
+
+/**
+ * An immutable, deep-frozen policy: every pattern compiled, every lookup
+ * table built. Create with {@link compilePolicy}; install with a
+ * {@link PolicyHandle}. Its methods are the decision API for any proxy.
+ */
+export class CompiledPolicy {
+  /** The rules, as configured (defaults filled in), in order. */
+  readonly rules: readonly RuleSummary[];
+  readonly #index: RuleIndex;
+  readonly #requestRedactor: Redactor;
+  readonly #responseRedactor: Redactor;
+  readonly #redactRuleCount: number;
+
+  /** @internal Use {@link compilePolicy}. */
+  constructor(rules: readonly CompiledRule[]) {
+    this.rules = Object.freeze(rules.map(summarizeRule));
+    this.#index = new RuleIndex(rules);
+    const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
+    this.#redactRuleCount = redactRules.length;
+    const entries = (direction: 'request' | 'response') =>
+      redactRules
+        .filter((rule) => rule.direction === direction || rule.direction === 'both')
+        .flatMap((rule) => rule.patterns.map((source) => ({ rule: rule.ordinal, source, replacement: rule.replacement })));
+    this.#requestRedactor = new Redactor(entries('request'));
+    this.#responseRedactor = new Redactor(entries('response'));
+    Object.freeze(this);
+  }
+
+  /** Number of rules. */
+  get ruleCount(): number {
+    return this.rules.length;
+  }
+
+  /**
+   * Decides on one client-to-server JSON-RPC message (a request, a
+   * notification, or a response to a server request; not a batch — evaluate
+   * each element). Order and semantics as SPEC §3: deny, then rate limits,
+   * then request-side redaction.
+   *
+   * @example
+   * const decision = await policy.evaluate(body, { upstream: 'everything', client: '10.0.0.7', rateLimits: store });
+   * if (!decision.forward) return send(decision.reply);
+   * forward(decision.message);
+   */
+  async evaluate(message: unknown, context: EvaluationContext = {}): Promise<Decision> {
+    const classified = classifyMessage(message);
+    if (classified.kind === 'invalid') {
+      return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_REQUEST, message: `Invalid Request: ${classified.problem}` });
+    }
+    if (classified.kind === 'request' && classified.method === 'tools/call' && classified.tool === null) {
+      // Without a tool name no tool rule can be checked: refuse rather than guess.
+      return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_PARAMS, message: 'Invalid params: tools/call needs a string "params.name"' });
+    }
+
+    const matched = this.#matching(classified, context);
+    const generation = context.generation ?? 0;
+
+    if (classified.kind !== 'response') {
+      const denies = matched.filter((rule) => rule.action === 'deny');
+      const first = denies[0];
+      if (first !== undefined) {
+        return refusal(classified, 'deny', denies.map((rule) => rule.name), {
+          code: JsonRpcErrorCodes.DENIED,
+          message: `denied by policy: ${first.message}`,
+          data: { rule: first.name, generation },
+        });
+      }
+    }
+
+    const names: string[] = [];
+    if (classified.kind === 'request') {
+      for (const rule of matched) {
+        if (rule.action !== 'rate_limit') continue;
+        names.push(rule.name);
+        const verdict = await this.#count(rule, context);
+        if (!verdict.allowed) {
+          return refusal(classified, 'rate_limit', names, {
+            code: JsonRpcErrorCodes.RATE_LIMITED,
+            message: `rate limited by policy: ${rule.name}`,
+            data: { rule: rule.name, generation, retry_after_ms: verdict.retryAfterMs },
+          }, verdict.retryAfterMs);
+        }
+      }
+    }
+
+    let requestMask: RuleMask | null = null;
+    let responseMask: RuleMask | null = null;
+    const responseRules: string[] = [];
+    for (const rule of matched) {
+      if (rule.action !== 'redact') continue;
+      names.push(rule.name);
+      if (rule.direction !== 'response') (requestMask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
+      if (rule.direction !== 'request') {
+        (responseMask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
+        responseRules.push(rule.name);
+      }
+    }
+
+    const tally: Tally = { count: 0 };
+    const forwarded = requestMask === null ? message : redactMessage(message, this.#requestRedactor, requestMask, tally);
+    return {
+      action: tally.count > 0 ? 'redact' : 'allow',
+      kind: classified.kind,
+      method: classified.method,
+      tool: classified.tool,
+      id: classified.id,
+      rules: names,
+      forward: true,
+      message: forwarded,
+      error: null,
+      reply: null,
+      redactions: tally.count,
+      retryAfterMs: null,
+      responseScope: responseMask === null ? EMPTY_SCOPE : new ResponseScope(this, responseMask, responseRules),
+    };
+  }
+
+  /**
+   * Redacts a server-to-client message — a response (`result`, `error`), a
+   * notification or a server request (`params`) — or a batch of them, with
+   * the response-side rules of `scope`. Every nested string is rewritten,
+   * object keys included.
+   */
+  redactResponse(message: unknown, scope: ResponseScope): RedactionResult {
+    const mask = ResponseScope.maskFor(scope, this);
+    if (mask === null) return { message, redactions: 0 };
+    const tally: Tally = { count: 0 };
+    const redacted = Array.isArray(message)
+      ? mapIfChanged(message, (item) => redactMessage(item, this.#responseRedactor, mask, tally))
+      : redactMessage(message, this.#responseRedactor, mask, tally);
+    return { message: redacted, redactions: tally.count };
+  }
+
+  /**
+   * The response-side redaction for a server-to-client message that answers
+   * no client request of ours (a notification or server request on a GET
+   * stream): the rules that match the message itself in this context.
+   */
+  responseScope(message: unknown, context: EvaluationContext = {}): ResponseScope {
+    let mask: RuleMask | null = null;
+    const names: string[] = [];
+    for (const rule of this.#matching(classifyMessage(message), context)) {
+      if (rule.action !== 'redact' || rule.direction === 'request') continue;
+      (mask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
+      names.push(rule.name);
+    }
+    return mask === null ? EMPTY_SCOPE : new ResponseScope(this, mask, names);
+  }
+
+  /**
+   * Removes from a `tools/list` result the tools that a deny rule with no
+   * `args`/`headers` condition would refuse in this context (SPEC §3), so
+   * that agents do not see tools they may not call.
+   */
+  filterToolsList(result: unknown, context: EvaluationContext = {}): ToolsListResult {
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) return { result, removed: [] };
+    const tools = (result as Record<string, unknown>)['tools'];
+    if (!Array.isArray(tools)) return { result, removed: [] };
+    const removed: string[] = [];
+    const kept = tools.filter((tool: unknown) => {
+      const name = tool !== null && typeof tool === 'object' ? (tool as Record<string, unknown>)['name'] : undefined;
+      if (typeof name !== 'string') return true;
+      const call = { kind: 'request', method: 'tools/call', tool: name, id: 0, params: { name }, problem: null } as const;
+      const refused = this.#index
+        .candidates('tools/call', name)
+        .some((rule) => rule.action === 'deny' && rule.match.args.length === 0 && rule.match.headers.length === 0 && ruleMatches(rule, call, context));
+      if (refused) removed.push(name);
+      return !refused;
+    });
+    return removed.length === 0 ? { result, removed } : { result: { ...result, tools: kept }, removed };
+  }
+
+  #matching(classified: ClassifiedMessage, context: EvaluationContext): CompiledRule[] {
+    const candidates = this.#index.candidates(classified.method, classified.tool);
+    const matched: CompiledRule[] = [];
+    for (const rule of candidates) if (ruleMatches(rule, classified, context)) matched.push(rule);
+    return matched;
+  }
+
+  async #count(rule: CompiledRateLimitRule, context: EvaluationContext): Promise<RateLimitVerdict> {
+    const store = context.rateLimits;
+    if (store === undefined) {
+      throw new McpgwError(ErrorCodes.RATE_LIMIT_STORE_MISSING, `rate_limit rule "${rule.name}" matched but no rate-limit store was given; evaluate through a PolicyHandle lease or pass context.rateLimits`);
+    }
+    const hit = {
+      key: rateLimitKey(rule, context.client, context.session, rule.key.kind === 'header' ? headerValue(context.headers, rule.key.header) : undefined),
+      limit: rule.limit,
+      windowMs: rule.windowMs,
+      now: context.now ?? Date.now(),
+    };
+    try {
+      const verdict = store.hit(hit);
+      return verdict instanceof Promise ? await verdict : verdict;
+    } catch (cause) {
+      throw new McpgwError(ErrorCodes.RATE_LIMIT_STORE_FAILED, `rate-limit store failed for rule "${rule.name}"`, { cause });
+    }
+  }
+}
+
+function refusal(
+  classified: ClassifiedMessage,
+  action: 'deny' | 'rate_limit' | 'invalid',
+  rules: readonly string[],
+  error: JsonRpcError,
+  retryAfterMs: number | null = null,
+): Decision {
+  return {
+    action,
+    kind: classified.kind,
+    method: classified.method,
+    tool: classified.tool,
+    id: classified.id,
+    rules,
+    forward: false,
+    message: null,
+    error,
+    // Notifications cannot be answered; an invalid message without a usable id is answered with id null.
+    reply: classified.kind === 'notification' ? null : { jsonrpc: '2.0', id: classified.id ?? null, error },
+    redactions: 0,
+    retryAfterMs,
+    responseScope: EMPTY_SCOPE,
+  };
+}
+
+/**
+ * Redacts every field of a message — keys included — but its envelope
+ * (`jsonrpc`, `id`, `method`), which routes the message and is left as is.
+ */
+function redactMessage(message: unknown, redactor: Redactor, mask: RuleMask, tally: Tally): unknown {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return message;
+  const envelope: Record<string, unknown> = {};
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(message)) setOwn(ENVELOPE.has(key) ? envelope : body, key, value);
+  const redacted = redactValue(body, (text) => redactor.redactString(text, mask, tally));
+  if (redacted === body) return message;
+  for (const [key, value] of Object.entries(redacted as Record<string, unknown>)) setOwn(envelope, key, value);
+  return envelope;
+}
+
+function mapIfChanged(items: unknown[], map: (item: unknown) => unknown): unknown[] {
+  let copy: unknown[] | null = null;
+  items.forEach((item, i) => {
+    const mapped = map(item);
+    if (mapped !== item) (copy ??= items.slice())[i] = mapped;
+  });
+  return copy ?? items;
+}

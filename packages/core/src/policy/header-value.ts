@@ -1,0 +1,21 @@
+import type { HeaderSource } from './decision.js';
+
+/**
+ * A request header's value by lowercase name, from Node's headers object or a
+ * Fetch `Headers`. Repeated headers are joined with `, ` as HTTP does.
+ */
+export function headerValue(headers: HeaderSource | undefined, lowercaseName: string): string | undefined {
+  if (headers === undefined) return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(lowercaseName) ?? undefined;
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+  let value = Object.hasOwn(record, lowercaseName) ? record[lowercaseName] : undefined;
+  if (value === undefined) {
+    // Plain objects built by hand may keep the sender's casing.
+    const key = Object.keys(record).find((name) => name.toLowerCase() === lowercaseName);
+    value = key === undefined ? undefined : record[key];
+  }
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}

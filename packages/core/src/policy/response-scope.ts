@@ -1,0 +1,33 @@
+import type { RuleMask } from '../redact/redactor.js';
+
+/**
+ * Which response-side redact rules apply to what comes back for one message
+ * (its JSON response or each event of its SSE stream). Obtained from a
+ * {@link Decision} or from `policy.responseScope()`; only valid with the
+ * policy that produced it.
+ */
+export class ResponseScope {
+  /** Names of the redact rules in scope, in config order. */
+  readonly rules: readonly string[];
+  readonly #owner: object | null;
+  readonly #mask: RuleMask | null;
+
+  /** @internal Built by a compiled policy. */
+  constructor(owner: object | null, mask: RuleMask | null, rules: readonly string[]) {
+    this.#owner = owner;
+    this.#mask = mask;
+    this.rules = Object.freeze([...rules]);
+    Object.freeze(this);
+  }
+
+  /** @internal The rule mask, if this scope belongs to `owner` and has rules. */
+  static maskFor(scope: ResponseScope, owner: object): RuleMask | null {
+    if (scope.#owner !== null && scope.#owner !== owner) {
+      throw new TypeError('this ResponseScope belongs to another compiled policy; use the scope from the same lease');
+    }
+    return scope.#mask;
+  }
+}
+
+/** A scope with no redact rules. */
+export const EMPTY_SCOPE = new ResponseScope(null, null, []);

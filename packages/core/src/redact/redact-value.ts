@@ -1,0 +1,96 @@
+import { ErrorCodes, McpgwError } from '../errors.js';
+
+/** Deepest nesting {@link redactValue} walks; deeper values are refused, never skipped. */
+export const MAX_REDACTION_DEPTH = 10_000;
+
+interface Frame {
+  readonly source: Record<string, unknown> | unknown[];
+  /** Own keys of an object (null for arrays). */
+  readonly keys: string[] | null;
+  /** Keys after redaction (the same array when no key changed). */
+  readonly outKeys: string[] | null;
+  readonly length: number;
+  next: number;
+  copy: Record<string, unknown> | unknown[] | null;
+  readonly parent: Frame | null;
+  readonly parentIndex: number;
+}
+
+/**
+ * Applies `redactString` to every string in a JSON value — object keys
+ * included — and returns the result. Copy-on-write: unchanged subtrees are
+ * shared with the input, the input is never modified. Iterative, so deeply
+ * nested input cannot overflow the stack.
+ */
+export function redactValue(value: unknown, redactString: (text: string) => string): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+
+  const root = openFrame(value as Frame['source'], null, -1, redactString);
+  const stack: Frame[] = [root];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    if (frame.next >= frame.length) {
+      stack.pop();
+      if (frame.copy !== null && frame.parent !== null) assign(frame.parent, frame.parentIndex, frame.copy);
+      continue;
+    }
+    const index = frame.next++;
+    const child = frame.keys === null ? (frame.source as unknown[])[index] : (frame.source as Record<string, unknown>)[frame.keys[index] as string];
+    if (typeof child === 'string') {
+      const redacted = redactString(child);
+      if (redacted !== child) assign(frame, index, redacted);
+    } else if (child !== null && typeof child === 'object') {
+      if (stack.length >= MAX_REDACTION_DEPTH) {
+        throw new McpgwError(ErrorCodes.REDACTION_FAILED, `value nests deeper than ${MAX_REDACTION_DEPTH} levels; refusing to pass it unredacted`);
+      }
+      stack.push(openFrame(child as Frame['source'], frame, index, redactString));
+    }
+  }
+  return root.copy ?? value;
+}
+
+function openFrame(source: Frame['source'], parent: Frame | null, parentIndex: number, redactString: (text: string) => string): Frame {
+  if (Array.isArray(source)) {
+    return { source, keys: null, outKeys: null, length: source.length, next: 0, copy: null, parent, parentIndex };
+  }
+  const keys = Object.keys(source);
+  let outKeys = keys;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const redacted = redactString(key);
+    if (redacted !== key) {
+      if (outKeys === keys) outKeys = keys.slice();
+      outKeys[i] = redacted;
+    }
+  }
+  const frame: Frame = { source, keys, outKeys, length: keys.length, next: 0, copy: null, parent, parentIndex };
+  if (outKeys !== keys) frame.copy = copyObject(source, keys, outKeys);
+  return frame;
+}
+
+function assign(frame: Frame, index: number, value: unknown): void {
+  if (frame.keys === null) {
+    frame.copy ??= (frame.source as unknown[]).slice();
+    (frame.copy as unknown[])[index] = value;
+    return;
+  }
+  frame.copy ??= copyObject(frame.source as Record<string, unknown>, frame.keys, frame.outKeys as string[]);
+  setOwn(frame.copy as Record<string, unknown>, (frame.outKeys as string[])[index] as string, value);
+}
+
+function copyObject(source: Record<string, unknown>, keys: string[], outKeys: string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) setOwn(copy, outKeys[i] as string, source[keys[i] as string]);
+  return copy;
+}
+
+/**
+ * Sets an own property. A JSON key `__proto__` is an own property; plain
+ * assignment would set the prototype instead and the value would vanish
+ * from the serialized output.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}

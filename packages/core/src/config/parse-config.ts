@@ -91,7 +91,10 @@ export function parseConfig(yamlText: string): McpgwConfig {
   }
   if (issues.length > 0) {
     const locate = createLineLocator(doc, lineCounter);
-    throw new ConfigError(dedupe(issues).map((issue) => toConfigIssue(issue, locate)));
+    const located = dedupe(issues).map((issue) => toConfigIssue(issue, locate));
+    // In file order, as a reader goes through the file (sort is stable).
+    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new ConfigError(located);
   }
   return deepFreeze(withDefaults(raw as ConfigInput));
 }

@@ -1,7 +1,11 @@
 import { ErrorCodes, McpgwError } from '../errors.js';
 
-/** Deepest nesting {@link redactValue} walks; deeper values are refused, never skipped. */
-export const MAX_REDACTION_DEPTH = 10_000;
+/**
+ * Deepest nesting {@link redactValue} walks; deeper values are refused, never
+ * skipped. Real MCP messages nest a few dozen levels; V8's JSON.stringify
+ * itself overflows its stack at a few thousand.
+ */
+export const MAX_REDACTION_DEPTH = 1_000;
 
 interface Frame {
   readonly source: Record<string, unknown> | unknown[];

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRateLimitStore } from '../../src/index.js';
+
+const hit = (store: MemoryRateLimitStore, now: number, key = 'k', limit = 3, windowMs = 1_000) => store.hit({ key, limit, windowMs, now });
+
+describe('MemoryRateLimitStore (sliding window log)', () => {
+  it('allows limit hits, refuses the next with the time until the oldest leaves the window', () => {
+    const store = new MemoryRateLimitStore();
+    expect(hit(store, 0).allowed).toBe(true);
+    expect(hit(store, 100).allowed).toBe(true);
+    expect(hit(store, 200).allowed).toBe(true);
+    expect(hit(store, 300)).toEqual({ allowed: false, retryAfterMs: 700 });
+  });
+
+  it('counts hits in (now - window, now]: a hit exactly one window old no longer counts', () => {
+    const store = new MemoryRateLimitStore();
+    for (const t of [0, 0, 0]) hit(store, t);
+    expect(hit(store, 999)).toEqual({ allowed: false, retryAfterMs: 1 });
+    expect(hit(store, 1_000).allowed).toBe(true);
+    expect(hit(store, 1_000).allowed).toBe(true);
+    expect(hit(store, 1_000).allowed).toBe(true);
+    expect(hit(store, 1_000).allowed).toBe(false);
+  });
+
+  it('does not let 2x through around a fixed-window boundary', () => {
+    // A fixed window would allow 3 at t=999 and 3 more at t=1000.
+    const store = new MemoryRateLimitStore();
+    const allowed = [999, 999, 999, 1_000, 1_000, 1_000, 1_500, 1_998].filter((t) => hit(store, t).allowed);
+    expect(allowed).toEqual([999, 999, 999]);
+    expect(hit(store, 1_999).allowed).toBe(true);
+  });
+
+  it('never allows more than limit in any window under random traffic (checked against a brute-force log)', () => {
+    const store = new MemoryRateLimitStore();
+    const limit = 5;
+    const windowMs = 1_000;
+    const allowed: number[] = [];
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let t = 0;
+    for (let i = 0; i < 5_000; i++) {
+      t += Math.floor(random() * 150);
+      const inWindow = allowed.filter((a) => a > t - windowMs).length;
+      const verdict = hit(store, t, 'k', limit, windowMs);
+      // Exact: allowed if and only if fewer than limit allowed hits are in the window.
+      expect(verdict.allowed).toBe(inWindow < limit);
+      if (verdict.allowed) allowed.push(t);
+      else expect(t + verdict.retryAfterMs).toBe((allowed.filter((a) => a > t - windowMs)[0] as number) + windowMs);
+    }
+    expect(allowed.length).toBeGreaterThan(100);
+  });
+
+  it('keeps keys apart', () => {
+    const store = new MemoryRateLimitStore();
+    hit(store, 0, 'a', 1);
+    expect(hit(store, 0, 'a', 1).allowed).toBe(false);
+    expect(hit(store, 0, 'b', 1).allowed).toBe(true);
+  });
+
+  it('does not reopen a full window when the clock steps back', () => {
+    const store = new MemoryRateLimitStore();
+    hit(store, 10_000, 'k', 1);
+    expect(hit(store, 5_000, 'k', 1).allowed).toBe(false);
+  });
+
+  it('expires idle keys as time passes', () => {
+    const store = new MemoryRateLimitStore({ sweepIntervalMs: 1_000 });
+    for (let i = 0; i < 100; i++) hit(store, 0, `client-${i}`, 10, 500);
+    expect(store.size).toBe(100);
+    hit(store, 400, 'fresh', 10, 500);
+    expect(store.size).toBe(101);
+    // 1000 ms later the sweep runs; only keys with a hit inside their window remain.
+    hit(store, 1_000, 'late', 10, 5_000);
+    expect(store.size).toBe(1);
+  });
+
+  it('holds at most maxKeys keys', () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 50 });
+    for (let i = 0; i < 500; i++) hit(store, i, `k${i}`, 10, 1_000_000);
+    expect(store.size).toBeLessThanOrEqual(50);
+    expect(hit(store, 1_000, 'k499', 1, 1_000_000).allowed).toBe(false);
+  });
+});

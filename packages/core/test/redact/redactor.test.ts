@@ -1,0 +1,106 @@
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { Redactor, type Tally } from '../../src/index.js';
+
+const ALL = new Uint8Array([1, 1, 1, 1]);
+
+function redact(redactor: Redactor, text: string, mask = ALL): { text: string; count: number } {
+  const tally: Tally = { count: 0 };
+  return { text: redactor.redactString(text, mask, tally), count: tally.count };
+}
+
+/** The reference semantics: every active pattern's replace, in order. */
+function naive(entries: Array<{ source: string; replacement: string }>, text: string): string {
+  for (const { source, replacement } of entries) text = new RE2(source, 'g').replace(text, () => replacement);
+  return text;
+}
+
+describe('Redactor', () => {
+  it('replaces every occurrence and counts them', () => {
+    const redactor = new Redactor([{ rule: 0, source: 'AKIA[0-9A-Z]{16}', replacement: '[AWS]' }]);
+    expect(redact(redactor, 'a AKIAIOSFODNN7EXAMPLE b AKIAIOSFODNN7EXAMPLF')).toEqual({ text: 'a [AWS] b [AWS]', count: 2 });
+    expect(redact(redactor, 'nothing here')).toEqual({ text: 'nothing here', count: 0 });
+  });
+
+  it('applies only the patterns of rules active in the mask', () => {
+    const redactor = new Redactor([
+      { rule: 0, source: 'alpha', replacement: 'A' },
+      { rule: 1, source: 'beta', replacement: 'B' },
+    ]);
+    expect(redact(redactor, 'alpha beta', new Uint8Array([1, 0])).text).toBe('A beta');
+    expect(redact(redactor, 'alpha beta', new Uint8Array([0, 1])).text).toBe('alpha B');
+    expect(redact(redactor, 'alpha beta', new Uint8Array([0, 0])).count).toBe(0);
+  });
+
+  it('is exactly the ordered per-pattern loop, even when one replacement creates a match for a later pattern', () => {
+    const entries = [
+      { rule: 0, source: 'secret', replacement: 'TOKEN' },
+      { rule: 0, source: 'TOKEN-[0-9]+', replacement: '<gone>' },
+      { rule: 0, source: 'xy', replacement: 'x' },
+      { rule: 0, source: 'xx', replacement: '!' },
+    ];
+    const redactor = new Redactor(entries);
+    for (const text of ['secret-42', 'xyy', 'a secret-1 and TOKEN-2 and xxy', '']) {
+      expect(redact(redactor, text).text).toBe(naive(entries, text));
+    }
+  });
+
+  it('never splices the replacement into zero-length matches', () => {
+    const redactor = new Redactor([{ rule: 0, source: 'k=[0-9]*', replacement: 'k=#' }]);
+    expect(redact(redactor, 'k= k=12')).toEqual({ text: 'k=# k=#', count: 2 });
+  });
+
+  it('handles unicode text and patterns (UTF-16 offsets stay right)', () => {
+    const redactor = new Redactor([
+      { rule: 0, source: 'пароль=\\S+', replacement: 'пароль=***' },
+      { rule: 0, source: '🔑[A-Z]{4}', replacement: '🔒' },
+      { rule: 0, source: '\\p{Han}{2}秘密', replacement: '[机密]' },
+    ]);
+    const text = 'ключ: пароль=hunter2 😀 🔑ABCD é 中文秘密 tail';
+    expect(redact(redactor, text)).toEqual({ text: 'ключ: пароль=*** 😀 🔒 é [机密] tail', count: 3 });
+  });
+
+  it('redacts a 1 MiB string with secrets at the start, middle and end', () => {
+    const redactor = new Redactor([{ rule: 0, source: 'ghp_[A-Za-z0-9]{36}', replacement: '[GH]' }]);
+    const token = `ghp_${'Ab3'.repeat(12)}`;
+    const filler = 'lorem ipsum dolor sit amet, '.repeat(Math.ceil((1 << 20) / 28));
+    const text = token + filler.slice(0, 1 << 19) + token + filler.slice(0, 1 << 19) + token;
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const result = redact(redactor, text);
+    expect(result.count).toBe(3);
+    expect(result.text).not.toContain('ghp_');
+    expect(result.text.length).toBe(text.length - 3 * (token.length - 4));
+  });
+
+  it('with 200 patterns finds each pattern\'s secret and equals the ordered loop', () => {
+    const entries = Array.from({ length: 200 }, (_, i) => ({ rule: i % 4, source: `tok${i}_[a-f0-9]{8}\\b`, replacement: `[T${i}]` }));
+    const redactor = new Redactor(entries);
+    expect(redactor.size).toBe(200);
+    const parts: string[] = [];
+    for (let i = 0; i < 200; i++) parts.push(`field${i}=tok${i}_deadbeef`, 'noise tok_ abc', `tok${i}_deadbee`);
+    const text = parts.join(' ');
+    const result = redact(redactor, text);
+    expect(result.count).toBe(200);
+    expect(result.text).toBe(naive(entries, text));
+    for (let i = 0; i < 200; i += 37) expect(result.text).toContain(`field${i}=[T${i}]`);
+  });
+
+  it('finishes a ReDoS-shaped pattern on a long input in linear time', () => {
+    const redactor = new Redactor([{ rule: 0, source: '(a+)+$', replacement: 'X' }]);
+    const time = (n: number) => {
+      const text = `${'a'.repeat(n)}!`;
+      const start = process.hrtime.bigint();
+      const result = redact(redactor, text);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      expect(result.count).toBe(0);
+      return ms;
+    };
+    time(1_000); // warm up
+    const small = time(100_000);
+    const large = time(1_000_000);
+    // Backtracking engines take exponential time here (already hopeless at n=30).
+    // Linear: 10x the input, about 10x the time; allow generous noise.
+    expect(large).toBeLessThan(2_000);
+    expect(large / Math.max(small, 0.5)).toBeLessThan(60);
+  });
+});

@@ -1,9 +1,12 @@
-import { suggest, type RawIssue } from './issue.js';
+import { quote, suggest, type RawIssue } from './issue.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+// Empty strings are left to the schema ("must not be empty"): one report per problem.
+const isFilled = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /**
  * Checks of a config that a schema cannot express: unique names, references
@@ -13,28 +16,28 @@ const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [
 export function checkConfig(config: Record<string, unknown>): RawIssue[] {
   const issues: RawIssue[] = [];
 
-  if (typeof config['listen'] === 'string' && !isListenAddress(config['listen'])) {
-    issues.push({ at: ['listen'], message: `must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got "${config['listen']}")` });
+  if (isFilled(config['listen']) && !isListenAddress(config['listen'])) {
+    issues.push({ at: ['listen'], message: `must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got ${quote(config['listen'])})` });
   }
 
   const upstreamNames = new Map<string, number>();
   asArray(config['upstreams']).forEach((upstream, index) => {
     if (!isRecord(upstream)) return;
     const { name, url } = upstream;
-    if (typeof name === 'string') {
+    if (isFilled(name)) {
       const first = upstreamNames.get(name);
       if (first === undefined) upstreamNames.set(name, index);
-      else issues.push({ at: ['upstreams', index, 'name'], message: `duplicate upstream name "${name}" (first used by upstreams[${first}])` });
+      else issues.push({ at: ['upstreams', index, 'name'], message: `duplicate upstream name ${quote(name)} (first used by upstreams[${first}])` });
     }
-    if (typeof url === 'string' && !isHttpUrl(url)) {
-      issues.push({ at: ['upstreams', index, 'url'], message: `must be an http:// or https:// URL (got "${url}")` });
+    if (isFilled(url) && !isHttpUrl(url)) {
+      issues.push({ at: ['upstreams', index, 'url'], message: `must be an http:// or https:// URL (got ${quote(url)})` });
     }
   });
 
   const known = [...upstreamNames.keys()];
   const reference = (at: RawIssue['at'], value: unknown) => {
-    if (typeof value === 'string' && !upstreamNames.has(value)) {
-      issues.push({ at, message: `unknown upstream "${value}"${suggest(value, known)}; upstreams are: ${known.join(', ') || '(none)'}` });
+    if (isFilled(value) && !upstreamNames.has(value)) {
+      issues.push({ at, message: `unknown upstream ${quote(value)}${suggest(value, known)}; upstreams are: ${known.join(', ') || '(none)'}` });
     }
   };
 
@@ -44,7 +47,7 @@ export function checkConfig(config: Record<string, unknown>): RawIssue[] {
     if (typeof route['path'] === 'string') {
       const first = routePaths.get(route['path']);
       if (first === undefined) routePaths.set(route['path'], index);
-      else issues.push({ at: ['routes', index, 'path'], message: `duplicate route path "${route['path']}" (first used by routes[${first}])` });
+      else issues.push({ at: ['routes', index, 'path'], message: `duplicate route path ${quote(route['path'])} (first used by routes[${first}])` });
     }
     reference(['routes', index, 'upstream'], route['upstream']);
   });
@@ -61,15 +64,15 @@ export function checkConfig(config: Record<string, unknown>): RawIssue[] {
   });
 
   asArray(config['allowed_origins']).forEach((origin, index) => {
-    if (typeof origin === 'string' && !isOrigin(origin)) {
-      issues.push({ at: ['allowed_origins', index], message: `must be an origin: scheme, host and optional port, like https://app.example.com (got "${origin}")` });
+    if (isFilled(origin) && !isOrigin(origin)) {
+      issues.push({ at: ['allowed_origins', index], message: `must be an origin: scheme, host and optional port, like https://app.example.com (got ${quote(origin)})` });
     }
   });
 
   const telemetry = config['telemetry'];
   const customer = isRecord(telemetry) ? telemetry['customer'] : undefined;
-  if (isRecord(customer) && typeof customer['endpoint'] === 'string' && !isHttpUrl(customer['endpoint'])) {
-    issues.push({ at: ['telemetry', 'customer', 'endpoint'], message: `must be an http:// or https:// URL (got "${customer['endpoint']}")` });
+  if (isRecord(customer) && isFilled(customer['endpoint']) && !isHttpUrl(customer['endpoint'])) {
+    issues.push({ at: ['telemetry', 'customer', 'endpoint'], message: `must be an http:// or https:// URL (got ${quote(customer['endpoint'])})` });
   }
   return issues;
 }

@@ -3,6 +3,9 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** The longest window a rate limit accepts: 366 days. */
 export const MAX_WINDOW_MS = 366 * 24 * UNIT_MS.h;
 
+/** What a bad `window` is told, whichever check refuses it (schema or {@link parseWindow}). */
+export const WINDOW_MESSAGE = 'must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h';
+
 /**
  * Parses a window such as `500ms`, `10s`, `1m` or `1h` into milliseconds.
  * Returns `undefined` for anything else (including zero and absurd lengths).

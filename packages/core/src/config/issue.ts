@@ -28,16 +28,23 @@ export function formatPath(at: ConfigPath): string {
   return out;
 }
 
-/** Edit distance, for "did you mean" hints on typos. */
+/**
+ * Edit distance counting a swap of two neighbours as one edit (`dcos` for
+ * `docs`), for "did you mean" hints on typos.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      let distance = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, (before[j - 2] ?? 0) + 1);
+      current.push(distance);
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length] ?? 0;
@@ -45,28 +52,49 @@ export function editDistance(a: string, b: string): number {
 
 /** ` (did you mean "tool"?)` when one candidate is a likely typo of `value`, else ''. */
 export function suggest(value: string, candidates: Iterable<string>): string {
+  const lower = value.toLowerCase();
+  const list = [...candidates];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
+  for (const candidate of list) {
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
   const tolerance = Math.max(1, Math.floor(value.length / 4));
-  return best !== undefined && bestDistance <= tolerance ? ` (did you mean "${best}"?)` : '';
+  if (best === undefined || bestDistance > tolerance) {
+    // A unit suffix left out: `timeout` for `timeout_ms`, `max_size` for `max_size_mb`.
+    best = lower.length >= 4 ? list.find((candidate) => candidate.toLowerCase().startsWith(lower)) : undefined;
+  }
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+/**
+ * Quotes user text for a message: `"text"`, with control characters escaped
+ * (`\n`, `\t`, ...) so that one issue always stays on one line. Backslashes
+ * are left alone: patterns read as written (`"\d+"`, not `"\\d+"`).
+ */
+export function quote(text: string): string {
+  return `"${text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, escapeControl)}"`;
+}
+
+function escapeControl(ch: string): string {
+  const short = JSON.stringify(ch).slice(1, -1); // \n, \t, \u0001 ...
+  return short !== ch ? short : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /** A short description of a value's JSON type, for "got ..." hints. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
+  // "got a list" would puzzle a reader where a list is allowed but must not be empty.
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   switch (typeof value) {
     case 'string':
       return value === '' ? 'an empty string' : 'a string';
     case 'number':
-      return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+      return `the number ${value}`;
     case 'boolean':
       return String(value);
     case 'object':
@@ -76,12 +104,8 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Turns a raw issue into a reported one, with its YAML line when a locator is given. */
-export function toConfigIssue(
-  issue: RawIssue,
-  locate?: (at: ConfigPath, key?: string) => number | undefined,
-): ConfigIssue {
-  const line = locate?.(issue.at, issue.key);
+/** Turns a raw issue into a reported one, with its YAML line when known. */
+export function toConfigIssue(issue: RawIssue, line?: number): ConfigIssue {
   return {
     path: formatPath(issue.at),
     message: issue.message,

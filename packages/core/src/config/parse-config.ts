@@ -1,12 +1,11 @@
-import { Value } from '@sinclair/typebox/value';
-import { LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { compileRules } from '../policy/compile-rules.js';
 import { checkConfig } from './check-config.js';
-import { toConfigIssue, type RawIssue } from './issue.js';
-import { ConfigSchema, RuleSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
+import { quote, toConfigIssue, type RawIssue } from './issue.js';
+import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
-import { createLineLocator } from './yaml-locator.js';
+import { createSourceLocator } from './yaml-locator.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
 /** An upstream with its defaults filled in. */
@@ -57,13 +56,14 @@ export const CONFIG_DEFAULTS = Object.freeze({
  */
 export function parseConfig(yamlText: string): McpgwConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // logLevel 'error': yaml's warnings would go to process.emitWarning; a library stays quiet.
+  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((error) => ({
         path: '',
-        message: `YAML syntax: ${error.message.split('\n')[0]}`,
-        ...(error.linePos?.[0] ? { line: error.linePos[0].line } : {}),
+        message: `YAML syntax: ${describeYamlError(error, doc)}`,
+        line: lineCounter.linePos(error.pos[0]).line,
       })),
     );
   }
@@ -72,7 +72,11 @@ export function parseConfig(yamlText: string): McpgwConfig {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new ConfigError([{ path: '', message: `YAML: ${cause instanceof Error ? cause.message : String(cause)}` }], { cause });
+    const text = cause instanceof Error ? cause.message : String(cause);
+    const message = text.startsWith('Excessive alias count')
+      ? 'YAML: aliases expand to too much data; refused as a possible resource exhaustion ("billion laughs") attack'
+      : `YAML: ${text}`;
+    throw new ConfigError([{ path: '', message }], { cause });
   }
   if (value === null || value === undefined) {
     throw new ConfigError([{ path: '', message: 'the config is empty; it needs at least "upstreams"' }]);
@@ -82,21 +86,44 @@ export function parseConfig(yamlText: string): McpgwConfig {
   }
 
   const raw = value as Record<string, unknown>;
-  const issues: RawIssue[] = [...schemaIssues(ConfigSchema, raw), ...checkConfig(raw)];
+  const shapeIssues = schemaIssues(ConfigSchema, raw);
+  const semanticIssues = checkConfig(raw);
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
   if (Array.isArray(rules)) {
     // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
-    const shaped = rules.map((rule: unknown) => (Value.Check(RuleSchema, rule) ? rule : undefined));
-    issues.push(...compileRules(shaped).issues);
+    semanticIssues.push(...compileRules(rules).issues);
   }
+  // A value the schema refused gets no second report from the semantic checks
+  // (`upstream: Everything` is not also an unknown upstream): one report per place.
+  const refused = new Set(shapeIssues.filter((issue) => issue.key === undefined).map((issue) => JSON.stringify(issue.at)));
+  const issues = [...shapeIssues, ...semanticIssues.filter((issue) => !refused.has(JSON.stringify(issue.at)))];
   if (issues.length > 0) {
-    const locate = createLineLocator(doc, lineCounter);
-    const located = dedupe(issues).map((issue) => toConfigIssue(issue, locate));
+    const locate = createSourceLocator(doc);
+    const located = dedupe(issues).map((issue) => ({ issue, offset: locate(issue.at, issue.key) ?? 0 }));
     // In file order, as a reader goes through the file (sort is stable).
-    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    throw new ConfigError(located);
+    located.sort((a, b) => a.offset - b.offset);
+    throw new ConfigError(located.map(({ issue, offset }) => toConfigIssue(issue, lineCounter.linePos(offset).line)));
   }
   return deepFreeze(withDefaults(raw as ConfigInput));
+}
+
+/** yaml's message in plain words, where it speaks of its own API or hides which key. */
+function describeYamlError(error: YAMLError, doc: Document): string {
+  if (error.code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (a second "---"); a config is one document';
+  if (error.code === 'DUPLICATE_KEY') {
+    let key: string | undefined;
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.range?.[0] === error.pos[0]) {
+          key = String(pair.key.value);
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    return key === undefined ? 'a key appears twice in one mapping' : `duplicate key ${quote(key)}`;
+  }
+  return error.message.split('\n')[0] ?? error.message;
 }
 
 function dedupe(issues: RawIssue[]): RawIssue[] {

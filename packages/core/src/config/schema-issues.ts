@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
-import { describeValue, suggest, type RawIssue } from './issue.js';
+import { describeValue, quote, suggest, type RawIssue } from './issue.js';
 
 /**
  * Checks `value` against a TypeBox schema and returns its problems in plain
@@ -34,7 +34,7 @@ function toIssue(error: ValueError, base: ReadonlyArray<string | number>): RawIs
     case ValueErrorType.ObjectAdditionalProperties: {
       const key = String(at.pop());
       const known = Object.keys((schema['properties'] as Record<string, unknown> | undefined) ?? {});
-      return { at, key, message: `unknown key "${key}"${suggest(key, known)}` };
+      return { at, key, message: `unknown key ${quote(key)}${suggest(key, known)}` };
     }
     case ValueErrorType.ObjectRequiredProperty: {
       const key = String(at.pop());
@@ -69,8 +69,8 @@ function explain(error: ValueError, schema: Record<string, unknown>): string {
       return `must be at most ${String(schema['maxLength'])} characters long`;
     case ValueErrorType.StringPattern:
       return typeof schema['patternErrorMessage'] === 'string'
-        ? `${schema['patternErrorMessage']} (got ${JSON.stringify(error.value)})`
-        : `has an unexpected format (got ${JSON.stringify(error.value)})`;
+        ? `${schema['patternErrorMessage']} (got ${quote(String(error.value))})`
+        : `has an unexpected format (got ${quote(String(error.value))})`;
     case ValueErrorType.ArrayMinItems:
       return schema['minItems'] === 1 ? 'must not be empty' : `must have at least ${String(schema['minItems'])} items`;
     case ValueErrorType.IntegerMinimum:
@@ -91,7 +91,7 @@ function explainUnion(schema: Record<string, unknown>, value: unknown): string {
   const literals = options.map((option) => option['const']).filter((c): c is string => typeof c === 'string');
   if (literals.length === options.length && literals.length > 0) {
     const hint = typeof value === 'string' ? suggest(value, literals) : '';
-    const got = typeof value === 'string' ? `"${value}"` : describeValue(value);
+    const got = typeof value === 'string' ? quote(value) : describeValue(value);
     return `must be one of ${literals.map((l) => `"${l}"`).join(', ')} (got ${got})${hint}`;
   }
   return `is not valid (got ${describeValue(value)})`;

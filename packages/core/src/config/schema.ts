@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { WINDOW_MESSAGE } from './duration.js';
 
 // The schema of `mcpgw.yaml` (SPEC §2). It is the single source of truth:
 // parseConfig validates against it and `mcpgw schema` prints it for editors.
@@ -15,14 +16,18 @@ const UpstreamName = Type.String({
 
 const NonEmptyString = Type.String({ minLength: 1 });
 
+// Record keys: TypeBox's default key pattern `^(.*)$` skips keys holding a
+// newline, which then escaped the value check (a number reached RE2).
+const AnyKey = Type.String({ pattern: '^[\\s\\S]*$' });
+
 const StringOrList = (description: string) =>
   Type.Union([NonEmptyString, Type.Array(NonEmptyString, { minItems: 1 })], {
     description,
     errorMessage: 'must be a string or a list of strings',
   });
 
-/** `500ms`, `10s`, `1m`, `1h`. */
-export const WINDOW_PATTERN = '^[0-9]+(ms|s|m|h)$';
+/** `500ms`, `10s`, `1m`, `1h`: above zero (the upper bound is checked by parseWindow). */
+export const WINDOW_PATTERN = '^0*[1-9][0-9]*(ms|s|m|h)$';
 
 export const MatchSchema = Type.Object(
   {
@@ -30,13 +35,15 @@ export const MatchSchema = Type.Object(
     tool: Type.Optional(Type.String({ description: 'RE2 pattern tested against params.name.' })),
     upstream: Type.Optional(StringOrList('Upstream name, or a list of them.')),
     args: Type.Optional(
-      Type.Record(Type.String(), Type.String(), {
+      Type.Record(AnyKey, Type.String(), {
+        ...closed,
         description: 'Top-level argument name -> RE2 pattern tested against its value (non-strings as JSON).',
         errorMessage: 'must be a mapping from argument name to pattern',
       }),
     ),
     headers: Type.Optional(
-      Type.Record(Type.String(), Type.String(), {
+      Type.Record(AnyKey, Type.String(), {
+        ...closed,
         description: 'HTTP header name -> RE2 pattern tested against its value.',
         errorMessage: 'must be a mapping from header name to pattern',
       }),
@@ -52,7 +59,7 @@ export const RuleSchema = Type.Object(
       description: 'What the rule does.',
     }),
     match: Type.Optional(MatchSchema),
-    message: Type.Optional(Type.String({ description: 'deny: text shown to the client after "denied by policy: ".' })),
+    message: Type.Optional(Type.String({ minLength: 1, description: 'deny: text shown to the client after "denied by policy: ".' })),
     direction: Type.Optional(
       Type.Union([Type.Literal('request'), Type.Literal('response'), Type.Literal('both')], {
         description: 'redact: which side is rewritten (default both).',
@@ -67,7 +74,7 @@ export const RuleSchema = Type.Object(
     window: Type.Optional(
       Type.String({
         pattern: WINDOW_PATTERN,
-        patternErrorMessage: 'must be a number and a unit, like 500ms, 10s, 1m or 1h',
+        patternErrorMessage: WINDOW_MESSAGE,
         description: 'rate_limit: sliding window length: 500ms, 10s, 1m, 1h.',
       }),
     ),

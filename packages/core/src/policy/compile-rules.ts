@@ -1,6 +1,7 @@
-import type { MatchInput, RuleInput } from '../config/schema.js';
-import { parseWindow } from '../config/duration.js';
-import { formatPath, type ConfigPath, type RawIssue } from '../config/issue.js';
+import { Value } from '@sinclair/typebox/value';
+import { RuleSchema, type MatchInput, type RuleInput } from '../config/schema.js';
+import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
+import { formatPath, quote, type ConfigPath, type RawIssue } from '../config/issue.js';
 import { tryCompilePattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
 
@@ -22,13 +23,13 @@ const ALL_ACTION_FIELDS = ['message', 'direction', 'patterns', 'replacement', 'l
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /**
- * Checks and compiles schema-valid rules: action-specific fields, windows,
- * duplicate names and every pattern through RE2. Returns every problem found;
- * the compiled rules are only meaningful when `issues` is empty. `undefined`
- * entries (rules with a broken shape, reported elsewhere) are skipped but keep
- * their position.
+ * Checks and compiles rules: action-specific fields, windows, duplicate names
+ * and every pattern through RE2. Returns every problem found; the compiled
+ * rules are only meaningful when `issues` is empty. Entries that do not fit
+ * {@link RuleSchema} (reported by the schema check) are not compiled, but
+ * their names still count as taken, so a duplicate is reported alongside.
  */
-export function compileRules(rules: ReadonlyArray<RuleInput | undefined>, base: ConfigPath = ['policy', 'rules']): {
+export function compileRules(rules: ReadonlyArray<unknown>, base: ConfigPath = ['policy', 'rules']): {
   rules: CompiledRule[];
   issues: RawIssue[];
 } {
@@ -37,16 +38,19 @@ export function compileRules(rules: ReadonlyArray<RuleInput | undefined>, base: 
   const firstIndexByName = new Map<string, number>();
   let redactOrdinal = 0;
 
-  rules.forEach((rule, index) => {
-    if (rule === undefined) return;
+  rules.forEach((entry, index) => {
     const at = [...base, index];
-    const previous = firstIndexByName.get(rule.name);
-    if (previous !== undefined) {
-      issues.push({ at: [...at, 'name'], message: `duplicate rule name "${rule.name}" (first used by ${formatPath([...base, previous])})` });
-    } else {
-      firstIndexByName.set(rule.name, index);
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name === 'string' && name !== '') {
+      const previous = firstIndexByName.get(name);
+      if (previous !== undefined) {
+        issues.push({ at: [...at, 'name'], message: `duplicate rule name ${quote(name)} (first used by ${formatPath([...base, previous])})` });
+      } else {
+        firstIndexByName.set(name, index);
+      }
     }
-    const result = compileRule(rule, index, redactOrdinal, at, issues);
+    if (!Value.Check(RuleSchema, entry)) return;
+    const result = compileRule(entry, index, redactOrdinal, at, issues);
     if (result?.action === 'redact') redactOrdinal++;
     if (result) compiled.push(result);
   });
@@ -63,13 +67,14 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
     }
   }
   for (const field of REQUIRED_FIELDS[rule.action]) {
-    if (fields[field] === undefined) issues.push({ at, message: `${rule.action} rule "${rule.name}" needs "${field}"` });
+    if (fields[field] === undefined) issues.push({ at, message: `${rule.action} rule ${quote(rule.name)} needs "${field}"` });
   }
 
-  const pattern = (source: string, flags = ''): Pattern | undefined => {
-    const result = tryCompilePattern(source, flags);
+  // Located at the pattern itself (issue.path, file order); the message names the rule (SPEC §2).
+  const pattern = (source: string, where: ConfigPath): Pattern | undefined => {
+    const result = tryCompilePattern(source);
     if (result.ok) return result.pattern;
-    issues.push({ at, message: `invalid regex on rule "${rule.name}": ${result.reason}`, selfLocated: true });
+    issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: ${result.reason}`, selfLocated: true });
     return undefined;
   };
 
@@ -81,13 +86,14 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
       return issues.length === before ? { ...common, action: 'deny', message: rule.message ?? rule.name } : undefined;
     case 'redact': {
       const sources = rule.patterns ?? [];
-      for (const source of sources) {
-        const compiled = pattern(source);
+      sources.forEach((source, i) => {
+        const where = [...at, 'patterns', i];
+        const compiled = pattern(source, where);
         // An empty match would splice the replacement between every character.
         if (compiled && compiled.test('')) {
-          issues.push({ at, message: `invalid regex on rule "${rule.name}": pattern "${source}" matches empty text; a redact pattern must match at least one character`, selfLocated: true });
+          issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: pattern ${quote(source)} matches empty text; a redact pattern must match at least one character`, selfLocated: true });
         }
-      }
+      });
       if (issues.length !== before) return undefined;
       return {
         ...common,
@@ -101,7 +107,7 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
     case 'rate_limit': {
       const windowMs = rule.window === undefined ? undefined : parseWindow(rule.window);
       if (rule.window !== undefined && windowMs === undefined) {
-        issues.push({ at: [...at, 'window'], message: `invalid window "${rule.window}": use a number above zero and a unit, like 500ms, 10s, 1m or 1h (at most 8784h)` });
+        issues.push({ at: [...at, 'window'], message: `${WINDOW_MESSAGE} (got ${quote(rule.window)})` });
       }
       const key = parseKey(rule.key ?? 'global');
       if (issues.length !== before || windowMs === undefined || rule.limit === undefined) return undefined;
@@ -125,26 +131,26 @@ function parseKey(text: string): RateLimitKey {
 function compileMatch(
   match: MatchInput | undefined,
   at: ConfigPath,
-  pattern: (source: string) => Pattern | undefined,
+  pattern: (source: string, where: ConfigPath) => Pattern | undefined,
   issues: RawIssue[],
 ): CompiledMatch {
   const list = (value: string | string[] | undefined) =>
     value === undefined ? null : new Set(Array.isArray(value) ? value : [value]);
   const args: PatternCondition[] = [];
   for (const [name, source] of Object.entries(match?.args ?? {})) {
-    const compiled = pattern(source);
+    const compiled = pattern(source, [...at, 'args', name]);
     if (compiled) args.push({ name, pattern: compiled, source });
   }
   const headers: PatternCondition[] = [];
   for (const [name, source] of Object.entries(match?.headers ?? {})) {
     if (!HEADER_NAME.test(name)) {
-      issues.push({ at: [...at, 'headers'], key: name, message: `"${name}" is not a valid HTTP header name` });
+      issues.push({ at: [...at, 'headers'], key: name, message: `${quote(name)} is not a valid HTTP header name` });
       continue;
     }
-    const compiled = pattern(source);
+    const compiled = pattern(source, [...at, 'headers', name]);
     if (compiled) headers.push({ name: name.toLowerCase(), pattern: compiled, source });
   }
-  const tool = match?.tool === undefined ? null : (pattern(match.tool) ?? null);
+  const tool = match?.tool === undefined ? null : (pattern(match.tool, [...at, 'tool']) ?? null);
   return {
     methods: list(match?.method),
     tool,

@@ -1,4 +1,5 @@
 import RE2 from 're2';
+import { quote } from '../config/issue.js';
 
 /** A compiled user pattern. Always RE2: user patterns never reach V8's `RegExp`. */
 export type Pattern = RE2;
@@ -35,7 +36,8 @@ const PLAIN_WORDS: ReadonlyArray<readonly [prefix: string, explain: (fragment: s
   ['trailing \\', () => 'pattern ends with a lone backslash'],
   ['bad repetition operator', (f) => `repetition operator on a repetition${quoted(f)}; possessive and nested quantifiers are not supported by RE2`],
   ['no argument for repetition operator', (f) => `repetition operator with nothing to repeat${quoted(f)}`],
-  ['invalid repetition size', (f) => `invalid repetition count${quoted(f)}; counts go up to 1000 and the minimum must not exceed the maximum`],
+  // RE2 also refuses nested counts whose product passes 1000: `(a{10}){101}`.
+  ['invalid repetition size', (f) => `invalid repetition count${quoted(f)}; counts go up to 1000 (nested counts multiplied) and the minimum must not exceed the maximum`],
   ['invalid character class range', (f) => `invalid character class or range${quoted(f)}`],
   ['invalid character class', (f) => `invalid character class${quoted(f)}`],
   ['missing argument to repetition operator', (f) => `repetition operator with nothing to repeat${quoted(f)}`],
@@ -47,8 +49,15 @@ const PLAIN_WORDS: ReadonlyArray<readonly [prefix: string, explain: (fragment: s
 ];
 
 function quoted(fragment: string): string {
-  return fragment === '' ? '' : ` "${fragment}"`;
+  return fragment === '' ? '' : ` ${quote(fragment)}`;
 }
+
+const LOOKAROUND: ReadonlyArray<readonly [prefix: string, name: string]> = [
+  ['(?=', 'lookahead'],
+  ['(?!', 'negative lookahead'],
+  ['(?<=', 'lookbehind'],
+  ['(?<!', 'negative lookbehind'],
+];
 
 /**
  * Translates an RE2 error message into plain words. Lookaround and
@@ -60,17 +69,15 @@ export function explainRe2Error(raw: string): string {
   const fragment = separator === -1 ? '' : raw.slice(separator + 2);
 
   if (kind === 'invalid perl operator') {
-    if (fragment.startsWith('(?=') || fragment.startsWith('(?!')) {
-      return `lookahead "${fragment}" is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it`;
-    }
-    if (fragment.startsWith('(?<=') || fragment.startsWith('(?<!')) {
-      return `lookbehind "${fragment}" is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it`;
+    const lookaround = LOOKAROUND.find(([prefix]) => fragment.startsWith(prefix));
+    if (lookaround) {
+      return `${lookaround[1]} ${quote(fragment)} is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it`;
     }
     return `unsupported group syntax${quoted(fragment)}`;
   }
   if (kind === 'invalid escape sequence') {
     if (/^\\[1-9]/.test(fragment) || fragment === '\\k') {
-      return `backreference "${fragment}" is not supported by RE2 (it guarantees linear-time matching)`;
+      return `backreference ${quote(fragment)} is not supported by RE2 (it guarantees linear-time matching)`;
     }
     return `invalid escape sequence${quoted(fragment)}`;
   }

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, McpgwError, PolicyError, type RuleInput } from '../../src/index.js';
+
+type Rules = ReadonlyArray<Record<string, unknown>>;
+
+const GOOD: Rules = [
+  { name: 'deny-shell', action: 'deny', match: { method: 'tools/call', tool: '^(exec|shell)' }, message: 'no shell' },
+  { name: 'redact-secrets', action: 'redact', patterns: ['AKIA[0-9A-Z]{16}', 'ghp_[A-Za-z0-9]{36}'] },
+  { name: 'limit-search', action: 'rate_limit', match: { tool: '^search$' }, limit: 10, window: '1m', key: 'client' },
+];
+
+/** compilePolicy on a config built in code; returns the PolicyError it must throw. */
+function policyError(rules: Rules | unknown): PolicyError {
+  let caught: unknown;
+  let compiled: unknown;
+  try {
+    compiled = compilePolicy({ policy: { rules } as { rules: RuleInput[] } });
+  } catch (error) {
+    caught = error;
+  }
+  expect(compiled, 'no policy may be returned').toBeUndefined();
+  expect(caught).toBeInstanceOf(PolicyError);
+  const error = caught as PolicyError;
+  expect(error).toBeInstanceOf(McpgwError);
+  expect(error.code).toBe('MCPGW_ERR_POLICY_INVALID');
+  expect(error.name).toBe('PolicyError');
+  return error;
+}
+
+describe('compilePolicy on configs built in code', () => {
+  it('compiles three good rules', () => {
+    const policy = compilePolicy({ policy: { rules: GOOD as RuleInput[] } });
+    expect(policy.ruleCount).toBe(3);
+    expect(Object.isFrozen(policy)).toBe(true);
+  });
+
+  it('accepts a config without a policy as an empty policy', () => {
+    expect(compilePolicy({}).ruleCount).toBe(0);
+  });
+
+  it('three good rules and one bad regex: throws, names the rule, returns nothing', () => {
+    const error = policyError([...GOOD, { name: 'bad-regex', action: 'redact', patterns: ['ok', 'AKIA[0-9A-Z'] }]);
+    expect(error.rule).toBe('bad-regex');
+    expect(error.message).toBe('invalid regex on rule "bad-regex": missing closing bracket');
+    expect(error.issues).toEqual([
+      { path: 'policy.rules[3].patterns[1]', message: 'invalid regex on rule "bad-regex": missing closing bracket', selfLocated: true },
+    ]);
+  });
+
+  it('a bad rule first: the good rules after it do not rescue the policy', () => {
+    const error = policyError([{ name: 'look-around', action: 'deny', match: { tool: '(?<=x)y' } }, ...GOOD]);
+    expect(error.rule).toBe('look-around');
+    expect(error.message).toBe(
+      'invalid regex on rule "look-around": lookbehind "(?<=" is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it',
+    );
+  });
+
+  it('re-validates the shape: unknown keys, wrong types, bad enums', () => {
+    expect(policyError([...GOOD, { name: 'typo', action: 'deny', match: { tol: 'x' } }])).toMatchObject({
+      rule: 'typo',
+      message: 'policy.rules[3].match: unknown key "tol" (did you mean "tool"?)',
+    });
+    expect(policyError([{ name: 'r', action: 'denny' }])).toMatchObject({
+      rule: 'r',
+      message: 'policy.rules[0].action: must be one of "deny", "redact", "rate_limit" (got "denny") (did you mean "deny"?)',
+    });
+    expect(policyError([{ name: 'r', action: 'rate_limit', limit: '10', window: '1m' }])).toMatchObject({
+      rule: 'r',
+      message: 'policy.rules[0].limit: must be a whole number (got a string)',
+    });
+  });
+
+  it('re-validates what the schema cannot say: windows, action fields, duplicates, headers', () => {
+    expect(policyError([{ name: 'slow', action: 'rate_limit', limit: 1, window: '9000h' }])).toMatchObject({
+      rule: 'slow',
+      message:
+        'policy.rules[0].window: must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "9000h")',
+    });
+    expect(policyError([{ name: 'scrub', action: 'redact' }])).toMatchObject({
+      rule: 'scrub',
+      message: 'policy.rules[0]: redact rule "scrub" needs "patterns"',
+    });
+    expect(policyError([{ name: 'd', action: 'deny', limit: 3 }])).toMatchObject({
+      rule: 'd',
+      message: 'policy.rules[0]: "limit" does not apply to deny rules',
+    });
+    expect(policyError([...GOOD, { name: 'deny-shell', action: 'deny' }])).toMatchObject({
+      rule: 'deny-shell',
+      message: 'policy.rules[3].name: duplicate rule name "deny-shell" (first used by policy.rules[0])',
+    });
+    expect(policyError([{ name: 'h', action: 'deny', match: { headers: { 'x y': '.' } } }])).toMatchObject({
+      rule: 'h',
+      message: 'policy.rules[0].match.headers: "x y" is not a valid HTTP header name',
+    });
+    expect(policyError([{ name: 'e', action: 'redact', patterns: ['x?'] }])).toMatchObject({
+      rule: 'e',
+      message: 'invalid regex on rule "e": pattern "x?" matches empty text; a redact pattern must match at least one character',
+    });
+  });
+
+  it('lists every problem, naming the first offending rule', () => {
+    const error = policyError([
+      ...GOOD,
+      { name: 'one', action: 'deny', match: { tool: '(' } },
+      { name: 'two', action: 'redact', patterns: ['[z-a]'] },
+    ]);
+    expect(error.rule).toBe('one');
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      'invalid regex on rule "one": missing closing parenthesis',
+      'invalid regex on rule "two": invalid character class or range "z-a"',
+    ]);
+  });
+
+  it('has rule null when the problem is not in one rule', () => {
+    expect(policyError('deny everything')).toMatchObject({ rule: null, message: 'policy.rules: must be a list (got a string)' });
+    expect(policyError([42])).toMatchObject({ rule: null, message: 'policy.rules[0]: must be a mapping (got the number 42)' });
+  });
+
+  it('does not accept a config whose rules were changed after parsing', () => {
+    const rules = GOOD.map((rule) => ({ ...rule }));
+    expect(compilePolicy({ policy: { rules: rules as RuleInput[] } }).ruleCount).toBe(3);
+    (rules[1] as { patterns: string[] }).patterns = ['(?!x)'];
+    expect(policyError(rules).rule).toBe('redact-secrets');
+  });
+});

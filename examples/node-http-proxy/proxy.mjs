@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// An MCP policy proxy in plain node:http, built on the public @mcpgw/core API
+// only. It is documentation: docs/library.md walks through it. For a real
+// deployment use the `mcpgw` daemon or `@mcpgw/express`; this file shows
+// what any other proxy (a Fastify plugin, an Envoy ext_proc, ...) has to do.
+//
+//   node examples/node-http-proxy/proxy.mjs --config examples/mcpgw.yaml \
+//        [--port 8080] [--upstream-url http://127.0.0.1:3001/mcp]
+//
+// Simplifications, on purpose: one upstream (default_upstream, else the
+// first; routes are ignored), no audit log, SSE comments (keep-alives) are
+// dropped, non-JSON bodies that are not SSE are not passed on. What it does
+// do right: one lease per HTTP request, released exactly once; refusals as
+// JSON-RPC errors; JSON and SSE responses redacted message by message, SSE
+// streamed event by event (never buffered whole); SIGHUP hot reload.
+
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { compilePolicy, JsonRpcErrorCodes, parseConfig, PolicyHandle } from '@mcpgw/core';
+
+const { values: options } = parseArgs({
+  options: {
+    config: { type: 'string', default: 'mcpgw.yaml' },
+    port: { type: 'string' },
+    'upstream-url': { type: 'string' },
+  },
+});
+
+/** Request headers passed to the upstream, and response headers passed back (MCP Streamable HTTP, SPEC §7). */
+const REQUEST_HEADERS = ['accept', 'content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+const RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'www-authenticate'];
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** HTTP status of a refusal: a JSON-RPC error with 200 (SPEC §3), but 400 when the body is no JSON-RPC message at all. */
+const refusalStatus = (decision) => (decision.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200);
+/** Without an allow-list, only pages served from this machine may call us (DNS rebinding, SPEC §7). */
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+const log = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+const loadConfig = () => parseConfig(readFileSync(options.config, 'utf8'));
+
+// Startup: parse (throws ConfigError listing every problem), compile (throws
+// PolicyError), then hold the compiled policy in a handle: generation 1.
+const config = loadConfig();
+const configured = config.upstreams.find((u) => u.name === config.default_upstream) ?? config.upstreams[0];
+const upstream = { ...configured, url: options['upstream-url'] ?? configured.url };
+const handle = new PolicyHandle(compilePolicy(config));
+
+// Hot reload (SPEC §4): build the next generation off to the side and swap one
+// reference. On any error the running policy stays. Requests already admitted
+// keep the generation their lease pinned; new requests get the new one.
+process.on('SIGHUP', () => {
+  try {
+    const next = compilePolicy(loadConfig());
+    const generation = handle.swap(next);
+    // generations(): the new one, and each older one still serving requests (open GET streams, say).
+    log({ event: 'policy_reload', generation, rules: next.ruleCount, generations: handle.generations(), msg: `policy reload: ok (rules=${next.ruleCount})` });
+  } catch (error) {
+    log({ event: 'policy_reload_failed', code: error.code, error: error.message, msg: `policy reload: rejected: ${error.message}` });
+  }
+});
+
+const rpcError = (id, code, message, data) => ({ jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } });
+function sendJson(res, status, body, headers = {}) {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Open GET streams, closed at shutdown so that their clients reconnect elsewhere. */
+const streams = new Set();
+
+const server = http.createServer((req, res) => {
+  // Admission: pin this request to the current policy generation. 'close'
+  // fires once, when the response has ended or the client went away: the one
+  // place the lease is released and the upstream call is cancelled.
+  const lease = handle.acquire();
+  const closed = new AbortController();
+  res.once('close', () => {
+    lease.release();
+    closed.abort();
+    streams.delete(res);
+  });
+  serve(req, res, lease, closed.signal).catch((error) => {
+    if (closed.signal.aborted) return; // the client left; nobody to answer
+    log({ event: 'error', code: error.code, message: error.message });
+    if (!res.headersSent) sendJson(res, 500, rpcError(null, JsonRpcErrorCodes.INTERNAL_ERROR, 'Internal error'));
+    else res.destroy(); // mid-stream: cut the stream rather than pass on what we could not check
+  });
+});
+
+async function serve(req, res, lease, signal) {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !LOCAL_ORIGIN.test(origin)) return sendJson(res, 403, rpcError(null, -32000, 'Forbidden: origin not allowed'));
+  // Everything a rule can match or key on besides the message itself.
+  const context = { upstream: upstream.name, headers: req.headers, client: req.socket.remoteAddress, session: req.headers['mcp-session-id'] };
+
+  if (req.method === 'POST') return post(req, res, lease, context, signal);
+  if (req.method !== 'GET' && req.method !== 'DELETE') return sendJson(res, 405, rpcError(null, -32000, 'Method not allowed'), { allow: 'GET, POST, DELETE' });
+  // GET opens the session's server-to-client stream; DELETE ends the session.
+  // Nothing to decide on the way in. Messages on a GET stream answer no request
+  // of ours, so each gets the response-side rules that match the message itself.
+  if (req.method === 'GET') streams.add(res);
+  const response = await callUpstream(req, res, undefined, signal);
+  const { policy } = lease;
+  if (response) await relay(response, res, signal, (message) => policy.redactResponse(message, policy.responseScope(message, context)).message);
+}
+
+async function post(req, res, lease, context, signal) {
+  let body;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch (error) {
+    if (error.tooLarge) return sendJson(res, 413, rpcError(null, JsonRpcErrorCodes.INVALID_REQUEST, 'Request body too large'));
+    return sendJson(res, 400, rpcError(null, JsonRpcErrorCodes.PARSE_ERROR, 'Parse error: the body is not valid JSON'));
+  }
+  const batch = Array.isArray(body) && body.length > 0; // `[]` is evaluated as one (invalid) message
+  const messages = batch ? body : [body];
+
+  // One decision per message, in order (rate limits count in order), all from
+  // the lease: its generation goes into refusals, its handle's store counts.
+  const decisions = [];
+  for (const message of messages) decisions.push(await lease.evaluate(message, context));
+
+  const allowed = decisions.filter((d) => d.forward);
+  const refused = decisions.filter((d) => !d.forward);
+  const replies = refused.map((d) => d.reply).filter((reply) => reply !== null); // refused notifications get no answer
+  const retryAfterMs = Math.max(0, ...refused.map((d) => d.retryAfterMs ?? 0));
+  const refusalHeaders = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
+
+  if (allowed.length === 0) {
+    if (replies.length === 0) return res.writeHead(202).end();
+    return sendJson(res, batch ? 200 : refusalStatus(refused[0]), batch ? replies : replies[0], refusalHeaders);
+  }
+
+  // Forward what the policy let through: decision.message is the input, or a
+  // copy with request-side redactions applied.
+  const forwarded = JSON.stringify(batch ? allowed.map((d) => d.message) : allowed[0].message);
+  const response = await callUpstream(req, res, forwarded, signal);
+  if (!response) return;
+
+  // What comes back is redacted with the scope of the request it answers
+  // (matched by id). Other messages on this POST's stream (progress, logs,
+  // server requests) belong to the POST as a whole: all its scopes apply, and
+  // the rules that match the message itself, as on a GET stream.
+  const { policy } = lease;
+  const byId = new Map(allowed.filter((d) => d.kind === 'request').map((d) => [d.id, d]));
+  const transform = (message) => {
+    const answered = message !== null && typeof message === 'object' && !('method' in message) ? byId.get(message.id) : undefined;
+    if (answered?.method === 'tools/list' && message.result !== undefined) {
+      message = { ...message, result: policy.filterToolsList(message.result, context).result }; // hide denied tools
+    }
+    const scopes = answered ? [answered.responseScope] : [...allowed.map((d) => d.responseScope), policy.responseScope(message, context)];
+    for (const scope of scopes) {
+      message = policy.redactResponse(message, scope).message;
+    }
+    return message;
+  };
+  await relay(response, res, signal, transform, replies, refusalHeaders);
+}
+
+/** Sends the request on to the upstream; answers 502/504 itself when it cannot. */
+async function callUpstream(req, res, body, signal) {
+  const headers = {};
+  for (const name of REQUEST_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+  // timeout_ms bounds the wait for response headers, not the life of an SSE stream.
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), upstream.timeout_ms);
+  try {
+    return await fetch(upstream.url, { method: req.method, headers, body, signal: AbortSignal.any([signal, timer.signal]) });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const timedOut = timer.signal.aborted;
+    const message = `upstream "${upstream.name}" ${timedOut ? 'timed out' : 'is unreachable'}`;
+    sendJson(res, timedOut ? 504 : 502, rpcError(null, JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE, message, { upstream: upstream.name }));
+    return undefined;
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+/**
+ * Passes the upstream's answer back, every JSON-RPC message through
+ * `transform`. `refusals` are error responses for messages of a batch that
+ * were refused; they join the upstream's answers.
+ */
+async function relay(response, res, signal, transform, refusals = [], extraHeaders = {}) {
+  const headers = { ...extraHeaders };
+  for (const name of RESPONSE_HEADERS) if (response.headers.has(name)) headers[name] = response.headers.get(name);
+  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+
+  if (type === 'text/event-stream') {
+    res.writeHead(response.status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    res.flushHeaders(); // the client sees the stream open now, not at the first event
+    for (const reply of refusals) await write(res, `data: ${JSON.stringify(reply)}\n\n`, signal);
+    for await (const event of readEvents(response.body)) await write(res, formatEvent(event, transform), signal);
+    return res.end();
+  }
+  if (type === 'application/json') {
+    const text = await response.text();
+    const parsed = JSON.parse(text); // not JSON: throws, and the client gets a 500 rather than unchecked text
+    const answer = Array.isArray(parsed) || refusals.length > 0 ? [...refusals, ...[parsed].flat().map(transform)] : transform(parsed);
+    return sendJson(res, response.status, answer, headers);
+  }
+  // 202 Accepted (notifications, responses), DELETE answers, bodies we cannot check.
+  await response.body?.cancel();
+  if (refusals.length > 0) return sendJson(res, 200, refusals, extraHeaders);
+  res.writeHead(response.status, headers).end();
+}
+
+/** Reads an SSE stream event by event; an event may arrive split across any number of chunks. */
+async function* readEvents(body) {
+  let buffer = '';
+  let event = {};
+  let afterCr = false;
+  for await (let text of body.pipeThrough(new TextDecoderStream())) {
+    if (afterCr && text.startsWith('\n')) text = text.slice(1); // the \n of a \r\n split across chunks
+    afterCr = text.endsWith('\r');
+    buffer += text;
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop(); // the last piece is an unfinished line
+    for (const line of lines) {
+      if (line === '') {
+        if (Object.keys(event).length > 0) yield event; // a blank line ends an event
+        event = {};
+        continue;
+      }
+      if (line.startsWith(':')) continue; // a comment
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + (line[colon + 1] === ' ' ? 2 : 1));
+      if (field === 'data') event.data = event.data === undefined ? value : `${event.data}\n${value}`;
+      else if (field === 'id' || field === 'event' || field === 'retry') event[field] = value;
+    }
+  }
+}
+
+/** Writes an event back with its data redacted. Data that is not JSON throws: it is never passed on unchecked. */
+function formatEvent(event, transform) {
+  let out = '';
+  for (const field of ['event', 'id', 'retry']) if (event[field] !== undefined) out += `${field}: ${event[field]}\n`;
+  if (event.data !== undefined) {
+    // An empty data line is an SDK "priming" event (it only carries an id for resumption).
+    out += `data: ${event.data.trim() === '' ? '' : JSON.stringify(transform(JSON.parse(event.data)))}\n`;
+  }
+  return `${out}\n`;
+}
+
+async function write(res, chunk, signal) {
+  if (!res.write(chunk)) await once(res, 'drain', { signal }); // backpressure: a slow client slows the upstream read
+}
+
+async function readBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { tooLarge: true });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const colon = config.listen.lastIndexOf(':');
+const host = config.listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+server.listen(Number(options.port ?? config.listen.slice(colon + 1)), host, () => {
+  const { port } = server.address();
+  log({ event: 'listening', url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`, upstream: upstream.url, generation: handle.generation });
+});
+
+// SIGTERM/SIGINT: stop accepting, end the long-lived GET streams (their clients
+// reconnect), let in-flight requests finish for up to 2 s, then exit.
+let closing = false;
+function shutdown(signal) {
+  if (closing) return;
+  closing = true;
+  log({ event: 'shutdown', signal });
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  for (const res of streams) res.destroy();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

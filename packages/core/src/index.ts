@@ -31,7 +31,7 @@ export type {
 export type { RuleSummary } from './policy/rule-summary.js';
 
 export { PolicyHandle } from './handle/policy-handle.js';
-export type { PolicyLease, PolicyHandleOptions, GenerationStatus, DrainListener } from './handle/policy-handle.js';
+export type { PolicyLease, PolicyHandleOptions, GenerationStatus, DrainListener, SwapListener } from './handle/policy-handle.js';
 
 export { MemoryRateLimitStore } from './rate-limit/memory-rate-limit-store.js';
 export type { MemoryRateLimitStoreOptions } from './rate-limit/memory-rate-limit-store.js';
@@ -49,6 +49,9 @@ export type {
   JsonRpcId,
   MessageKind,
 } from './jsonrpc/message.js';
+
+export { checkMirroredHeaders, protocolEra, paramHeadersOf, MODERN_PROTOCOL_VERSION } from './jsonrpc/mirrored-headers.js';
+export type { MirroredHeadersCheck, ParamHeaderMap } from './jsonrpc/mirrored-headers.js';
 
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
 export type { Pattern, PatternResult } from './regex/compile-pattern.js';

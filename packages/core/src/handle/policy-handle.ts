@@ -36,6 +36,9 @@ export interface PolicyHandleOptions {
 /** Called once when a replaced generation has no lease left. */
 export type DrainListener = (generation: number) => void;
 
+/** Called after each swap with the new and the replaced generation numbers. */
+export type SwapListener = (generation: number, previous: number) => void;
+
 interface GenerationState {
   readonly generation: number;
   readonly policy: CompiledPolicy;
@@ -93,6 +96,7 @@ export class PolicyHandle {
   /** Generations with leases in flight (the current one always included). */
   readonly #live = new Map<number, GenerationState>();
   readonly #drainListeners = new Set<DrainListener>();
+  readonly #swapListeners = new Set<SwapListener>();
 
   constructor(policy: CompiledPolicy, options: PolicyHandleOptions = {}) {
     assertCompiled(policy);
@@ -127,8 +131,10 @@ export class PolicyHandle {
     const previous = this.#current;
     this.#current = { generation: previous.generation + 1, policy, inFlight: 0 };
     this.#live.set(this.#current.generation, this.#current);
+    const generation = this.#current.generation;
+    for (const listener of [...this.#swapListeners]) listener(generation, previous.generation);
     if (previous.inFlight === 0) this.#drained(previous);
-    return this.#current.generation;
+    return generation;
   }
 
   /** Leases in flight on `generation` (default: all generations). */
@@ -154,6 +160,16 @@ export class PolicyHandle {
     return () => this.#drainListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener(generation, previous)` after each swap — for holders of
+   * long-lived leases (notification streams) that should end and reconnect
+   * under the new policy. Returns an unsubscribe function.
+   */
+  onSwap(listener: SwapListener): () => void {
+    this.#swapListeners.add(listener);
+    return () => this.#swapListeners.delete(listener);
+  }
+
   /** Resolves when `generation` has no lease left and is not current (at once if already so). */
   whenDrained(generation: number): Promise<void> {
     const state = this.#live.get(generation);
@@ -173,7 +189,8 @@ export class PolicyHandle {
   };
 
   #drained(state: GenerationState): void {
-    this.#live.delete(state.generation);
+    // Once only: a swap listener may have released the last lease already.
+    if (!this.#live.delete(state.generation)) return;
     for (const listener of [...this.#drainListeners]) listener(state.generation);
   }
 }

@@ -27,6 +27,8 @@ export class CompiledPolicy {
   readonly #requestRedactor: Redactor;
   readonly #responseRedactor: Redactor;
   readonly #redactRuleCount: number;
+  readonly #redactRules: readonly CompiledRedactRule[];
+  readonly #allRules: RuleMask;
 
   /** @internal Use {@link compilePolicy}. */
   constructor(rules: readonly CompiledRule[]) {
@@ -34,6 +36,8 @@ export class CompiledPolicy {
     this.#index = new RuleIndex(rules);
     const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
     this.#redactRuleCount = redactRules.length;
+    this.#redactRules = redactRules;
+    this.#allRules = new Uint8Array(redactRules.length).fill(1);
     const entries = (direction: 'request' | 'response') =>
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
@@ -149,19 +153,39 @@ export class CompiledPolicy {
   }
 
   /**
-   * The response-side redaction for a server-to-client message that answers
-   * no client request of ours (a notification or server request on a GET
-   * stream): the rules that match the message itself in this context.
+   * The response-side redaction for a server-to-client message: the rules
+   * that match the message itself in this context, joined with the scopes
+   * in `include` (e.g. the scope of the request whose stream carries it).
+   * Alone, it serves messages that answer no client request (a notification
+   * or server request on a GET stream).
    */
-  responseScope(message: unknown, context: EvaluationContext = {}): ResponseScope {
+  responseScope(message: unknown, context: EvaluationContext = {}, ...include: readonly ResponseScope[]): ResponseScope {
     let mask: RuleMask | null = null;
-    const names: string[] = [];
+    for (const scope of include) {
+      const other = ResponseScope.maskFor(scope, this);
+      if (other === null) continue;
+      mask ??= new Uint8Array(this.#redactRuleCount);
+      for (let i = 0; i < other.length; i++) mask[i] = (mask[i] as number) | (other[i] as number);
+    }
     for (const rule of this.#matching(classifyMessage(message), context)) {
       if (rule.action !== 'redact' || rule.direction === 'request') continue;
       (mask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
-      names.push(rule.name);
     }
-    return mask === null ? EMPTY_SCOPE : new ResponseScope(this, mask, names);
+    if (mask === null) return EMPTY_SCOPE;
+    const names = this.#redactRules.filter((rule) => mask[rule.ordinal] === 1 && rule.direction !== 'request').map((rule) => rule.name);
+    return new ResponseScope(this, mask, names);
+  }
+
+  /**
+   * Applies every redact pattern of the policy — all rules, both directions,
+   * whatever their `match` — to one string. For text that leaves the gateway
+   * outside any message, such as names and ids written to the audit log.
+   */
+  redactText(text: string): string {
+    if (this.#redactRuleCount === 0) return text;
+    const tally: Tally = { count: 0 };
+    const all = this.#allRules;
+    return this.#responseRedactor.redactString(this.#requestRedactor.redactString(text, all, tally), all, tally);
   }
 
   /**

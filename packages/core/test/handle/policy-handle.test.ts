@@ -158,3 +158,31 @@ describe('PolicyHandle', () => {
     expect(handle.acquire().rateLimits).toBe(store);
   });
 });
+
+describe('PolicyHandle swap listeners', () => {
+  it('tells listeners the new and the replaced generation after each swap', () => {
+    const handle = new PolicyHandle(allowAll());
+    const swaps: Array<[number, number]> = [];
+    const off = handle.onSwap((generation, previous) => swaps.push([generation, previous]));
+    handle.swap(allowAll());
+    handle.swap(allowAll());
+    off();
+    handle.swap(allowAll());
+    expect(swaps).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+  });
+
+  it('drains a generation once when a swap listener releases its last lease', () => {
+    const handle = new PolicyHandle(allowAll());
+    const stream = handle.acquire();
+    const drained: number[] = [];
+    handle.onDrained((generation) => drained.push(generation));
+    // A notification stream that ends when the policy changes, inside the swap.
+    handle.onSwap(() => stream.release());
+    handle.swap(allowAll());
+    expect(drained).toEqual([1]);
+    expect(handle.generations()).toEqual([{ generation: 2, inFlight: 0, current: true }]);
+  });
+});

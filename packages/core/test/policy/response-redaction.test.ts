@@ -186,3 +186,27 @@ describe('compiled policy', () => {
     ]);
   });
 });
+
+describe('joining scopes and redacting loose text', () => {
+  const joined = policyOf(`
+- { name: tools-a, action: redact, direction: response, match: { tool: "^a$" }, patterns: ["alpha"] }
+- { name: tools-b, action: redact, direction: response, match: { tool: "^b$" }, patterns: ["beta"] }
+- { name: on-logs, action: redact, direction: response, match: { method: notifications/message }, patterns: ["gamma"] }
+- { name: inbound, action: redact, direction: request, patterns: ["delta"] }
+`);
+
+  it('responseScope joins the scopes it is given with the rules the message matches', async () => {
+    const a = await joined.evaluate(call('a'), ctx);
+    const b = await joined.evaluate(call('b'), ctx);
+    const log = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'alpha beta gamma delta' } };
+    const scope = joined.responseScope(log, ctx, a.responseScope, b.responseScope);
+    expect(scope.rules).toEqual(['tools-a', 'tools-b', 'on-logs']);
+    expect(joined.redactResponse(log, scope).message).toMatchObject({ params: { data: '[REDACTED] [REDACTED] [REDACTED] delta' } });
+    expect(joined.responseScope(log, ctx).rules).toEqual(['on-logs']);
+  });
+
+  it('redactText applies every pattern of every rule, whatever its match and direction', () => {
+    expect(joined.redactText('alpha beta gamma delta epsilon')).toBe('[REDACTED] [REDACTED] [REDACTED] [REDACTED] epsilon');
+    expect(compilePolicy({}).redactText(AWS_KEY)).toBe(AWS_KEY);
+  });
+});

@@ -1,0 +1,310 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Request, Response } from 'express';
+import {
+  checkMirroredHeaders,
+  JsonRpcErrorCodes,
+  protocolEra,
+  type Decision,
+  type EvaluationContext,
+  type JsonRpcId,
+  type PolicyLease,
+  type ResponseScope,
+} from '@mcpgw/core';
+import type { DecisionAuditEvent } from './audit-event.js';
+import { GatewayError } from './gateway-error.js';
+import { parseJsonBody, readBody } from './read-body.js';
+import { deliverResponse } from './deliver-response.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import type { GatewayUpstream } from './routing.js';
+import { sendJson, sendRpcError } from './send.js';
+import type { UpstreamProxy } from './upstream-proxy.js';
+
+/** A client request forwarded upstream, waiting for its response. */
+export interface TrackedRequest {
+  readonly decision: Decision;
+  responseRedactions: number;
+  errorCode: number | null;
+  isError: boolean;
+  answered: boolean;
+}
+
+const idKey = (id: JsonRpcId | undefined): string => `${typeof id}:${String(id)}`;
+
+/**
+ * One HTTP request through the gateway, from admission to the end of its
+ * response: the lease it is pinned to, the JSON-RPC requests it carries, and
+ * their audit events. Every decision for it uses `lease.policy`.
+ */
+export class Exchange {
+  readonly lease: PolicyLease;
+  readonly context: EvaluationContext;
+  readonly upstream: GatewayUpstream;
+  readonly runtime: GatewayRuntime;
+  readonly req: Request;
+  readonly res: Response;
+  readonly #started = performance.now();
+  /** Forwarded requests by id, to match responses to them. */
+  readonly #byId = new Map<string, TrackedRequest>();
+  /** Every request of this exchange, forwarded or refused: one audit event each. */
+  readonly #all: TrackedRequest[] = [];
+  #failed = false;
+  #session: string | null;
+  #upstreamRequest: ClientRequest | null = null;
+  #upstreamResponse: IncomingMessage | null = null;
+
+  constructor(runtime: GatewayRuntime, upstream: GatewayUpstream, req: Request, res: Response) {
+    this.runtime = runtime;
+    this.upstream = upstream;
+    this.req = req;
+    this.res = res;
+    this.lease = runtime.handle.acquire();
+    const session = req.headers['mcp-session-id'];
+    this.#session = typeof session === 'string' ? session : null;
+    this.context = {
+      upstream: upstream.name,
+      headers: req.headers,
+      client: runtime.clientAddress(req),
+      ...(this.#session === null ? {} : { session: this.#session }),
+    };
+    // 'close' comes once, after the response finished or the client went away.
+    res.once('close', () => this.#closed());
+  }
+
+  /** Handles the request; never rejects. */
+  async run(proxy: UpstreamProxy): Promise<void> {
+    try {
+      if (this.req.method === 'POST') await this.#post(proxy);
+      else {
+        // A GET opens the server's notification stream (2025 era): long-lived.
+        if (this.req.method === 'GET') this.#longLived();
+        this.#forward(proxy, null, false);
+      }
+    } catch (error) {
+      this.fail(error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error }));
+    }
+  }
+
+  /** The JSON-RPC requests of this exchange still waiting for an answer. */
+  tracked(id: JsonRpcId | undefined): TrackedRequest | undefined {
+    return this.#byId.get(idKey(id));
+  }
+
+  /** The forwarded request, when this exchange carries exactly one. */
+  soleTracked(): TrackedRequest | undefined {
+    if (this.#byId.size !== 1) return undefined;
+    return this.#byId.values().next().value;
+  }
+
+  /** Scopes of every tracked request: what a stream message that names no request is redacted with. */
+  streamScopes(): ResponseScope[] {
+    return [...this.#byId.values()].map((tracked) => tracked.decision.responseScope);
+  }
+
+  /** The session id, once the upstream has assigned one (initialize). */
+  noteSession(session: string | undefined): void {
+    if (this.#session === null && session !== undefined) this.#session = session;
+  }
+
+  /** A response for a tracked request has been written: audit it now. */
+  answered(tracked: TrackedRequest): void {
+    if (tracked.answered) return;
+    tracked.answered = true;
+    this.#audit(tracked);
+  }
+
+  /** Answers with an error if nothing was sent yet; otherwise ends the response cleanly. */
+  fail(error: GatewayError): void {
+    this.#failed = true;
+    this.runtime.onError?.(error, this.upstream.name);
+    if (this.res.headersSent) {
+      if (!this.res.writableEnded) this.res.end();
+      return;
+    }
+    if (this.res.destroyed) return;
+    const waiting = [...this.#byId.values()];
+    for (const tracked of waiting) tracked.errorCode = error.code;
+    sendRpcError(this.res, error, waiting.length === 1 ? (waiting[0]?.decision.id ?? null) : null);
+  }
+
+  async #post(proxy: UpstreamProxy): Promise<void> {
+    const parsed = this.req.readableEnded && this.req.body !== undefined
+      ? (this.req.body as unknown) // an earlier body parser consumed the stream
+      : parseJsonBody(await readBody(this.req, this.runtime.limits.bodyBytes), this.runtime.limits.depth);
+    const batch = Array.isArray(parsed);
+    const messages: unknown[] = batch ? parsed : [parsed];
+    if (messages.length === 0) throw new GatewayError('invalid_request', 'Invalid Request: empty batch');
+
+    if (protocolEra(this.req.headers, messages[0]) === 'modern' && batch) {
+      throw new GatewayError('invalid_request', 'Invalid Request: protocol 2026-07-28 sends one message per POST; batches are not allowed');
+    }
+    for (const message of messages) {
+      const tool = toolOf(message);
+      const known = tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream.name, tool);
+      const check = checkMirroredHeaders(message, this.req.headers, known);
+      if (!check.ok) throw new GatewayError('header_mismatch', check.message);
+    }
+
+    const decisions: Decision[] = [];
+    const seen = new Set<string>();
+    for (const message of messages) {
+      const decision = await this.lease.evaluate(message, this.context);
+      if (decision.kind === 'request') {
+        const key = idKey(decision.id);
+        if (seen.has(key)) throw new GatewayError('invalid_request', `Invalid Request: the id ${JSON.stringify(decision.id)} is used twice in one batch`);
+        seen.add(key);
+      }
+      decisions.push(decision);
+    }
+
+    const refused = decisions.filter((decision) => !decision.forward);
+    if (refused.length > 0) return this.#refuse(decisions, batch);
+
+    for (const decision of decisions) {
+      if (decision.kind === 'request') this.#byId.set(idKey(decision.id), this.#track(decision));
+    }
+    // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
+    if (decisions.some((decision) => decision.method === 'subscriptions/listen')) this.#longLived();
+    const outgoing = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
+    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true);
+  }
+
+  /** Some message was refused: nothing is forwarded, every request gets an error. */
+  #refuse(decisions: readonly Decision[], batch: boolean): void {
+    const generation = this.lease.generation;
+    const replies: unknown[] = [];
+    let retryAfterMs = 0;
+    for (const decision of decisions) {
+      if (decision.retryAfterMs !== null) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
+      const tracked = this.#track(decision);
+      if (decision.reply !== null) {
+        replies.push(decision.reply);
+        tracked.errorCode = decision.reply.error.code;
+      } else if (decision.forward && decision.kind === 'request') {
+        // Allowed on its own, but its batch is refused whole: never forward part of a batch.
+        const error = { code: JsonRpcErrorCodes.DENIED, message: 'not forwarded: another message in this batch was refused', data: { generation } };
+        replies.push({ jsonrpc: '2.0', id: decision.id, error });
+        tracked.errorCode = error.code;
+      }
+    }
+    const headers: Record<string, string> = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
+    if (!batch) {
+      const only = decisions[0] as Decision;
+      if (only.reply === null) {
+        // A refused notification cannot be answered in JSON-RPC; say so at the HTTP level.
+        return sendJson(this.res, 403, { jsonrpc: '2.0', id: null, error: only.error }, headers);
+      }
+      // A body that is not JSON-RPC at all is a bad HTTP request; everything else is a JSON-RPC-level refusal.
+      return sendJson(this.res, only.reply.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200, only.reply, headers);
+    }
+    if (replies.length === 0) return sendJson(this.res, 403, { jsonrpc: '2.0', id: null, error: decisions.find((d) => !d.forward)?.error }, headers);
+    sendJson(this.res, 200, replies, headers);
+  }
+
+  #track(decision: Decision): TrackedRequest {
+    const tracked: TrackedRequest = { decision, responseRedactions: 0, errorCode: null, isError: false, answered: false };
+    // Requests are audited; so are invalid messages, which may be attempts to slip past the policy.
+    if (decision.kind === 'request' || decision.action === 'invalid') this.#all.push(tracked);
+    return tracked;
+  }
+
+  #forward(proxy: UpstreamProxy, body: Buffer | null, fromPost: boolean): void {
+    proxy.forward(this.req, this.res, {
+      body,
+      onRequest: (request) => {
+        this.#upstreamRequest = request;
+      },
+      onResponse: (response) => {
+        this.#upstreamResponse = response;
+        deliverResponse(this, response, fromPost);
+      },
+      onError: (error) => this.fail(error),
+    });
+  }
+
+  /**
+   * Ends a long-lived notification stream (on reload or shutdown): the client
+   * reconnects, and its new stream is pinned to the current policy.
+   */
+  endStream(reason: string): void {
+    this.#upstreamRequest?.destroy();
+    this.#upstreamResponse?.destroy();
+    if (this.res.headersSent) {
+      if (!this.res.writableEnded) this.res.end();
+    } else {
+      sendRpcError(this.res, new GatewayError('stream_closed', reason));
+    }
+  }
+
+  #longLived(): void {
+    this.runtime.streams.add(this);
+  }
+
+  #closed(): void {
+    this.runtime.streams.delete(this);
+    const finished = this.res.writableFinished;
+    if (!finished) {
+      // The client went away: cancel the upstream request (SPEC §7).
+      this.#upstreamRequest?.destroy();
+      this.#upstreamResponse?.destroy();
+    }
+    for (const tracked of this.#all) {
+      if (tracked.answered) continue;
+      tracked.answered = true;
+      const waiting = tracked.decision.forward;
+      this.#audit(tracked, !finished ? 'client_closed' : waiting && this.#failed ? 'upstream_failed' : waiting ? 'no_response' : undefined);
+    }
+    this.lease.release();
+  }
+
+  #audit(tracked: TrackedRequest, outcome?: DecisionAuditEvent['outcome']): void {
+    const { decision } = tracked;
+    if (this.runtime.onAudit === undefined) return;
+    const policy = this.lease.policy;
+    const text = (value: string | null) => (value === null ? null : policy.redactText(value));
+    const id = decision.id === undefined ? null : typeof decision.id === 'string' ? policy.redactText(decision.id) : decision.id;
+    const redacted = decision.redactions + tracked.responseRedactions > 0;
+    const event: DecisionAuditEvent = {
+      time: new Date().toISOString(),
+      event: 'decision',
+      generation: this.lease.generation,
+      upstream: this.upstream.name,
+      session: text(this.#session),
+      client: this.context.client ?? null,
+      method: text(decision.method),
+      tool: text(decision.tool),
+      id,
+      action: auditAction(decision, redacted),
+      rules: decision.rules,
+      redactions: { request: decision.redactions, response: tracked.responseRedactions },
+      status: this.res.statusCode,
+      error_code: tracked.errorCode,
+      is_error: tracked.isError,
+      duration_ms: Math.round((performance.now() - this.#started) * 1000) / 1000,
+      ...(outcome === undefined ? {} : { outcome }),
+    };
+    try {
+      this.runtime.onAudit(event);
+    } catch {
+      // An audit sink must not break the request path.
+    }
+  }
+}
+
+function auditAction(decision: Decision, redacted: boolean): DecisionAuditEvent['action'] {
+  switch (decision.action) {
+    case 'deny':
+    case 'rate_limit':
+      return decision.action;
+    case 'invalid':
+      return 'deny';
+    default:
+      return decision.forward ? (redacted ? 'redact' : 'allow') : 'deny';
+  }
+}
+
+function toolOf(message: unknown): string | null {
+  if (message === null || typeof message !== 'object') return null;
+  const params = (message as { params?: unknown }).params;
+  const name = params !== null && typeof params === 'object' ? (params as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : null;
+}

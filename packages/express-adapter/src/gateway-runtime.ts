@@ -1,0 +1,50 @@
+import type { Request } from 'express';
+import type { ParamHeaderMap, PolicyHandle } from '@mcpgw/core';
+import type { AuditListener } from './audit-event.js';
+import type { Exchange } from './exchange.js';
+import type { GatewayError } from './gateway-error.js';
+
+/** Size bounds the gateway enforces. */
+export interface GatewayLimits {
+  /** Request body, after decoding (413 past it). */
+  readonly bodyBytes: number;
+  /** A JSON response from an upstream (502 past it). */
+  readonly responseBytes: number;
+  /** One SSE event from an upstream (the stream is closed past it). */
+  readonly eventBytes: number;
+  /** JSON nesting depth of a request body (400 past it). */
+  readonly depth: number;
+}
+
+/** `x-mcp-header` annotations learned from `tools/list` answers, per upstream and tool. */
+export class ParamHeaderCache {
+  readonly #byUpstream = new Map<string, Map<string, ParamHeaderMap>>();
+  readonly #maxToolsPerUpstream: number;
+
+  constructor(maxToolsPerUpstream = 10_000) {
+    this.#maxToolsPerUpstream = maxToolsPerUpstream;
+  }
+
+  get(upstream: string, tool: string): ParamHeaderMap | undefined {
+    return this.#byUpstream.get(upstream)?.get(tool);
+  }
+
+  set(upstream: string, tool: string, headers: ParamHeaderMap): void {
+    let tools = this.#byUpstream.get(upstream);
+    if (tools === undefined) this.#byUpstream.set(upstream, (tools = new Map()));
+    if (!tools.has(tool) && tools.size >= this.#maxToolsPerUpstream) return;
+    tools.set(tool, headers);
+  }
+}
+
+/** What every exchange of one gateway shares. */
+export interface GatewayRuntime {
+  readonly handle: PolicyHandle;
+  readonly onAudit: AuditListener | undefined;
+  readonly onError: ((error: GatewayError, upstream: string) => void) | undefined;
+  readonly limits: GatewayLimits;
+  readonly paramHeaders: ParamHeaderCache;
+  readonly clientAddress: (req: Request) => string | undefined;
+  /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */
+  readonly streams: Set<Exchange>;
+}

@@ -1,0 +1,114 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MAX_REDACTION_DEPTH, type PolicyHandle, type UpstreamConfig } from '@mcpgw/core';
+import type { AuditListener } from './audit-event.js';
+import { Exchange } from './exchange.js';
+import { GatewayError } from './gateway-error.js';
+import { ParamHeaderCache, type GatewayLimits, type GatewayRuntime } from './gateway-runtime.js';
+import { createOriginCheck } from './origin.js';
+import { createRouteTable, type RouteInput } from './routing.js';
+import { sendRpcError } from './send.js';
+import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy.js';
+
+/** Options of {@link mcpGateway}. */
+export interface McpGatewayOptions {
+  /** The policy to enforce; swap it to reload. */
+  readonly handle: PolicyHandle;
+  /** Upstream MCP servers (Streamable HTTP): name, url, timeout_ms (default 30000). */
+  readonly upstreams: ReadonlyArray<Pick<UpstreamConfig, 'name' | 'url'> & { readonly timeout_ms?: number }>;
+  /** Exact gateway paths → upstream names. */
+  readonly routes?: readonly RouteInput[];
+  /** Serves paths no route names. Without it such paths fall through to `next()`. */
+  readonly defaultUpstream?: string;
+  /** Receives one `decision` event per JSON-RPC request, when its response completes. */
+  readonly onAudit?: AuditListener;
+  /** Called for upstream failures and other errors the gateway answered itself (for logging). */
+  readonly onError?: (error: GatewayError, upstream: string) => void;
+  /** `Origin` values let through; default: localhost origins only (DNS-rebinding protection). */
+  readonly allowedOrigins?: readonly string[];
+  /** Size bounds; see {@link GatewayLimits}. */
+  readonly limits?: Partial<GatewayLimits>;
+  /** The client address for `client` rate limits and audit; default `req.ip` (honours Express's `trust proxy`). */
+  readonly clientAddress?: (req: Request) => string | undefined;
+}
+
+/** Defaults of {@link GatewayLimits}. */
+export const DEFAULT_LIMITS: GatewayLimits = Object.freeze({
+  bodyBytes: 4 * 1024 * 1024,
+  responseBytes: 64 * 1024 * 1024,
+  eventBytes: 16 * 1024 * 1024,
+  depth: MAX_REDACTION_DEPTH,
+});
+
+/** The middleware, with controls for reload and shutdown. */
+export type McpGatewayMiddleware = RequestHandler & {
+  /**
+   * Ends every open long-lived notification stream (2025-era GET streams,
+   * 2026-era `subscriptions/listen`) cleanly; their clients reconnect. For
+   * graceful shutdown. Returns how many were ended.
+   */
+  closeStreams(reason?: string): number;
+  /** Stops following policy swaps and drops upstream keep-alive connections. */
+  close(): void;
+};
+
+/**
+ * Express middleware: an MCP Streamable HTTP gateway in front of one or more
+ * upstream MCP servers, enforcing the handle's policy on every message both
+ * ways. Each HTTP request is pinned to the policy generation current when it
+ * arrives, until its response (JSON or SSE stream) ends or the client leaves.
+ *
+ * @example
+ * const handle = new PolicyHandle(compilePolicy(config));
+ * app.use(mcpGateway({ handle, upstreams: config.upstreams, routes: config.routes,
+ *                      defaultUpstream: config.default_upstream, onAudit: (event) => log(event) }));
+ */
+export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
+  const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
+  const originAllowed = createOriginCheck(options.allowedOrigins);
+  const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
+  const runtime: GatewayRuntime = {
+    handle: options.handle,
+    onAudit: options.onAudit,
+    onError: options.onError,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    paramHeaders: new ParamHeaderCache(),
+    clientAddress: options.clientAddress ?? defaultClientAddress,
+    streams: new Set(),
+  };
+  const closeStreams = (reason: string, olderThan = Infinity): number => {
+    let ended = 0;
+    for (const stream of [...runtime.streams]) {
+      if (stream.lease.generation >= olderThan) continue;
+      stream.endStream(reason);
+      ended++;
+    }
+    return ended;
+  };
+  // A notification stream is pinned to the generation it was opened under;
+  // after a reload it ends so that its client reconnects under the new policy.
+  const unsubscribe = options.handle.onSwap((generation) => closeStreams('the policy was reloaded; reconnect', generation));
+
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const upstream = table.resolve(req.baseUrl + req.path);
+    if (upstream === undefined) return next();
+    const origin = req.headers.origin;
+    if (!originAllowed(origin)) {
+      return sendRpcError(res, new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`));
+    }
+    const exchange = new Exchange(runtime, upstream, req, res);
+    void exchange.run(proxies.get(upstream.name) as UpstreamProxy);
+  };
+  return Object.assign(middleware, {
+    closeStreams: (reason = 'the gateway is shutting down; reconnect') => closeStreams(reason),
+    close: () => {
+      unsubscribe();
+      for (const proxy of proxies.values()) proxy.close();
+    },
+  });
+}
+
+/** `req.ip` (which honours Express's `trust proxy`), IPv4-mapped IPv6 written as IPv4. */
+function defaultClientAddress(req: Request): string | undefined {
+  const address = req.ip ?? req.socket.remoteAddress;
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,128 @@
+/** One Server-Sent Event as it arrived, in wire order of its fields. */
+export interface SseEvent {
+  /** Field lines other than `data` (`id`, `event`, `retry`, comments), kept verbatim. */
+  readonly fields: readonly string[];
+  /** The `data` lines joined with "\n" (null when the event had no data line). */
+  readonly data: string | null;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Incremental SSE parser over raw bytes. Feed chunks as they arrive; get
+ * back each event as soon as its terminating blank line is seen, however
+ * the bytes were split (one byte at a time, mid-UTF-8 sequence, CR and LF in
+ * different chunks). Lines end with CRLF, LF or CR (WHATWG SSE).
+ *
+ * Splitting on CR/LF bytes is safe for UTF-8: those bytes never occur inside
+ * a multi-byte sequence, so every line is decoded whole.
+ */
+export class SseParser {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #lastWasCr = false;
+  #fields: string[] = [];
+  #data: string[] | null = null;
+  #eventBytes = 0;
+  #first = true;
+  readonly #maxEventBytes: number;
+
+  constructor(maxEventBytes: number) {
+    this.#maxEventBytes = maxEventBytes;
+  }
+
+  /** Parses a chunk; returns the events it completed. Throws when one event grows past the limit. */
+  push(chunk: Buffer): SseEvent[] {
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte !== LF && byte !== CR) continue;
+      if (byte === LF && this.#lastWasCr && i === start && this.#pendingBytes === 0) {
+        // The LF of a CRLF whose CR ended the previous line (maybe in the previous chunk).
+        this.#lastWasCr = false;
+        start = i + 1;
+        continue;
+      }
+      this.#lastWasCr = byte === CR;
+      const line = this.#takeLine(chunk, start, i);
+      start = i + 1;
+      const event = this.#line(line);
+      if (event !== null) events.push(event);
+    }
+    if (start < chunk.length) {
+      this.#lastWasCr = false;
+      this.#pending.push(chunk.subarray(start));
+      this.#pendingBytes += chunk.length - start;
+      this.#checkSize(chunk.length - start);
+    }
+    return events;
+  }
+
+  /** The event in progress when the stream ends without a blank line (dispatched like a browser would not: returned for passing on). */
+  flush(): SseEvent | null {
+    if (this.#pendingBytes > 0) {
+      const line = this.#takeLine(Buffer.alloc(0), 0, 0);
+      this.#line(line);
+    }
+    if (this.#fields.length === 0 && this.#data === null) return null;
+    return this.#dispatch();
+  }
+
+  #takeLine(chunk: Buffer, start: number, end: number): string {
+    let bytes: Buffer;
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(chunk.subarray(start, end));
+      bytes = Buffer.concat(this.#pending);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    } else {
+      bytes = chunk.subarray(start, end);
+    }
+    this.#checkSize(end - start);
+    let line = bytes.toString('utf8');
+    if (this.#first) {
+      this.#first = false;
+      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    }
+    return line;
+  }
+
+  #line(line: string): SseEvent | null {
+    if (line === '') return this.#fields.length === 0 && this.#data === null ? null : this.#dispatch();
+    if (line.startsWith('data')) {
+      const rest = line.slice(4);
+      if (rest === '' || rest.startsWith(':')) {
+        const value = rest === '' ? '' : rest.startsWith(': ') ? rest.slice(2) : rest.slice(1);
+        (this.#data ??= []).push(value);
+        return null;
+      }
+    }
+    this.#fields.push(line);
+    return null;
+  }
+
+  #dispatch(): SseEvent {
+    const event: SseEvent = { fields: this.#fields, data: this.#data === null ? null : this.#data.join('\n') };
+    this.#fields = [];
+    this.#data = null;
+    this.#eventBytes = 0;
+    return event;
+  }
+
+  #checkSize(added: number): void {
+    this.#eventBytes += added;
+    if (this.#eventBytes > this.#maxEventBytes) {
+      throw new RangeError(`an SSE event is larger than ${this.#maxEventBytes} bytes`);
+    }
+  }
+}
+
+/** Writes an event back out: its other fields verbatim, then `data` as one line per line of data. */
+export function formatSseEvent(fields: readonly string[], data: string | null): string {
+  let out = '';
+  for (const field of fields) out += `${field}\n`;
+  if (data !== null) for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return `${out}\n`;
+}

@@ -1,9 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import {
-  checkMirroredHeaders,
-  JsonRpcErrorCodes,
-  protocolEra,
   type Decision,
   type EvaluationContext,
   type JsonRpcId,
@@ -12,10 +9,11 @@ import {
 } from '@mcpgw/core';
 import type { DecisionAuditEvent } from './audit-event.js';
 import { GatewayError } from './gateway-error.js';
-import { parseJsonBody, readBody } from './read-body.js';
 import { deliverResponse } from './deliver-response.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { GatewayUpstream } from './routing.js';
+import { readMessages } from './read-messages.js';
+import { refusalResponse } from './refusal-response.js';
 import { sendJson, sendRpcError } from './send.js';
 import type { UpstreamProxy } from './upstream-proxy.js';
 
@@ -127,77 +125,36 @@ export class Exchange {
   }
 
   async #post(proxy: UpstreamProxy): Promise<void> {
-    const parsed = this.req.readableEnded && this.req.body !== undefined
-      ? (this.req.body as unknown) // an earlier body parser consumed the stream
-      : parseJsonBody(await readBody(this.req, this.runtime.limits.bodyBytes), this.runtime.limits.depth);
-    const batch = Array.isArray(parsed);
-    const messages: unknown[] = batch ? parsed : [parsed];
-    if (messages.length === 0) throw new GatewayError('invalid_request', 'Invalid Request: empty batch');
-
-    if (protocolEra(this.req.headers, messages[0]) === 'modern' && batch) {
-      throw new GatewayError('invalid_request', 'Invalid Request: protocol 2026-07-28 sends one message per POST; batches are not allowed');
-    }
-    for (const message of messages) {
-      const tool = toolOf(message);
-      const known = tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream.name, tool);
-      const check = checkMirroredHeaders(message, this.req.headers, known);
-      if (!check.ok) throw new GatewayError('header_mismatch', check.message);
-    }
-
+    const { messages, batch } = await readMessages(this.req, this.runtime, this.upstream.name);
     const decisions: Decision[] = [];
-    const seen = new Set<string>();
+    const ids = new Set<string>();
     for (const message of messages) {
       const decision = await this.lease.evaluate(message, this.context);
       if (decision.kind === 'request') {
         const key = idKey(decision.id);
-        if (seen.has(key)) throw new GatewayError('invalid_request', `Invalid Request: the id ${JSON.stringify(decision.id)} is used twice in one batch`);
-        seen.add(key);
+        if (ids.has(key)) throw new GatewayError('invalid_request', `Invalid Request: the id ${JSON.stringify(decision.id)} is used twice in one batch`);
+        ids.add(key);
       }
       decisions.push(decision);
     }
 
-    const refused = decisions.filter((decision) => !decision.forward);
-    if (refused.length > 0) return this.#refuse(decisions, batch);
+    if (decisions.some((decision) => !decision.forward)) {
+      const refusal = refusalResponse(decisions, batch, this.lease.generation);
+      for (const decision of decisions) {
+        const tracked = this.#track(decision);
+        tracked.errorCode = refusal.codes.get(decision) ?? null;
+      }
+      return sendJson(this.res, refusal.status, refusal.body, refusal.headers);
+    }
 
     for (const decision of decisions) {
-      if (decision.kind === 'request') this.#byId.set(idKey(decision.id), this.#track(decision));
+      const tracked = this.#track(decision);
+      if (decision.kind === 'request') this.#byId.set(idKey(decision.id), tracked);
     }
     // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
     if (decisions.some((decision) => decision.method === 'subscriptions/listen')) this.#longLived();
     const outgoing = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
     this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true);
-  }
-
-  /** Some message was refused: nothing is forwarded, every request gets an error. */
-  #refuse(decisions: readonly Decision[], batch: boolean): void {
-    const generation = this.lease.generation;
-    const replies: unknown[] = [];
-    let retryAfterMs = 0;
-    for (const decision of decisions) {
-      if (decision.retryAfterMs !== null) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
-      const tracked = this.#track(decision);
-      if (decision.reply !== null) {
-        replies.push(decision.reply);
-        tracked.errorCode = decision.reply.error.code;
-      } else if (decision.forward && decision.kind === 'request') {
-        // Allowed on its own, but its batch is refused whole: never forward part of a batch.
-        const error = { code: JsonRpcErrorCodes.DENIED, message: 'not forwarded: another message in this batch was refused', data: { generation } };
-        replies.push({ jsonrpc: '2.0', id: decision.id, error });
-        tracked.errorCode = error.code;
-      }
-    }
-    const headers: Record<string, string> = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
-    if (!batch) {
-      const only = decisions[0] as Decision;
-      if (only.reply === null) {
-        // A refused notification cannot be answered in JSON-RPC; say so at the HTTP level.
-        return sendJson(this.res, 403, { jsonrpc: '2.0', id: null, error: only.error }, headers);
-      }
-      // A body that is not JSON-RPC at all is a bad HTTP request; everything else is a JSON-RPC-level refusal.
-      return sendJson(this.res, only.reply.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200, only.reply, headers);
-    }
-    if (replies.length === 0) return sendJson(this.res, 403, { jsonrpc: '2.0', id: null, error: decisions.find((d) => !d.forward)?.error }, headers);
-    sendJson(this.res, 200, replies, headers);
   }
 
   #track(decision: Decision): TrackedRequest {
@@ -300,11 +257,4 @@ function auditAction(decision: Decision, redacted: boolean): DecisionAuditEvent[
     default:
       return decision.forward ? (redacted ? 'redact' : 'allow') : 'deny';
   }
-}
-
-function toolOf(message: unknown): string | null {
-  if (message === null || typeof message !== 'object') return null;
-  const params = (message as { params?: unknown }).params;
-  const name = params !== null && typeof params === 'object' ? (params as { name?: unknown }).name : undefined;
-  return typeof name === 'string' ? name : null;
 }

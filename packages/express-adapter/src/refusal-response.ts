@@ -1,0 +1,44 @@
+import { JsonRpcErrorCodes, type Decision } from '@mcpgw/core';
+
+/** What to send when a POST carries a refused message: nothing of it is forwarded. */
+export interface RefusalResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The JSON-RPC error code each request is answered with (for its audit event). */
+  readonly codes: ReadonlyMap<Decision, number>;
+}
+
+/**
+ * Maps refusals to HTTP (SPEC §3): refusals travel as JSON-RPC errors with
+ * 200 (`Retry-After` for rate limits); a body that is not JSON-RPC is a 400;
+ * a refused notification, which JSON-RPC cannot answer, a 403. A batch with
+ * any refused element is refused whole, one error per request.
+ */
+export function refusalResponse(decisions: readonly Decision[], batch: boolean, generation: number): RefusalResponse {
+  const codes = new Map<Decision, number>();
+  const replies: unknown[] = [];
+  let retryAfterMs = 0;
+  for (const decision of decisions) {
+    if (decision.retryAfterMs !== null) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
+    if (decision.reply !== null) {
+      replies.push(decision.reply);
+      codes.set(decision, decision.reply.error.code);
+    } else if (decision.forward && decision.kind === 'request') {
+      // Allowed on its own, but its batch is refused whole: never forward part of a batch.
+      const error = { code: JsonRpcErrorCodes.DENIED, message: 'not forwarded: another message in this batch was refused', data: { generation } };
+      replies.push({ jsonrpc: '2.0', id: decision.id, error });
+      codes.set(decision, error.code);
+    }
+  }
+  const headers: Record<string, string> = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
+  const refused = decisions.find((decision) => !decision.forward) as Decision;
+  if (!batch || replies.length === 0) {
+    const reply = batch ? null : refused.reply;
+    // A refused notification cannot be answered in JSON-RPC: say so at the HTTP level.
+    if (reply === null) return { status: 403, body: { jsonrpc: '2.0', id: null, error: refused.error }, headers, codes };
+    // A body that is not JSON-RPC at all is a bad HTTP request; everything else is a JSON-RPC-level refusal.
+    return { status: reply.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200, body: reply, headers, codes };
+  }
+  return { status: 200, body: replies, headers, codes };
+}

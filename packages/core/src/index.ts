@@ -50,7 +50,14 @@ export type {
   MessageKind,
 } from './jsonrpc/message.js';
 
-export { checkMirroredHeaders, protocolEra, paramHeadersOf, MODERN_PROTOCOL_VERSION } from './jsonrpc/mirrored-headers.js';
+export {
+  checkMirroredHeaders,
+  mirroredHeaderValues,
+  encodeHeaderValue,
+  protocolEra,
+  paramHeadersOf,
+  MODERN_PROTOCOL_VERSION,
+} from './jsonrpc/mirrored-headers.js';
 export type { MirroredHeadersCheck, ParamHeaderMap } from './jsonrpc/mirrored-headers.js';
 
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';

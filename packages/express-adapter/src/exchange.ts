@@ -1,6 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import {
+  mirroredHeaderValues,
+  protocolEra,
   type Decision,
   type EvaluationContext,
   type JsonRpcId,
@@ -56,12 +58,14 @@ export class Exchange {
     this.req = req;
     this.res = res;
     this.lease = runtime.handle.acquire();
-    const session = req.headers['mcp-session-id'];
+    // 2026-07-28 has no sessions: a leftover Mcp-Session-Id is ignored, as the spec says servers do.
+    const session = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined;
     this.#session = typeof session === 'string' ? session : null;
     this.context = {
       upstream: upstream.name,
       headers: req.headers,
       client: runtime.clientAddress(req),
+      paramHeaders: (tool) => runtime.paramHeaders.get(upstream.name, tool),
       ...(this.#session === null ? {} : { session: this.#session }),
     };
     // 'close' comes once, after the response finished or the client went away.
@@ -125,7 +129,7 @@ export class Exchange {
   }
 
   async #post(proxy: UpstreamProxy): Promise<void> {
-    const { messages, batch } = await readMessages(this.req, this.runtime, this.upstream.name);
+    const { messages, batch } = await readMessages(this.req, this.runtime);
     const decisions: Decision[] = [];
     const ids = new Set<string>();
     for (const message of messages) {
@@ -154,7 +158,10 @@ export class Exchange {
     // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
     if (decisions.some((decision) => decision.method === 'subscriptions/listen')) this.#longLived();
     const outgoing = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
-    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true);
+    // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
+    const tool = decisions[0]?.tool ?? null;
+    const mirrored = batch ? {} : mirroredHeaderValues(messages[0], outgoing, this.req.headers, tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream.name, tool));
+    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true, mirrored);
   }
 
   #track(decision: Decision): TrackedRequest {
@@ -164,9 +171,10 @@ export class Exchange {
     return tracked;
   }
 
-  #forward(proxy: UpstreamProxy, body: Buffer | null, fromPost: boolean): void {
+  #forward(proxy: UpstreamProxy, body: Buffer | null, fromPost: boolean, headers: Readonly<Record<string, string | null>> = {}): void {
     proxy.forward(this.req, this.res, {
       body,
+      headers,
       onRequest: (request) => {
         this.#upstreamRequest = request;
       },

@@ -1,5 +1,11 @@
 import { JsonRpcErrorCodes, type Decision } from '@mcpgw/core';
 
+/**
+ * A body that is not JSON-RPC, or whose mirrored headers disagree with it, is
+ * a bad HTTP request (400); every other refusal is JSON-RPC-level (200).
+ */
+const BAD_REQUEST_CODES: ReadonlySet<number> = new Set([JsonRpcErrorCodes.INVALID_REQUEST, JsonRpcErrorCodes.HEADER_MISMATCH]);
+
 /** What to send when a POST carries a refused message: nothing of it is forwarded. */
 export interface RefusalResponse {
   readonly status: number;
@@ -37,8 +43,7 @@ export function refusalResponse(decisions: readonly Decision[], batch: boolean, 
     const reply = batch ? null : refused.reply;
     // A refused notification cannot be answered in JSON-RPC: say so at the HTTP level.
     if (reply === null) return { status: 403, body: { jsonrpc: '2.0', id: null, error: refused.error }, headers, codes };
-    // A body that is not JSON-RPC at all is a bad HTTP request; everything else is a JSON-RPC-level refusal.
-    return { status: reply.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200, body: reply, headers, codes };
+    return { status: BAD_REQUEST_CODES.has(reply.error.code) ? 400 : 200, body: reply, headers, codes };
   }
   return { status: 200, body: replies, headers, codes };
 }

@@ -9,6 +9,8 @@ import type { GatewayUpstream } from './routing.js';
 export interface ForwardHooks {
   /** The rewritten request body (null: forward without a body, as for GET and DELETE). */
   readonly body: Buffer | null;
+  /** Request headers to replace (a value) or remove (null) upstream. */
+  readonly headers: Readonly<Record<string, string | null>>;
   /** Upstream response headers arrived. The handler owns the response from here. */
   onResponse(upstreamResponse: IncomingMessage): void;
   /** The upstream could not be reached, reset, or timed out before answering. */
@@ -45,6 +47,10 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         for (const name of hopByHopNames(req.headers)) proxyReq.removeHeader(name);
         // Ask for an uncompressed answer: the gateway must read every byte it forwards.
         proxyReq.removeHeader('accept-encoding');
+        for (const [name, value] of Object.entries(hooks.headers)) {
+          if (value === null) proxyReq.removeHeader(name);
+          else proxyReq.setHeader(name, value);
+        }
         if (hooks.body !== null) {
           proxyReq.removeHeader('content-encoding');
           proxyReq.setHeader('content-type', 'application/json');

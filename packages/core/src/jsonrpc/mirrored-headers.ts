@@ -73,7 +73,7 @@ export function checkMirroredHeaders(message: unknown, headers: HeaderSource | u
     (version === undefined ? null : compare('mcp-protocol-version', 'MCP-Protocol-Version', version, modern, false)) ??
     compare('mcp-method', 'Mcp-Method', method, modern && isRequest, false) ??
     nameProblem(method, params, modern && isRequest, compare) ??
-    paramProblem(method, params, headers, paramHeaders);
+    paramProblem(method, params, headers, modern, paramHeaders);
   return problem === null ? OK : { ok: false, message: problem };
 }
 
@@ -92,7 +92,7 @@ function nameProblem(
   return compare('mcp-name', 'Mcp-Name', typeof value === 'string' ? value : undefined, required, true);
 }
 
-function paramProblem(method: string, params: Record<string, unknown>, headers: HeaderSource | undefined, paramHeaders?: ParamHeaderMap): string | null {
+function paramProblem(method: string, params: Record<string, unknown>, headers: HeaderSource | undefined, modern: boolean, paramHeaders?: ParamHeaderMap): string | null {
   if (method !== 'tools/call' || paramHeaders === undefined) return null;
   const args = isRecord(params['arguments']) ? params['arguments'] : {};
   for (const [header, path] of paramHeaders) {
@@ -104,14 +104,83 @@ function paramProblem(method: string, params: Record<string, unknown>, headers: 
       if (raw !== undefined) return `Header mismatch: ${display} header is present but the body has no value for it`;
       continue;
     }
-    if (raw === undefined) return `Header mismatch: required header ${display} is missing`;
+    if (raw === undefined) {
+      // Required only of 2026-07-28 clients; earlier clients never send it.
+      if (modern) return `Header mismatch: required header ${display} is missing`;
+      continue;
+    }
     const decoded = decodeSentinel(raw);
     if (decoded === null) return `Header mismatch: ${display} header value is malformed`;
-    const matches =
-      typeof value === 'number' ? decoded.trim() !== '' && Number(decoded) === value : typeof value === 'boolean' ? decoded === String(value) : decoded === value;
-    if (!matches) return `Header mismatch: ${display} header value does not match the body`;
+    if (!mirrors(decoded, value)) return `Header mismatch: ${display} header value does not match the body`;
   }
   return null;
+}
+
+/** Whether a decoded header value mirrors a body value (integers compared as numbers). */
+function mirrors(decoded: string, value: unknown): boolean {
+  if (typeof value === 'number') return decoded.trim() !== '' && Number(decoded) === value;
+  if (typeof value === 'boolean') return decoded === String(value);
+  return decoded === value;
+}
+
+/**
+ * The mirrored headers to send upstream with a forwarded message: `Mcp-Name`
+ * and `Mcp-Param-*` recomputed from the forwarded (possibly redacted) body,
+ * so that a secret redacted from the body does not travel on in a header and
+ * the headers still agree with the body. Covers only the headers the client
+ * sent; a `Mcp-Param-*` header that mirrors no argument gets `null` (drop it:
+ * it could carry anything).
+ */
+export function mirroredHeaderValues(
+  original: unknown,
+  forwarded: unknown,
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+  paramHeaders?: ParamHeaderMap,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const params = (message: unknown) => (isRecord(message) && isRecord(message['params']) ? message['params'] : {});
+  const method = isRecord(forwarded) ? forwarded['method'] : undefined;
+  if (headers['mcp-name'] !== undefined && typeof method === 'string') {
+    const field = NAME_FIELD[method];
+    const value = field === undefined ? undefined : params(forwarded)[field];
+    out['mcp-name'] = typeof value === 'string' ? encodeHeaderValue(value) : null;
+  }
+  const originalArgs = params(original)['arguments'];
+  const forwardedArgs = params(forwarded)['arguments'];
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.startsWith('mcp-param-') || typeof raw !== 'string') continue;
+    const decoded = decodeSentinel(raw);
+    const path = paramHeaders?.get(name) ?? (decoded === null ? undefined : findMirroredPath(originalArgs, decoded));
+    const value = path === undefined ? undefined : valueAt(forwardedArgs, path);
+    out[name] = value === undefined || value === null || typeof value === 'object' ? null : encodeHeaderValue(String(value));
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
+  for (const key of path) value = isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+  return value;
+}
+
+/** The path of the first primitive argument (through nested objects) that a header value mirrors. */
+function findMirroredPath(args: unknown, decoded: string): readonly string[] | undefined {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: args, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.shift() as { node: unknown; path: string[] };
+    if (!isRecord(node) || path.length > 32) continue;
+    for (const [key, value] of Object.entries(node)) {
+      if (isRecord(value)) stack.push({ node: value, path: [...path, key] });
+      else if (value !== null && typeof value !== 'object' && mirrors(decoded, value)) return [...path, key];
+    }
+  }
+  return undefined;
+}
+
+/** A header value as a 2026-07-28 client writes it: plain when safe, else the base64 sentinel. */
+export function encodeHeaderValue(value: string): string {
+  const plain = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !(value.startsWith('=?base64?') && value.endsWith('?='));
+  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 /** Field-value characters of RFC 9110: visible ASCII, space, tab. */

@@ -1,5 +1,6 @@
 import { ErrorCodes, McpgwError } from '../errors.js';
 import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage, type JsonRpcError } from '../jsonrpc/message.js';
+import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
 import { rateLimitKey } from '../rate-limit/rate-limit-key.js';
 import { Redactor, type RuleMask, type Tally } from '../redact/redactor.js';
@@ -55,8 +56,9 @@ export class CompiledPolicy {
   /**
    * Decides on one client-to-server JSON-RPC message (a request, a
    * notification, or a response to a server request; not a batch — evaluate
-   * each element). Order and semantics as SPEC §3: deny, then rate limits,
-   * then request-side redaction.
+   * each element). A message that is not JSON-RPC, or whose mirrored headers
+   * (`context.headers`) disagree with it, is `invalid`. Then, as SPEC §3:
+   * deny, rate limits, request-side redaction.
    *
    * @example
    * const decision = await policy.evaluate(body, { upstream: 'everything', client: '10.0.0.7', rateLimits: store });
@@ -71,6 +73,13 @@ export class CompiledPolicy {
     if (classified.kind === 'request' && classified.method === 'tools/call' && classified.tool === null) {
       // Without a tool name no tool rule can be checked: refuse rather than guess.
       return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_PARAMS, message: 'Invalid params: tools/call needs a string "params.name"' });
+    }
+
+    if (context.headers !== undefined && classified.kind !== 'response') {
+      // Headers that mirror the body must agree with it (SPEC §7): decide from the body only.
+      const annotations = classified.tool === null ? undefined : context.paramHeaders?.(classified.tool);
+      const check = checkMirroredHeaders(message, context.headers, annotations);
+      if (!check.ok) return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.HEADER_MISMATCH, message: check.message });
     }
 
     const matched = this.#matching(classified, context);

@@ -1,4 +1,5 @@
 import type { JsonRpcError, JsonRpcErrorResponse, JsonRpcId, MessageKind } from '../jsonrpc/message.js';
+import type { ParamHeaderMap } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import type { ResponseScope } from './response-scope.js';
 
@@ -23,6 +24,11 @@ export interface EvaluationContext {
   readonly rateLimits?: RateLimitStore;
   /** Clock for rate limits, in ms (default `Date.now()`). */
   readonly now?: number;
+  /**
+   * The `x-mcp-header` annotations of a tool, when known (learned from
+   * `tools/list`), to check `Mcp-Param-*` headers against the arguments.
+   */
+  readonly paramHeaders?: (tool: string) => ParamHeaderMap | undefined;
 }
 
 /** What to do with a message. `invalid`: not a JSON-RPC message mcpgw can decide on. */

@@ -32,8 +32,12 @@ const { values: options } = parseArgs({
 const REQUEST_HEADERS = ['accept', 'content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
 const RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'www-authenticate'];
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** HTTP status of a refusal: a JSON-RPC error with 200 (SPEC §3), but 400 when the body is no JSON-RPC message at all. */
-const refusalStatus = (decision) => (decision.error.code === JsonRpcErrorCodes.INVALID_REQUEST ? 400 : 200);
+/**
+ * HTTP status of a refusal: a JSON-RPC error with 200 (SPEC §3), but 400 when
+ * the body is no JSON-RPC message at all, or its mirrored headers disagree with it.
+ */
+const BAD_REQUEST = new Set([JsonRpcErrorCodes.INVALID_REQUEST, JsonRpcErrorCodes.HEADER_MISMATCH]);
+const refusalStatus = (decision) => (BAD_REQUEST.has(decision.error.code) ? 400 : 200);
 /** Without an allow-list, only pages served from this machine may call us (DNS rebinding, SPEC §7). */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -149,11 +153,8 @@ async function post(req, res, lease, context, signal) {
     if (answered?.method === 'tools/list' && message.result !== undefined) {
       message = { ...message, result: policy.filterToolsList(message.result, context).result }; // hide denied tools
     }
-    const scopes = answered ? [answered.responseScope] : [...allowed.map((d) => d.responseScope), policy.responseScope(message, context)];
-    for (const scope of scopes) {
-      message = policy.redactResponse(message, scope).message;
-    }
-    return message;
+    const scope = answered ? answered.responseScope : policy.responseScope(message, context, ...allowed.map((d) => d.responseScope));
+    return policy.redactResponse(message, scope).message;
   };
   await relay(response, res, signal, transform, replies, refusalHeaders);
 }

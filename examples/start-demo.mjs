@@ -1,40 +1,46 @@
 #!/usr/bin/env node
-// `npm start`: the demo upstream MCP server behind a policy gateway, ready for
+// `npm start`: the demo upstream MCP server behind the mcpgw daemon, ready for
 // the MCP Inspector or any Streamable HTTP client.
 //
-//   npm start                          # gateway :8080, upstream :3001
+//   npm start                          # gateway :8080, upstream :3001, policy examples/mcpgw.yaml
 //   PORT=9000 UPSTREAM_PORT=4001 npm start
 //
-// The gateway is, for now, the example proxy in examples/node-http-proxy; the
-// `mcpgw` daemon will take its place. The demo upstream stays as it is.
-// Ctrl-C (SIGINT) or SIGTERM stops both.
+// With other ports than the defaults, the daemon serves a copy of
+// examples/mcpgw.yaml with those ports (its path is printed). Ctrl-C (SIGINT)
+// or SIGTERM stops both; the daemon drains in-flight requests first.
 
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const GATEWAY_PORT = process.env.PORT ?? '8080';
 const UPSTREAM_PORT = process.env.UPSTREAM_PORT ?? '3001';
-const CONFIG = here('./mcpgw.yaml');
+const MCPGW = here('../packages/cli/dist/bin/mcpgw.js');
 
 const children = [];
 let stopping = false;
 
-/** Starts `node script ...args`, prefixes its output, resolves with its `listening` URL. */
-function start(name, script, args) {
-  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function watchExit(name, child) {
   children.push(child);
-  createInterface({ input: child.stderr }).on('line', (line) => console.error(`[${name}] ${line}`));
-  const lines = createInterface({ input: child.stdout });
   child.once('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[${name}] exited unexpectedly (${signal ?? `code ${code}`}); stopping the demo`);
     stop(1);
   });
+}
+
+/** Starts the demo upstream; resolves with its `listening` URL. */
+function startUpstream() {
+  const child = spawn(process.execPath, [here('./demo-upstream/server.mjs'), '--port', UPSTREAM_PORT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  watchExit('upstream', child);
+  const lines = createInterface({ input: child.stdout });
   return new Promise((resolve) => {
     lines.on('line', (line) => {
-      console.log(`[${name}] ${line}`);
+      console.log(`[upstream] ${line}`);
       try {
         const event = JSON.parse(line);
         if (event.event === 'listening') resolve(event.url);
@@ -43,6 +49,36 @@ function start(name, script, args) {
       }
     });
   });
+}
+
+/** The config the daemon serves: examples/mcpgw.yaml, or a copy with the requested ports. */
+function configFile() {
+  const original = here('./mcpgw.yaml');
+  if (GATEWAY_PORT === '8080' && UPSTREAM_PORT === '3001') return original;
+  const dir = join(tmpdir(), `mcpgw-demo-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const text = readFileSync(original, 'utf8')
+    .replace('listen: "127.0.0.1:8080"', `listen: "127.0.0.1:${GATEWAY_PORT}"`)
+    .replace('http://127.0.0.1:3001/mcp', `http://127.0.0.1:${UPSTREAM_PORT}/mcp`)
+    .replace('path: ../.mcpgw-demo/audit.jsonl', `path: ${join(dir, 'audit.jsonl')}`);
+  writeFileSync(join(dir, 'mcpgw.yaml'), text);
+  return join(dir, 'mcpgw.yaml');
+}
+
+/** Starts `mcpgw serve` with its own log output (pretty on a terminal); resolves once /healthz answers. */
+async function startGateway(config) {
+  const child = spawn(process.execPath, [MCPGW, 'serve', '--config', config], { stdio: 'inherit' });
+  watchExit('mcpgw', child);
+  const health = `http://127.0.0.1:${GATEWAY_PORT}/healthz`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      if ((await fetch(health)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`mcpgw did not answer ${health}`);
 }
 
 function stop(exitCode) {
@@ -61,25 +97,23 @@ function stop(exitCode) {
   setTimeout(() => {
     for (const child of running) child.kill('SIGKILL');
     process.exit(exitCode || 1);
-  }, 5_000).unref();
+  }, 35_000).unref();
 }
 
 process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
-const upstreamUrl = await start('upstream', './demo-upstream/server.mjs', ['--port', UPSTREAM_PORT]);
-const gatewayUrl = await start('gateway', './node-http-proxy/proxy.mjs', [
-  '--config', CONFIG,
-  '--port', GATEWAY_PORT,
-  '--upstream-url', upstreamUrl,
-]);
+const upstreamUrl = await startUpstream();
+const config = configFile();
+const gateway = await startGateway(config);
+const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}/mcp`;
 
 console.log(`
 mcpgw demo is running.
 
   gateway (connect here):  ${gatewayUrl}
   demo upstream (direct):  ${upstreamUrl}
-  policy:                  ${CONFIG}
+  policy:                  ${config}
 
 Connect with the MCP Inspector (transport: Streamable HTTP):
 
@@ -89,7 +123,8 @@ Connect with the MCP Inspector (transport: Streamable HTTP):
 Then try: tools/list (no exec), call get_config (secrets [REDACTED]), call search
 six times in 10 s (rate limited). Edit the policy and reload it with:
 
-  kill -HUP ${children[1]?.pid}
+  kill -HUP "$(pidof mcpgw)"      # or just save the file: mcpgw watches it
 
 Ctrl-C stops both processes.
 `);
+void gateway;

@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compilePolicy, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
+import { mcpGateway, type DecisionAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
+import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
+import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
+import { LicenseMonitor } from '../license/license-monitor.js';
+import type { Logger } from '../logging/create-logger.js';
+import { VERSION } from '../version.js';
+import { ConfigWatcher } from './config-watcher.js';
+import { createHttpServer } from './http-server.js';
+import { parseListenAddress } from './listen-address.js';
+import { ReloadQueue } from './reload-queue.js';
+import { restartRequired } from './restart-required.js';
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly logger: Logger;
+  /** Longest wait for in-flight requests at shutdown (default 30 s). */
+  readonly drainTimeoutMs?: number;
+  /** Reload when the config file changes (default true). */
+  readonly watch?: boolean;
+}
+
+/** A config file that could not be used at startup: the daemon does not start. */
+export class StartupError extends Error {}
+
+/**
+ * The mcpgw daemon: serves the gateway for `mcpgw.yaml`, reloads policy and
+ * audit settings on SIGHUP and on file change (one reload at a time, the
+ * running policy kept on any error), writes the audit log, and drains
+ * gracefully on SIGTERM/SIGINT.
+ */
+export class Daemon {
+  readonly #options: DaemonOptions;
+  readonly #logger: Logger;
+  readonly #handle: PolicyHandle;
+  readonly #gateway: McpGatewayMiddleware;
+  readonly #server: Server;
+  readonly #reloads: ReloadQueue;
+  readonly #watcher: ConfigWatcher | null;
+  #config: McpgwConfig;
+  #audit: AuditLog | null = null;
+  #license: LicenseMonitor | null = null;
+  #draining = false;
+
+  private constructor(options: DaemonOptions, config: McpgwConfig, text: string) {
+    this.#options = options;
+    this.#logger = options.logger;
+    this.#config = config;
+    this.#handle = new PolicyHandle(compilePolicy(config));
+    this.#audit = config.audit === undefined ? null : AuditLog.open(this.#auditOptions(config));
+    this.#gateway = mcpGateway({
+      handle: this.#handle,
+      upstreams: config.upstreams,
+      routes: config.routes,
+      ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
+      ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
+      onAudit: (event: DecisionAuditEvent) => this.#audit?.write(event),
+      onError: (error, upstream) => this.#logger.warn({ upstream, kind: error.kind, status: error.status }, error.message),
+    });
+    this.#server = createHttpServer(this.#gateway, this.#handle, () => this.#draining);
+    this.#reloads = new ReloadQueue((reason) => this.#reload(reason));
+    this.#watcher =
+      options.watch === false
+        ? null
+        : new ConfigWatcher(options.configPath, {
+            onChange: () => void this.reload('file change'),
+            onError: (error) => this.#logger.warn({ err: error }, 'config watch failed; SIGHUP still reloads'),
+          });
+    this.#watcher?.noteContent(text);
+  }
+
+  /** Reads and validates the config, then listens. Throws {@link StartupError} with a readable message. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { config, text } = await loadConfig(options.configPath).catch((error: unknown) => {
+      throw new StartupError(describeLoadError(error, options.configPath), { cause: error });
+    });
+    const daemon = new Daemon(options, config, text);
+    await daemon.#listen();
+    return daemon;
+  }
+
+  /** The address the server listens on. */
+  get address(): AddressInfo {
+    return this.#server.address() as AddressInfo;
+  }
+
+  get generation(): number {
+    return this.#handle.generation;
+  }
+
+  /** Re-reads the config and swaps the policy (SIGHUP, file change). Never throws. */
+  reload(reason: string): Promise<void> {
+    if (this.#draining) return Promise.resolve();
+    return this.#reloads.request(reason);
+  }
+
+  /**
+   * Stops accepting connections, ends notification streams, lets in-flight
+   * requests finish (up to the drain timeout), writes `shutdown`. Resolves
+   * with whether every request finished in time.
+   */
+  async shutdown(signal: string): Promise<boolean> {
+    if (this.#draining) return false;
+    this.#draining = true;
+    this.#watcher?.stop();
+    this.#license?.stop();
+    const started = Date.now();
+    this.#logger.info({ signal, in_flight: this.#handle.inFlight() }, 'shutting down: draining in-flight requests');
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    const streams = this.#gateway.closeStreams();
+    const timeout = this.#options.drainTimeoutMs ?? 30_000;
+    let drained = true;
+    while (this.#handle.inFlight() > 0) {
+      if (Date.now() - started >= timeout) {
+        drained = false;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      this.#server.closeIdleConnections();
+    }
+    const abandoned = this.#handle.inFlight();
+    this.#server.closeAllConnections();
+    await closed;
+    await this.#reloads.idle();
+    this.#gateway.close();
+    const durationMs = Date.now() - started;
+    this.#audit?.write({ event: 'shutdown', signal, drained, streams_closed: streams, abandoned, duration_ms: durationMs });
+    await this.#audit?.close();
+    this.#logger.info({ signal, drained, abandoned, duration_ms: durationMs }, drained ? 'shutdown complete' : 'shutdown: drain timed out');
+    return drained;
+  }
+
+  async #listen(): Promise<void> {
+    const { host, port } = parseListenAddress(this.#config.listen);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(`cannot listen on ${this.#config.listen}: ${error.code ?? error.message}`, { cause: error });
+    });
+    this.#watcher?.start();
+    if (this.#config.license !== undefined) {
+      this.#license = new LicenseMonitor(resolve(dirname(this.#options.configPath), this.#config.license.path), this.#logger);
+      this.#license.start();
+    }
+    const { address, port: bound } = this.address;
+    const rules = this.#handle.policy.ruleCount;
+    this.#audit?.write({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
+    this.#logger.info({ listen: `${address}:${bound}`, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
+  }
+
+  async #reload(reason: string): Promise<void> {
+    let next: McpgwConfig;
+    let text: string;
+    let policy;
+    try {
+      ({ config: next, text } = await loadConfig(this.#options.configPath));
+      policy = compilePolicy(next);
+    } catch (error) {
+      const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+      // The audit line first: whoever sees the log line finds it in the audit log already.
+      this.#audit?.write({ event: 'policy_reload_failed', error: message });
+      this.#logger.error({ reason, error: message }, `policy reload: rejected: ${message}`);
+      return;
+    }
+    this.#watcher?.noteContent(text);
+    const pending = restartRequired(this.#config, next);
+    // Only policy and audit apply now; the rest keeps running as started (SPEC §4).
+    this.#config = { ...this.#config, policy: next.policy, audit: next.audit };
+    const generation = this.#handle.swap(policy);
+    this.#applyAudit(next);
+    const rules = policy.ruleCount;
+    const extra = pending.length > 0 ? { restart_required: pending } : {};
+    this.#audit?.write({ event: 'policy_reload', rules, generation, ...extra });
+    this.#logger.info({ reason, rules, generation, ...extra }, `policy reload: ok (rules=${rules})`);
+    if (pending.length > 0) this.#logger.warn({ restart_required: pending }, `policy reload: restart required to apply: ${pending.join(', ')}`);
+  }
+
+  #applyAudit(config: McpgwConfig): void {
+    if (config.audit === undefined) {
+      const previous = this.#audit;
+      this.#audit = null;
+      void previous?.close();
+      return;
+    }
+    if (this.#audit === null) this.#audit = AuditLog.open(this.#auditOptions(config));
+    else this.#audit.reconfigure(this.#auditOptions(config));
+  }
+
+  #auditOptions(config: McpgwConfig): AuditLogOptions {
+    const audit = config.audit as NonNullable<McpgwConfig['audit']>;
+    return {
+      // A relative path is relative to the config file, not to wherever the daemon was started.
+      path: resolve(dirname(this.#options.configPath), audit.path),
+      maxSizeMb: audit.max_size_mb,
+      compressRotated: audit.compress_rotated,
+      onError: (error) => {
+        // A partial line cut after a crash is expected recovery, not a failure.
+        const level = (error as { code?: string }).code === AuditLogErrorCodes.PARTIAL_LINE_CUT ? 'warn' : 'error';
+        this.#logger[level]({ code: (error as { code?: string }).code, err: error }, `audit log: ${error.message}`);
+      },
+    };
+  }
+}
+
+async function loadConfig(path: string): Promise<{ config: McpgwConfig; text: string }> {
+  const text = await readFile(path, 'utf8');
+  return { config: parseConfig(text), text };
+}
+
+function describeLoadError(error: unknown, path: string): string {
+  if (error instanceof ConfigError) return error.format(path);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return `cannot read config ${path}: no such file`;
+  if (code === 'EACCES') return `cannot read config ${path}: permission denied`;
+  return `cannot read config ${path}: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,221 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { daemonConfig, MCPGW, Proc, run, startDaemon, startDemoUpstream, tempDir } from './harness.js';
+
+const exec = promisify(execFile);
+
+describe('mcpgw validate, schema, help', () => {
+  it('validate exits 0 on a good config', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'mcpgw.yaml'), daemonConfig({ upstreamUrl: 'http://127.0.0.1:3001/mcp', dir }));
+    const result = await run(['validate', '--config', join(dir, 'mcpgw.yaml')]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(`${join(dir, 'mcpgw.yaml')}: ok (upstreams=1, rules=4)\n`);
+  });
+
+  it('validate exits 1 listing every problem, without a stack trace', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'mcpgw.yaml');
+    writeFileSync(path, `upstreams:
+  - name: demo
+    url: http://127.0.0.1:3001/mcp
+    colour: red
+policy:
+  rules:
+    - name: redact-secrets
+      action: redact
+      patterns: ["AKIA[0-9A-Z{16}"]
+    - name: limit
+      action: rate_limit
+      limit: 10
+      window: 5 minutes
+`);
+    const result = await run(['validate', '--config', path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `invalid config ${path}:\n` +
+        '  upstreams[0] (line 4): unknown key "colour"\n' +
+        '  invalid regex on rule "redact-secrets": missing closing bracket\n' +
+        '  policy.rules[1].window (line 13): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "5 minutes")\n',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('validate exits 1 for a missing file', async () => {
+    const result = await run(['validate', '--config', '/nonexistent/mcpgw.yaml']);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'cannot read config /nonexistent/mcpgw.yaml: no such file\n' });
+  });
+
+  it('schema prints the JSON Schema of mcpgw.yaml', async () => {
+    const result = await run(['schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['listen', 'upstreams', 'routes', 'default_upstream', 'policy', 'audit', 'telemetry', 'license']));
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('--help and --version', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('mcpgw serve    --config mcpgw.yaml');
+    const version = await run(['--version']);
+    expect(version).toEqual({ code: 0, stdout: `${JSON.parse(readFileSync(new URL('../../packages/cli/package.json', import.meta.url), 'utf8')).version}\n`, stderr: '' });
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('serve with a bad config exits 1 with the readable error', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'mcpgw.yaml');
+    writeFileSync(path, 'upstreams: []\n');
+    const result = await run(['serve', '--config', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`invalid config ${path}:\n  upstreams (line 1): must not be empty\n`);
+  });
+});
+
+describe('mcpgw serve: process and shutdown', () => {
+  let upstream: { proc: Proc; url: string };
+  let daemon: { proc: Proc; url: string } | undefined;
+  beforeAll(async () => {
+    upstream = await startDemoUpstream();
+  });
+  afterAll(async () => {
+    await upstream?.proc.stop();
+  });
+  afterEach(async () => {
+    await daemon?.proc.stop();
+    daemon = undefined;
+  });
+
+  it('is named mcpgw, so that kill -HUP "$(pidof mcpgw)" reaches it', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch']);
+    const pid = daemon.proc.child.pid as number;
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('mcpgw');
+    const { stdout } = await exec('pidof', ['mcpgw']);
+    expect(stdout.trim().split(/\s+/)).toContain(String(pid));
+    const from = daemon.proc.lines.length;
+    await exec('sh', ['-c', `kill -HUP "$(pidof mcpgw | tr ' ' '\\n' | grep -x ${pid})"`]);
+    await daemon.proc.waitForMsg('policy reload: ok (rules=4)', from);
+  });
+
+  it('SIGTERM drains: a call in flight completes, then shutdown is audited and the exit code is 0', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch']);
+    const client = new Client({ name: 'drain-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
+    const slow = client.callTool({ name: 'slow', arguments: { steps: 4 } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    daemon.proc.signal('SIGTERM');
+    const result = await slow;
+    expect(result.content).toEqual([{ type: 'text', text: 'done after 4 steps' }]);
+    const exit = await daemon.proc.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // New connections are refused once draining.
+    await expect(fetch(daemon.url, { method: 'POST', body: '{}' })).rejects.toThrow();
+    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(audit[0]).toMatchObject({ event: 'startup', rules: 4, generation: 1 });
+    expect(audit.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', drained: true, abandoned: 0 });
+    expect(audit.find((line) => line['tool'] === 'slow')).toMatchObject({ event: 'decision', action: 'allow', status: 200 });
+    await client.close().catch(() => undefined);
+  });
+
+  it('exits within a second or two when idle, closing notification streams and keep-alive connections', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch']);
+    // An SDK client holds a GET notification stream and a keep-alive connection.
+    const client = new Client({ name: 'idle-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
+    await client.listTools();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    daemon.proc.signal('SIGINT');
+    expect(await daemon.proc.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await client.close().catch(() => undefined);
+  });
+
+  it('a second signal forces the exit while a drain waits', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch', '--drain-timeout', '60']);
+    const client = new Client({ name: 'force-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
+    // A call that keeps the drain waiting about a second (the drain timeout is 60 s).
+    void client.callTool({ name: 'slow', arguments: { steps: 20 } }, undefined, { timeout: 15_000 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    daemon.proc.signal('SIGTERM');
+    await daemon.proc.waitForMsg('shutting down: draining in-flight requests');
+    const started = Date.now();
+    daemon.proc.signal('SIGTERM');
+    expect((await daemon.proc.exited).code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await client.close().catch(() => undefined);
+  });
+});
+
+describe('packaging', () => {
+  it('the systemd unit reloads with SIGHUP and stops with SIGTERM, with time to drain', () => {
+    const unit = readFileSync(new URL('../../packaging/systemd/mcpgw.service', import.meta.url), 'utf8');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/mcpgw serve --config \/etc\/mcpgw\/mcpgw\.yaml --drain-timeout (\d+)$/m);
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+    const drain = Number(/--drain-timeout (\d+)/.exec(unit)?.[1]);
+    const stop = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]);
+    expect(stop).toBeGreaterThan(drain);
+    expect(unit).toMatch(/^User=mcpgw$/m);
+  });
+
+  it('the Dockerfile runs the daemon as PID 1 in exec form, not as root, with a health check', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[];
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[];
+    // Exec form with node itself first: no shell in between to swallow signals.
+    expect(entrypoint).toEqual(['node', '/opt/mcpgw/packages/cli/dist/bin/mcpgw.js']);
+    expect(cmd).toEqual(['serve', '--config', '/etc/mcpgw/mcpgw.yaml']);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:8080\/healthz'\)/m);
+    const lastFrom = dockerfile.lastIndexOf('\nFROM ');
+    expect(dockerfile.slice(lastFrom)).toContain('COPY --from=build /src/packages/cli/dist packages/cli/dist');
+  });
+
+  it('as PID 1 of its own PID namespace (as in a container), the daemon handles SIGHUP and SIGTERM itself', async () => {
+    const dir = tempDir();
+    const upstream = await startDemoUpstream();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    // unshare: a new PID namespace in which the daemon is PID 1, exactly the container's situation.
+    const proc = new Proc('unshare', ['--pid', '--fork', '--kill-child', process.execPath, MCPGW, 'serve', '--config', configPath, '--no-watch']);
+    try {
+      const listening = await proc.waitForMsg(/^mcpgw listening on /);
+      expect(listening['pid']).toBe(1);
+      const inner = Number((await exec('pgrep', ['-P', String(proc.child.pid)])).stdout.trim());
+      process.kill(inner, 'SIGHUP');
+      await proc.waitForMsg('policy reload: ok (rules=4)');
+      process.kill(inner, 'SIGTERM');
+      await proc.waitForMsg('shutdown complete');
+      expect((await proc.exited).code).toBe(0);
+    } finally {
+      await proc.stop();
+      await upstream.proc.stop();
+    }
+  });
+});

@@ -30,22 +30,13 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage, f
 
 async function deliverJson(exchange: Exchange, upstream: IncomingMessage, fromPost: boolean): Promise<void> {
   const { res } = exchange;
-  const limit = exchange.runtime.limits.responseBytes;
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let body: Buffer;
   try {
-    for await (const chunk of decoded(upstream) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        upstream.destroy();
-        throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent a JSON response larger than ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
+    body = await readAll(upstream, exchange.runtime.limits.responseBytes, exchange.upstream.name);
   } catch (error) {
+    upstream.destroy();
     return exchange.fail(error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', `upstream "${exchange.upstream.name}" failed while answering`, { cause: error }));
   }
-  const body = Buffer.concat(chunks, size);
   const headers = responseHeaders(upstream.headers, ['content-length', 'content-encoding']);
   if (body.length === 0) {
     res.writeHead(upstream.statusCode ?? 200, headers);
@@ -86,6 +77,29 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boo
     return text;
   }, exchange.runtime.limits.eventBytes);
   pipeEndingCleanly(decoded(upstream), res, exchange, transform);
+}
+
+/** Collects a response body (decoded), at most `limit` bytes. */
+function readAll(response: IncomingMessage, limit: number, upstream: string): Promise<Buffer> {
+  const source = decoded(response);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        source.destroy();
+        reject(new GatewayError('upstream_bad_response', `upstream "${upstream}" sent a JSON response larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    source.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    source.once('error', reject);
+    response.once('close', () => {
+      if (!response.complete) reject(new Error('the upstream closed the connection'));
+    });
+  });
 }
 
 /**

@@ -14,17 +14,19 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** The hop-by-hop header names of a message, including those its `Connection` header lists. */
-export function hopByHopNames(headers: IncomingHttpHeaders): Set<string> {
-  const names = new Set(HOP_BY_HOP);
+export function hopByHopNames(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const connection = headers['connection'];
-  if (typeof connection === 'string') {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name !== '') names.add(name);
-    }
+  if (typeof connection !== 'string' || connection === '' || STANDARD_CONNECTION.has(connection.toLowerCase())) return HOP_BY_HOP;
+  const names = new Set(HOP_BY_HOP);
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '') names.add(name);
   }
   return names;
 }
+
+/** `Connection` values that name no extra header (the common case, answered without allocating). */
+const STANDARD_CONNECTION = new Set(['keep-alive', 'close']);
 
 /**
  * Response headers to send to the client: the upstream's, minus hop-by-hop
@@ -32,10 +34,9 @@ export function hopByHopNames(headers: IncomingHttpHeaders): Set<string> {
  */
 export function responseHeaders(upstream: IncomingHttpHeaders, drop: readonly string[] = []): OutgoingHttpHeaders {
   const skip = hopByHopNames(upstream);
-  for (const name of drop) skip.add(name);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value !== undefined && !skip.has(name)) out[name] = value;
+    if (value !== undefined && !skip.has(name) && !drop.includes(name)) out[name] = value;
   }
   return out;
 }

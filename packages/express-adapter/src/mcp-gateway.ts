@@ -107,8 +107,10 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   });
 }
 
-/** `req.ip` (which honours Express's `trust proxy`), IPv4-mapped IPv6 written as IPv4. */
+/** `req.ip` when Express's `trust proxy` is set, else the socket's peer; IPv4-mapped IPv6 written as IPv4. */
 function defaultClientAddress(req: Request): string | undefined {
-  const address = req.ip ?? req.socket.remoteAddress;
+  // req.ip runs proxy-addr on every call; without `trust proxy` it is the peer address anyway.
+  const trusted = req.app?.get('trust proxy') as unknown;
+  const address = trusted === undefined || trusted === false ? req.socket.remoteAddress : (req.ip ?? req.socket.remoteAddress);
   return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -10,25 +10,37 @@ import { GatewayError } from './gateway-error.js';
  * other encodings are refused with 415 — a body the gateway cannot read is
  * never forwarded unchecked.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
 
-  const source = decoded(req);
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let source: Readable;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(chunk);
-    }
+    source = decoded(req);
   } catch (error) {
-    if (source !== req) source.destroy();
-    if (error instanceof GatewayError) throw error;
-    throw new GatewayError('bad_body', `the request body could not be read: ${(error as Error).message}`, { cause: error });
+    return Promise.reject(error);
   }
-  return Buffer.concat(chunks, size);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (error: unknown) => {
+      source.off('data', onData);
+      if (source !== req) source.destroy();
+      reject(error instanceof GatewayError ? error : new GatewayError('bad_body', `the request body could not be read: ${(error as Error).message}`, { cause: error }));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return fail(tooLarge(limit));
+      chunks.push(chunk);
+    };
+    source.on('data', onData);
+    source.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    source.once('error', fail);
+    // The client went away before the body was complete.
+    req.once('close', () => {
+      if (!req.complete) fail(new Error('the client closed the connection'));
+    });
+  });
 }
 
 function decoded(req: IncomingMessage): Readable {

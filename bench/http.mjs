@@ -1,0 +1,121 @@
+// HTTP benchmark: small tools/call requests and a 1,000-event SSE response
+// through mcpGateway (Express, 4-rule policy), against, in the same run, a bare
+// http-proxy-middleware passthrough in Express and a raw node:http pipe. Every
+// server runs in its own process, the upstream in another, and the load
+// generator in another: nothing under test shares an event loop with the load.
+//
+//   node bench/http.mjs [--duration-ms 3000] [--rounds 3] [--connections 8]
+//
+// Prints a table; writes bench/results/http.json.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const { values } = parseArgs({
+  options: {
+    'duration-ms': { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '8' },
+    'stream-iterations': { type: 'string', default: '30' },
+  },
+});
+const DURATION_MS = Number(values['duration-ms']);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const STREAM_ITERATIONS = Number(values['stream-iterations']);
+const SUBJECTS = ['mcpgw', 'hpm', 'raw'];
+const LABELS = { mcpgw: 'mcpgw (mcpGateway, 4 rules)', hpm: 'bare http-proxy-middleware', raw: 'raw node:http pipe' };
+
+const children = [];
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+function startProcess(script, args) {
+  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line).url));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [here('./http/loadgen.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`loadgen exited with ${code}`))));
+  });
+}
+
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello, small request' } } });
+const stream = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stream', arguments: { events: 1000 } } });
+
+const upstream = await startProcess('./http/upstream.mjs', []);
+const urls = {};
+for (const subject of SUBJECTS) urls[subject] = await startProcess('./http/server.mjs', [subject, upstream]);
+
+// Warm-up: JIT and connection pools of every server, before anything is measured.
+for (const subject of SUBJECTS) await load({ url: urls[subject], body: call, connections: CONNECTIONS, durationMs: 2000 });
+
+const small = Object.fromEntries(SUBJECTS.map((subject) => [subject, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotate the order each round so that no subject always runs first or last.
+  const order = SUBJECTS.map((_, i) => SUBJECTS[(i + round) % SUBJECTS.length]);
+  for (const subject of order) {
+    const result = await load({ url: urls[subject], body: call, connections: CONNECTIONS, durationMs: DURATION_MS });
+    if (Object.keys(result.statuses).some((status) => status !== '200')) throw new Error(`${subject}: non-200 answers ${JSON.stringify(result.statuses)}`);
+    small[subject].push(result);
+  }
+}
+
+const streamed = Object.fromEntries(SUBJECTS.map((subject) => [subject, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const subject of SUBJECTS) {
+    const result = await load({ url: urls[subject], body: stream, stream: true, iterations: STREAM_ITERATIONS });
+    streamed[subject].push(result);
+  }
+}
+
+const summary = {};
+for (const subject of SUBJECTS) {
+  summary[subject] = {
+    rps: median(small[subject].map((r) => r.rps)),
+    p50_us: median(small[subject].map((r) => r.p50)),
+    p99_us: median(small[subject].map((r) => r.p99)),
+    sse_1000_ttlb_p50_ms: median(streamed[subject].map((r) => r.p50)) / 1000,
+    sse_1000_ttlb_p99_ms: median(streamed[subject].map((r) => r.p99)) / 1000,
+    sse_bytes: streamed[subject][0].bytes,
+  };
+}
+const ratios = {
+  throughput_mcpgw_vs_hpm: summary.mcpgw.rps / summary.hpm.rps,
+  throughput_mcpgw_vs_raw: summary.mcpgw.rps / summary.raw.rps,
+  throughput_hpm_vs_raw: summary.hpm.rps / summary.raw.rps,
+  p99_mcpgw_vs_hpm: summary.mcpgw.p99_us / summary.hpm.p99_us,
+  sse_ttlb_mcpgw_vs_hpm: summary.mcpgw.sse_1000_ttlb_p50_ms / summary.hpm.sse_1000_ttlb_p50_ms,
+};
+
+const f = (n, digits = 0) => n.toFixed(digits);
+console.log(`\nsmall tools/call, ${CONNECTIONS} keep-alive connections, ${DURATION_MS} ms x ${ROUNDS} rounds (medians)`);
+console.log('| server | req/s | p50 µs | p99 µs | SSE 1,000 events: time to last byte p50 ms | p99 ms |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const subject of SUBJECTS) {
+  const s = summary[subject];
+  console.log(`| ${LABELS[subject]} | ${f(s.rps)} | ${f(s.p50_us)} | ${f(s.p99_us)} | ${f(s.sse_1000_ttlb_p50_ms, 2)} | ${f(s.sse_1000_ttlb_p99_ms, 2)} |`);
+}
+console.log(`\nmcpgw / bare http-proxy-middleware throughput: ${f(ratios.throughput_mcpgw_vs_hpm, 2)}x (target >= 0.8x)`);
+console.log(`mcpgw / raw pipe throughput: ${f(ratios.throughput_mcpgw_vs_raw, 2)}x; bare hpm / raw pipe: ${f(ratios.throughput_hpm_vs_raw, 2)}x`);
+console.log(`SSE 1,000 events, time to last byte, mcpgw / bare hpm: ${f(ratios.sse_ttlb_mcpgw_vs_hpm, 2)}x`);
+
+mkdirSync(here('./results'), { recursive: true });
+writeFileSync(
+  here('./results/http.json'),
+  `${JSON.stringify({ when: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length, options: { DURATION_MS, ROUNDS, CONNECTIONS, STREAM_ITERATIONS }, summary, ratios, raw: { small, streamed } }, null, 2)}\n`,
+);
+process.exit(0);

@@ -36,9 +36,14 @@ export class SseParser {
   push(chunk: Buffer): SseEvent[] {
     const events: SseEvent[] = [];
     let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    // Native searches for the next CR and LF: far faster than looking at each byte in JS.
+    let nextLf = chunk.indexOf(LF, 0);
+    let nextCr = chunk.indexOf(CR, 0);
+    while (nextLf !== -1 || nextCr !== -1) {
+      const i = nextCr === -1 || (nextLf !== -1 && nextLf < nextCr) ? nextLf : nextCr;
       const byte = chunk[i];
-      if (byte !== LF && byte !== CR) continue;
+      if (i === nextLf) nextLf = chunk.indexOf(LF, i + 1);
+      else nextCr = chunk.indexOf(CR, i + 1);
       if (byte === LF && this.#lastWasCr && i === start && this.#pendingBytes === 0) {
         // The LF of a CRLF whose CR ended the previous line (maybe in the previous chunk).
         this.#lastWasCr = false;

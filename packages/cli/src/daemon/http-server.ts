@@ -14,7 +14,13 @@ export function createHttpServer(gateway: McpGatewayMiddleware, handle: PolicyHa
   const app = express();
   app.disable('x-powered-by');
   app.get(HEALTH_PATH, (_req, res) => {
-    res.status(isDraining() ? 503 : 200).json({ status: isDraining() ? 'draining' : 'ok', generation: handle.generation });
+    // `generations` lists the current one and every older one still finishing requests.
+    res.status(isDraining() ? 503 : 200).json({
+      status: isDraining() ? 'draining' : 'ok',
+      generation: handle.generation,
+      in_flight: handle.inFlight(),
+      generations: handle.generations().map(({ generation, inFlight }) => ({ generation, in_flight: inFlight })),
+    });
   });
   app.use(gateway);
   app.use((_req, res) => {

@@ -4,7 +4,7 @@ import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
 import { rateLimitKey } from '../rate-limit/rate-limit-key.js';
 import { Redactor, type RuleMask, type Tally } from '../redact/redactor.js';
-import { redactValue, setOwn } from '../redact/redact-value.js';
+import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
 import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from './compiled-rule.js';
 import type { Decision, EvaluationContext, RedactionResult, ToolsListResult } from './decision.js';
 import { headerValue } from './header-value.js';
@@ -15,6 +15,12 @@ import { summarizeRule, type RuleSummary } from './rule-summary.js';
 
 /** Top-level message fields that are never rewritten: they route the message. */
 const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
+
+// Messages up to this many characters of strings get one scan over all of
+// them before any per-string work (larger ones: a second pass over a big text
+// costs more than it saves when a secret is there).
+const PRECHECK_MAX_CHARS = 16_384;
+const PRECHECK_MAX_DEPTH = 64;
 
 /**
  * An immutable, deep-frozen policy: every pattern compiled, every lookup
@@ -44,7 +50,10 @@ export class CompiledPolicy {
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
         .flatMap((rule) => rule.patterns.map((source) => ({ rule: rule.ordinal, source, replacement: rule.replacement })));
     this.#requestRedactor = new Redactor(entries('request'));
-    this.#responseRedactor = new Redactor(entries('response'));
+    // Usually every redact rule works both ways (the default): then both
+    // sides have the same patterns and share one Redactor, compiled once.
+    const bothWays = redactRules.every((rule) => rule.direction === 'both');
+    this.#responseRedactor = bothWays ? this.#requestRedactor : new Redactor(entries('response'));
     Object.freeze(this);
   }
 
@@ -281,6 +290,10 @@ function redactMessage(message: unknown, redactor: Redactor, mask: RuleMask, tal
   const envelope: Record<string, unknown> = {};
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(message)) setOwn(ENVELOPE.has(key) ? envelope : body, key, value);
+  // Most messages hold no secret: one scan over all their strings says so,
+  // instead of one scan per string (keys included).
+  const strings = collectStrings(body, PRECHECK_MAX_CHARS, PRECHECK_MAX_DEPTH);
+  if (strings !== null && !redactor.mayOccurInAny(strings, mask)) return message;
   const redacted = redactValue(body, (text) => redactor.redactString(text, mask, tally));
   if (redacted === body) return message;
   for (const [key, value] of Object.entries(redacted as Record<string, unknown>)) setOwn(envelope, key, value);

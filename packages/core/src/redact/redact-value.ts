@@ -54,6 +54,35 @@ export function redactValue(value: unknown, redactString: (text: string) => stri
   return root.copy ?? value;
 }
 
+/**
+ * Every string in a JSON value, object keys included, in no particular
+ * order; null when they add up to more than `maxLength` characters or the
+ * value nests deeper than `maxDepth`.
+ */
+export function collectStrings(value: unknown, maxLength: number, maxDepth: number): string[] | null {
+  const strings: string[] = [];
+  let length = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: item, depth } = stack.pop() as { value: unknown; depth: number };
+    if (typeof item === 'string') {
+      length += item.length;
+      if (length > maxLength) return null;
+      strings.push(item);
+    } else if (item !== null && typeof item === 'object') {
+      if (depth >= maxDepth) return null;
+      if (Array.isArray(item)) {
+        for (const child of item) stack.push({ value: child, depth: depth + 1 });
+      } else {
+        for (const key of Object.keys(item)) {
+          stack.push({ value: key, depth }, { value: (item as Record<string, unknown>)[key], depth: depth + 1 });
+        }
+      }
+    }
+  }
+  return strings;
+}
+
 function openFrame(source: Frame['source'], parent: Frame | null, parentIndex: number, redactString: (text: string) => string): Frame {
   if (Array.isArray(source)) {
     return { source, keys: null, outKeys: null, length: source.length, next: 0, copy: null, parent, parentIndex };

@@ -22,6 +22,8 @@ import type { UpstreamProxy } from './upstream-proxy.js';
 /** A client request forwarded upstream, waiting for its response. */
 export interface TrackedRequest {
   readonly decision: Decision;
+  /** Whether it went to the upstream (an allowed request in a refused batch did not). */
+  readonly forwarded: boolean;
   responseRedactions: number;
   errorCode: number | null;
   isError: boolean;
@@ -29,6 +31,15 @@ export interface TrackedRequest {
 }
 
 const idKey = (id: JsonRpcId | undefined): string => `${typeof id}:${String(id)}`;
+
+/** Methods forwarded without a body: MCP's GET stream and DELETE, and CORS preflights. */
+const BODYLESS_METHODS: ReadonlySet<string | undefined> = new Set(['GET', 'DELETE', 'HEAD', 'OPTIONS']);
+
+/** Whether a request announces a body (any Transfer-Encoding, or a non-zero Content-Length). */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 /**
  * One HTTP request through the gateway, from admission to the end of its
@@ -75,11 +86,20 @@ export class Exchange {
   /** Handles the request; never rejects. */
   async run(proxy: UpstreamProxy): Promise<void> {
     try {
-      if (this.req.method === 'POST') await this.#post(proxy);
-      else {
+      const method = this.req.method;
+      if (method === 'POST') await this.#post(proxy);
+      else if (BODYLESS_METHODS.has(method)) {
+        // These carry no JSON-RPC message, so nothing in a body would be checked:
+        // a body is refused, never passed on (nor smuggled as a second request).
+        if (hasBody(this.req)) {
+          this.res.setHeader('connection', 'close');
+          throw new GatewayError('invalid_request', `Invalid Request: a ${method} request must not have a body`);
+        }
         // A GET opens the server's notification stream (2025 era): long-lived.
-        if (this.req.method === 'GET') this.#longLived();
+        if (method === 'GET') this.#longLived();
         this.#forward(proxy, null, false);
+      } else {
+        throw new GatewayError('method_not_allowed', `method ${method} is not used by MCP; use POST, GET or DELETE`);
       }
     } catch (error) {
       this.fail(error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error }));
@@ -145,14 +165,14 @@ export class Exchange {
     if (decisions.some((decision) => !decision.forward)) {
       const refusal = refusalResponse(decisions, batch, this.lease.generation);
       for (const decision of decisions) {
-        const tracked = this.#track(decision);
+        const tracked = this.#track(decision, false);
         tracked.errorCode = refusal.codes.get(decision) ?? null;
       }
       return sendJson(this.res, refusal.status, refusal.body, refusal.headers);
     }
 
     for (const decision of decisions) {
-      const tracked = this.#track(decision);
+      const tracked = this.#track(decision, true);
       if (decision.kind === 'request') this.#byId.set(idKey(decision.id), tracked);
     }
     // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
@@ -164,8 +184,8 @@ export class Exchange {
     this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true, mirrored);
   }
 
-  #track(decision: Decision): TrackedRequest {
-    const tracked: TrackedRequest = { decision, responseRedactions: 0, errorCode: null, isError: false, answered: false };
+  #track(decision: Decision, forwarded: boolean): TrackedRequest {
+    const tracked: TrackedRequest = { decision, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false };
     // Requests are audited; so are invalid messages, which may be attempts to slip past the policy.
     if (decision.kind === 'request' || decision.action === 'invalid') this.#all.push(tracked);
     return tracked;
@@ -193,11 +213,15 @@ export class Exchange {
   endStream(reason: string): void {
     this.#upstreamRequest?.destroy();
     this.#upstreamResponse?.destroy();
-    if (this.res.headersSent) {
-      if (!this.res.writableEnded) this.res.end();
-    } else {
-      sendRpcError(this.res, new GatewayError('stream_closed', reason));
+    if (!this.res.headersSent && !this.res.destroyed) {
+      // Not started yet: answer with an event stream that ends at once, which
+      // clients treat as a closed stream and reopen (an error status would count
+      // as a failed reconnect and may stop them for good).
+      this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      this.res.end(`: ${reason}\n\n`);
+      return;
     }
+    if (!this.res.writableEnded) this.res.end();
   }
 
   #longLived(): void {
@@ -238,7 +262,7 @@ export class Exchange {
       method: text(decision.method),
       tool: text(decision.tool),
       id,
-      action: auditAction(decision, redacted),
+      action: auditAction(tracked, redacted),
       rules: decision.rules,
       redactions: { request: decision.redactions, response: tracked.responseRedactions },
       status: this.res.statusCode,
@@ -255,14 +279,9 @@ export class Exchange {
   }
 }
 
-function auditAction(decision: Decision, redacted: boolean): DecisionAuditEvent['action'] {
-  switch (decision.action) {
-    case 'deny':
-    case 'rate_limit':
-      return decision.action;
-    case 'invalid':
-      return 'deny';
-    default:
-      return decision.forward ? (redacted ? 'redact' : 'allow') : 'deny';
-  }
+function auditAction({ decision, forwarded }: TrackedRequest, redacted: boolean): DecisionAuditEvent['action'] {
+  if (decision.action === 'deny' || decision.action === 'rate_limit') return decision.action;
+  // Invalid messages, and allowed requests of a refused batch, never reached the upstream.
+  if (!forwarded) return 'deny';
+  return redacted ? 'redact' : 'allow';
 }

@@ -12,7 +12,7 @@ export type GatewayErrorKind =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'upstream_bad_response'
-  | 'stream_closed'
+  | 'method_not_allowed'
   | 'internal';
 
 /**
@@ -30,7 +30,7 @@ export const GATEWAY_ERRORS: Readonly<Record<GatewayErrorKind, { readonly status
   upstream_unavailable: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
   upstream_timeout: { status: 504, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
   upstream_bad_response: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
-  stream_closed: { status: 503, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
+  method_not_allowed: { status: 405, code: JsonRpcErrorCodes.INVALID_REQUEST },
   internal: { status: 500, code: JsonRpcErrorCodes.INTERNAL_ERROR },
 });
 

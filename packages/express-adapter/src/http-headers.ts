@@ -28,15 +28,21 @@ export function hopByHopNames(headers: IncomingHttpHeaders): ReadonlySet<string>
 /** `Connection` values that name no extra header (the common case, answered without allocating). */
 const STANDARD_CONNECTION = new Set(['keep-alive', 'close']);
 
+/** Response headers that identify or frame the message; never rewritten. */
+const STRUCTURAL = new Set(['content-type', 'content-length', 'content-encoding', 'mcp-session-id', 'date', 'etag', 'last-modified', 'vary', 'cache-control']);
+
 /**
  * Response headers to send to the client: the upstream's, minus hop-by-hop
- * headers and those in `drop` (e.g. content-length when the body is rewritten).
+ * headers and those in `drop` (e.g. content-length when the body is
+ * rewritten), with every other value passed through `redact`.
  */
-export function responseHeaders(upstream: IncomingHttpHeaders, drop: readonly string[] = []): OutgoingHttpHeaders {
+export function responseHeaders(upstream: IncomingHttpHeaders, drop: readonly string[] = [], redact?: (value: string) => string): OutgoingHttpHeaders {
   const skip = hopByHopNames(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value !== undefined && !skip.has(name) && !drop.includes(name)) out[name] = value;
+    if (value === undefined || skip.has(name) || drop.includes(name)) continue;
+    if (redact === undefined || STRUCTURAL.has(name)) out[name] = value;
+    else out[name] = typeof value === 'string' ? redact(value) : value.map(redact);
   }
   return out;
 }

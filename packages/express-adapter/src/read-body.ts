@@ -81,7 +81,10 @@ export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new GatewayError('parse_error', `Parse error: ${(cause as Error).message}`, { cause });
+    // V8's message quotes the body; the body may hold a secret, and this message is logged.
+    const position = /at position (\d+)/.exec((cause as Error).message)?.[1];
+    const where = position === undefined ? (text.trim() === '' ? ': the body is empty' : '') : ` at position ${position}`;
+    throw new GatewayError('parse_error', `Parse error: the body is not valid JSON${where}`);
   }
 }
 

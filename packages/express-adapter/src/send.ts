@@ -17,6 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** Answers an HTTP request the gateway could not pass on with a JSON-RPC error (SPEC §3). */
 export function sendRpcError(res: ServerResponse, error: GatewayError, id: JsonRpcId = null): void {
   const data = error.data === undefined ? {} : { data: error.data };
-  const headers: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
+  const headers: Record<string, string> =
+    error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'POST, GET, DELETE, OPTIONS, HEAD' } : {};
   sendJson(res, error.status, { jsonrpc: '2.0', id, error: { code: error.code, message: error.message, ...data } }, headers);
 }

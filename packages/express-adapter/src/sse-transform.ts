@@ -13,11 +13,14 @@ export type SseDataRewriter = (data: string) => string;
 export class SseRewriteStream extends Transform {
   readonly #parser: SseParser;
   readonly #rewrite: SseDataRewriter;
+  readonly #rewriteField: (line: string) => string;
 
-  constructor(rewrite: SseDataRewriter, maxEventBytes: number) {
+  /** `rewrite` gets each event's data; `rewriteField` each other line (`id:`, `event:`, comments). */
+  constructor(rewrite: SseDataRewriter, rewriteField: (line: string) => string, maxEventBytes: number) {
     super();
     this.#parser = new SseParser(maxEventBytes);
     this.#rewrite = rewrite;
+    this.#rewriteField = rewriteField;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -42,7 +45,9 @@ export class SseRewriteStream extends Transform {
   #emit(events: readonly SseEvent[]): void {
     if (events.length === 0) return;
     let out = '';
-    for (const event of events) out += formatSseEvent(event.fields, event.data === null ? null : this.#rewrite(event.data));
+    for (const event of events) {
+      out += formatSseEvent(event.fields.map(this.#rewriteField), event.data === null ? null : this.#rewrite(event.data));
+    }
     this.push(out);
   }
 }

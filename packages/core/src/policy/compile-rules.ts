@@ -71,8 +71,8 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
   }
 
   // Located at the pattern itself (issue.path, file order); the message names the rule (SPEC §2).
-  const pattern = (source: string, where: ConfigPath): Pattern | undefined => {
-    const result = tryCompilePattern(source);
+  const pattern = (source: string, where: ConfigPath, flags = ''): Pattern | undefined => {
+    const result = tryCompilePattern(source, flags);
     if (result.ok) return result.pattern;
     issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: ${result.reason}`, selfLocated: true });
     return undefined;
@@ -86,13 +86,20 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
       return issues.length === before ? { ...common, action: 'deny', message: rule.message ?? rule.name } : undefined;
     case 'redact': {
       const sources = rule.patterns ?? [];
+      // Compiled once, global: the redactor replaces with these very objects.
+      const compiledPatterns: Pattern[] = [];
       sources.forEach((source, i) => {
         const where = [...at, 'patterns', i];
-        const compiled = pattern(source, where);
+        const compiled = pattern(source, where, 'g');
+        if (compiled === undefined) return;
+        compiled.lastIndex = 0;
+        const matchesEmpty = compiled.test('');
+        compiled.lastIndex = 0;
         // An empty match would splice the replacement between every character.
-        if (compiled && compiled.test('')) {
+        if (matchesEmpty) {
           issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: pattern ${quote(source)} matches empty text; a redact pattern must match at least one character`, selfLocated: true });
         }
+        compiledPatterns.push(compiled);
       });
       if (issues.length !== before) return undefined;
       return {
@@ -102,6 +109,7 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
         direction: rule.direction ?? 'both',
         replacement: rule.replacement ?? '[REDACTED]',
         patterns: [...sources],
+        compiledPatterns,
       };
     }
     case 'rate_limit': {

@@ -48,7 +48,7 @@ export class CompiledPolicy {
     const entries = (direction: 'request' | 'response') =>
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
-        .flatMap((rule) => rule.patterns.map((source) => ({ rule: rule.ordinal, source, replacement: rule.replacement })));
+        .flatMap((rule) => rule.patterns.map((source, i) => ({ rule: rule.ordinal, source, replacement: rule.replacement, pattern: rule.compiledPatterns[i] })));
     this.#requestRedactor = new Redactor(entries('request'));
     // Usually every redact rule works both ways (the default): then both
     // sides have the same patterns and share one Redactor, compiled once.
@@ -286,7 +286,11 @@ function refusal(
  * (`jsonrpc`, `id`, `method`), which routes the message and is left as is.
  */
 function redactMessage(message: unknown, redactor: Redactor, mask: RuleMask, tally: Tally): unknown {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) return message;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    // Not a JSON-RPC message (a bare string, a nested array…): it has no
+    // envelope to keep, and a client may still read it. Every string goes.
+    return redactValue(message, (text) => redactor.redactString(text, mask, tally));
+  }
   const envelope: Record<string, unknown> = {};
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(message)) setOwn(ENVELOPE.has(key) ? envelope : body, key, value);

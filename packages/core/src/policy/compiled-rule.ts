@@ -45,6 +45,8 @@ export interface CompiledRedactRule extends RuleBase {
   readonly direction: 'request' | 'response' | 'both';
   readonly replacement: string;
   readonly patterns: readonly string[];
+  /** `patterns` compiled with the `g` flag, in the same order. */
+  readonly compiledPatterns: readonly Pattern[];
 }
 
 export interface CompiledRateLimitRule extends RuleBase {

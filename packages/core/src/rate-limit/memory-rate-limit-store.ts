@@ -1,10 +1,10 @@
 import type { RateLimitHit, RateLimitStore, RateLimitVerdict } from './rate-limit-store.js';
 
 interface Log {
-  /** Ring of the most recent allowed hit times, at most `limit` long. */
-  readonly times: number[];
-  /** Index of the oldest entry once the ring is full. */
-  head: number;
+  /** Times of allowed hits, oldest first; those before `start` have left the window. */
+  times: number[];
+  /** Index of the oldest hit still inside the window. */
+  start: number;
   newest: number;
   windowMs: number;
 }
@@ -20,8 +20,9 @@ const ALLOWED: RateLimitVerdict = Object.freeze({ allowed: true, retryAfterMs: 0
 
 /**
  * In-process sliding-window log: exact (never more than `limit` hits in any
- * window, no fixed-window boundary burst), O(1) per hit, memory proportional
- * to the hits actually in the window (at most `limit` timestamps per key).
+ * window, no fixed-window boundary burst), amortized O(1) per hit, memory
+ * proportional to the hits actually in the window (at most `limit`
+ * timestamps per key; expired ones are dropped as hits arrive).
  * Keys idle for longer than their window are swept lazily as time passes.
  */
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -46,23 +47,27 @@ export class MemoryRateLimitStore implements RateLimitStore {
     let log = this.#logs.get(key);
     if (log === undefined) {
       if (this.#logs.size >= this.#maxKeys) this.#evict(now);
-      log = { times: [], head: 0, newest: now, windowMs };
+      log = { times: [], start: 0, newest: now, windowMs };
       this.#logs.set(key, log);
     }
     // A clock that steps back must not reopen a full window.
     const at = Math.max(now, log.newest);
     log.windowMs = windowMs;
-
-    if (log.times.length < limit) {
-      if (log.head !== 0) this.#unroll(log);
-      log.times.push(at);
-    } else {
-      if (log.times.length > limit) this.#shrink(log, limit);
-      const oldest = log.times[log.head] as number;
-      if (oldest > at - windowMs) return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(oldest + windowMs - at)) };
-      log.times[log.head] = at;
-      log.head = (log.head + 1) % limit;
+    // Hits that left the window (t - window, t] no longer count.
+    const horizon = at - windowMs;
+    while (log.start < log.times.length && (log.times[log.start] as number) <= horizon) log.start++;
+    // A rule whose limit went down under the same key counts only its newest hits.
+    if (log.times.length - log.start > limit) log.start = log.times.length - limit;
+    // Expired entries are dropped in batches: amortized O(1), memory bounded by the hits in the window.
+    if (log.start > 64 && log.start * 2 >= log.times.length) {
+      log.times = log.times.slice(log.start);
+      log.start = 0;
     }
+
+    if (log.times.length - log.start >= limit) {
+      return { allowed: false, retryAfterMs: Math.max(1, Math.ceil((log.times[log.start] as number) + windowMs - at)) };
+    }
+    log.times.push(at);
     log.newest = at;
     return ALLOWED;
   }
@@ -84,19 +89,5 @@ export class MemoryRateLimitStore implements RateLimitStore {
       if (dropped++ >= excess) break;
       this.#logs.delete(key);
     }
-  }
-
-  /** Puts the ring in time order (oldest first) so it can grow. */
-  #unroll(log: Log): void {
-    const ordered = [...log.times.slice(log.head), ...log.times.slice(0, log.head)];
-    log.times.length = 0;
-    log.times.push(...ordered);
-    log.head = 0;
-  }
-
-  /** A rule's limit went down under the same key: keep only the newest entries. */
-  #shrink(log: Log, limit: number): void {
-    this.#unroll(log);
-    log.times.splice(0, log.times.length - limit);
   }
 }

@@ -13,6 +13,8 @@ export interface RedactionEntry {
   readonly rule: number;
   readonly source: string;
   readonly replacement: string;
+  /** `source` already compiled with the `g` flag (compiled here when absent). */
+  readonly pattern?: Pattern;
 }
 
 /** Which rules are active for one message: `mask[ruleIndex] === 1`. */
@@ -69,7 +71,7 @@ export class Redactor {
   readonly #minLength: number;
 
   constructor(entries: readonly RedactionEntry[]) {
-    this.#patterns = entries.map((entry) => compilePattern(entry.source, 'g'));
+    this.#patterns = entries.map((entry) => entry.pattern ?? compilePattern(entry.source, 'g'));
     this.#rules = Int32Array.from(entries, (entry) => entry.rule);
     this.#replacements = entries.map((entry) => entry.replacement);
     this.#sets = [];

@@ -1,6 +1,7 @@
 import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { compileRules } from '../policy/compile-rules.js';
+import { attachParsedRules } from '../policy/parsed-rules.js';
 import { checkConfig } from './check-config.js';
 import { quote, toConfigIssue, type RawIssue } from './issue.js';
 import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
@@ -89,10 +90,9 @@ export function parseConfig(yamlText: string): McpgwConfig {
   const shapeIssues = schemaIssues(ConfigSchema, raw);
   const semanticIssues = checkConfig(raw);
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
-  if (Array.isArray(rules)) {
-    // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
-    semanticIssues.push(...compileRules(rules).issues);
-  }
+  // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
+  const compiled = Array.isArray(rules) ? compileRules(rules) : null;
+  if (compiled !== null) semanticIssues.push(...compiled.issues);
   // A value the schema refused gets no second report from the semantic checks
   // (`upstream: Everything` is not also an unknown upstream): one report per place.
   const refused = new Set(shapeIssues.filter((issue) => issue.key === undefined).map((issue) => JSON.stringify(issue.at)));
@@ -104,7 +104,10 @@ export function parseConfig(yamlText: string): McpgwConfig {
     located.sort((a, b) => a.offset - b.offset);
     throw new ConfigError(located.map(({ issue, offset }) => toConfigIssue(issue, lineCounter.linePos(offset).line)));
   }
-  return deepFreeze(withDefaults(raw as ConfigInput));
+  const config = withDefaults(raw as ConfigInput);
+  // compilePolicy(config) reuses these instead of compiling every pattern again.
+  attachParsedRules(config, config.policy, compiled?.rules ?? []);
+  return deepFreeze(config);
 }
 
 /** yaml's message in plain words, where it speaks of its own API or hides which key. */

@@ -4,6 +4,7 @@ import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';
 import { compileRules } from './compile-rules.js';
+import { parsedRulesOf } from './parsed-rules.js';
 
 /**
  * Compiles the `policy` section of a config into an immutable, deep-frozen
@@ -17,6 +18,10 @@ import { compileRules } from './compile-rules.js';
  * const handle = new PolicyHandle(compilePolicy(parseConfig(yamlText)));
  */
 export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }): CompiledPolicy {
+  // A config from parseConfig was checked and compiled rule by rule already.
+  const parsed = parsedRulesOf(config);
+  if (parsed !== undefined) return new CompiledPolicy(parsed);
+
   const policy = config.policy ?? { rules: [] };
   const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
   if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);

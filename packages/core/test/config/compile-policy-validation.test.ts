@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, McpgwError, PolicyError, type RuleInput } from '../../src/index.js';
+import { compilePolicy, McpgwError, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
 
 type Rules = ReadonlyArray<Record<string, unknown>>;
 
@@ -121,5 +121,35 @@ describe('compilePolicy on configs built in code', () => {
     expect(compilePolicy({ policy: { rules: rules as RuleInput[] } }).ruleCount).toBe(3);
     (rules[1] as { patterns: string[] }).patterns = ['(?!x)'];
     expect(policyError(rules).rule).toBe('redact-secrets');
+  });
+});
+
+describe('compilePolicy after parseConfig', () => {
+  const text = `upstreams:
+  - name: docs
+    url: http://127.0.0.1:3001/mcp
+policy:
+  rules:
+    - { name: deny-exec, action: deny, match: { tool: "^exec$" } }
+    - { name: redact, action: redact, patterns: ["AKIA[0-9A-Z]{16}"] }
+`;
+
+  it('reuses the rules parseConfig compiled, and gives the same decisions', async () => {
+    const config = parseConfig(text);
+    const first = compilePolicy(config);
+    const second = compilePolicy(config);
+    expect(second.rules).toEqual(first.rules);
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'exec', arguments: { k: 'AKIAIOSFODNN7EXAMPLE' } } };
+    expect((await first.evaluate(call)).action).toBe('deny');
+    expect((await second.evaluate(call)).action).toBe('deny');
+    // The attachment is invisible to JSON and to copies.
+    expect(JSON.parse(JSON.stringify(config))).toEqual({ ...config });
+  });
+
+  it('compiles a changed policy on a copy of a parsed config afresh, and validates it', () => {
+    const config = parseConfig(text);
+    const changed = compilePolicy({ ...config, policy: { rules: [{ name: 'only', action: 'deny' }] } });
+    expect(changed.rules.map((rule) => rule.name)).toEqual(['only']);
+    expect(() => compilePolicy({ ...config, policy: { rules: [{ name: 'bad', action: 'redact', patterns: ['(a'] }] } })).toThrow(PolicyError);
   });
 });

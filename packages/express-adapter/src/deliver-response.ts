@@ -5,6 +5,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
 import { responseHeaders } from './http-headers.js';
+import { UTF8 } from './read-body.js';
 import { rewriteServerBody } from './rewrite-server-message.js';
 import { SseRewriteStream } from './sse-transform.js';
 
@@ -54,7 +55,7 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, fromP
   if (json) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+      parsed = JSON.parse(UTF8.decode(body));
     } catch (cause) {
       return exchange.fail(new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`, { cause }));
     }

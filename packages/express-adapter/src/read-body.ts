@@ -65,6 +65,9 @@ function tooLarge(limit: number): GatewayError {
   return new GatewayError('body_too_large', `the request body is larger than ${limit} bytes`);
 }
 
+/** Strict UTF-8 (invalid bytes throw). One instance: `decode` of a whole buffer keeps no state. */
+export const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Parses a JSON body strictly: valid UTF-8 and at most `maxDepth` levels of
  * nesting, else a parse error. What is parsed here is exactly what gets
@@ -73,7 +76,7 @@ function tooLarge(limit: number): GatewayError {
 export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
+    text = UTF8.decode(body);
   } catch (cause) {
     throw new GatewayError('parse_error', 'Parse error: the body is not valid UTF-8', { cause });
   }

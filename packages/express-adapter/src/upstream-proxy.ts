@@ -44,7 +44,8 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
       proxyReq: (proxyReq, req) => {
         const hooks = pending.get(req);
         if (hooks === undefined) return;
-        for (const name of hopByHopNames(req.headers)) proxyReq.removeHeader(name);
+        // http-proxy copied the client's headers: drop the hop-by-hop ones it sent.
+        for (const name of hopByHopNames(req.headers)) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
         // Ask for an uncompressed answer: the gateway must read every byte it forwards.
         proxyReq.removeHeader('accept-encoding');
         for (const [name, value] of Object.entries(hooks.headers)) {

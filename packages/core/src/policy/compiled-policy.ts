@@ -36,6 +36,8 @@ export class CompiledPolicy {
   readonly #redactRuleCount: number;
   readonly #redactRules: readonly CompiledRedactRule[];
   readonly #allRules: RuleMask;
+  /** Response scopes by the ordinals of their rules; see {@link #scopeFor}. */
+  readonly #scopes = new Map<string, ResponseScope>();
 
   /** @internal Use {@link compilePolicy}. */
   constructor(rules: readonly CompiledRule[]) {
@@ -74,7 +76,16 @@ export class CompiledPolicy {
    * if (!decision.forward) return send(decision.reply);
    * forward(decision.message);
    */
-  async evaluate(message: unknown, context: EvaluationContext = {}): Promise<Decision> {
+  evaluate(message: unknown, context: EvaluationContext = {}): Promise<Decision> {
+    try {
+      // Synchronous unless a rate-limit store answers with a Promise.
+      return Promise.resolve(this.#evaluate(message, context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #evaluate(message: unknown, context: EvaluationContext): Decision | Promise<Decision> {
     const classified = classifyMessage(message);
     if (classified.kind === 'invalid') {
       return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_REQUEST, message: `Invalid Request: ${classified.problem}` });
@@ -105,33 +116,44 @@ export class CompiledPolicy {
         });
       }
     }
+    const state: Pending = { message, classified, matched, context, generation, names: [] };
+    return classified.kind === 'request' ? this.#limit(state, 0) : this.#redactRequest(state);
+  }
 
-    const names: string[] = [];
-    if (classified.kind === 'request') {
-      for (const rule of matched) {
-        if (rule.action !== 'rate_limit') continue;
-        names.push(rule.name);
-        const verdict = await this.#count(rule, context);
-        if (!verdict.allowed) {
-          return refusal(classified, 'rate_limit', names, {
-            code: JsonRpcErrorCodes.RATE_LIMITED,
-            message: `rate limited by policy: ${rule.name}`,
-            data: { rule: rule.name, generation, retry_after_ms: verdict.retryAfterMs },
-          }, verdict.retryAfterMs);
-        }
-      }
+  /** Counts the request under each matching rate_limit rule from `from` on, in order (SPEC §3, step 2). */
+  #limit(state: Pending, from: number): Decision | Promise<Decision> {
+    const { matched, classified, generation, names } = state;
+    for (let i = from; i < matched.length; i++) {
+      const rule = matched[i] as CompiledRule;
+      if (rule.action !== 'rate_limit') continue;
+      names.push(rule.name);
+      const verdict = this.#count(rule, state.context);
+      const decide = ({ allowed, retryAfterMs }: RateLimitVerdict): Decision | Promise<Decision> =>
+        allowed
+          ? this.#limit(state, i + 1)
+          : refusal(classified, 'rate_limit', names, {
+              code: JsonRpcErrorCodes.RATE_LIMITED,
+              message: `rate limited by policy: ${rule.name}`,
+              data: { rule: rule.name, generation, retry_after_ms: retryAfterMs },
+            }, retryAfterMs);
+      if (verdict instanceof Promise) return verdict.then(decide);
+      if (!verdict.allowed) return decide(verdict);
     }
+    return this.#redactRequest(state);
+  }
 
+  /** Request-side redaction, and the response scope of what will come back (SPEC §3, step 3). */
+  #redactRequest({ message, classified, matched, names }: Pending): Decision {
     let requestMask: RuleMask | null = null;
     let responseMask: RuleMask | null = null;
-    const responseRules: string[] = [];
+    let scopeKey = '';
     for (const rule of matched) {
       if (rule.action !== 'redact') continue;
       names.push(rule.name);
       if (rule.direction !== 'response') (requestMask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
       if (rule.direction !== 'request') {
         (responseMask ??= new Uint8Array(this.#redactRuleCount))[rule.ordinal] = 1;
-        responseRules.push(rule.name);
+        scopeKey += `${rule.ordinal},`;
       }
     }
 
@@ -150,7 +172,7 @@ export class CompiledPolicy {
       reply: null,
       redactions: tally.count,
       retryAfterMs: null,
-      responseScope: responseMask === null ? EMPTY_SCOPE : new ResponseScope(this, responseMask, responseRules),
+      responseScope: responseMask === null ? EMPTY_SCOPE : this.#scopeFor(scopeKey, responseMask),
     };
   }
 
@@ -236,7 +258,8 @@ export class CompiledPolicy {
     return matched;
   }
 
-  async #count(rule: CompiledRateLimitRule, context: EvaluationContext): Promise<RateLimitVerdict> {
+  /** Counts one hit in the store: the verdict, or a Promise of it from an async store. */
+  #count(rule: CompiledRateLimitRule, context: EvaluationContext): RateLimitVerdict | Promise<RateLimitVerdict> {
     const store = context.rateLimits;
     if (store === undefined) {
       throw new McpgwError(ErrorCodes.RATE_LIMIT_STORE_MISSING, `rate_limit rule "${rule.name}" matched but no rate-limit store was given; evaluate through a PolicyHandle lease or pass context.rateLimits`);
@@ -247,14 +270,40 @@ export class CompiledPolicy {
       windowMs: rule.windowMs,
       now: context.now ?? Date.now(),
     };
+    const failed = (cause: unknown) => new McpgwError(ErrorCodes.RATE_LIMIT_STORE_FAILED, `rate-limit store failed for rule "${rule.name}"`, { cause });
+    let verdict: RateLimitVerdict | Promise<RateLimitVerdict>;
     try {
-      const verdict = store.hit(hit);
-      return verdict instanceof Promise ? await verdict : verdict;
+      verdict = store.hit(hit);
     } catch (cause) {
-      throw new McpgwError(ErrorCodes.RATE_LIMIT_STORE_FAILED, `rate-limit store failed for rule "${rule.name}"`, { cause });
+      throw failed(cause);
     }
+    return verdict instanceof Promise ? verdict.catch((cause: unknown) => Promise.reject(failed(cause))) : verdict;
+  }
+
+  /** One ResponseScope per distinct set of response rules, made once (most requests share a few). */
+  #scopeFor(key: string, mask: RuleMask): ResponseScope {
+    let scope = this.#scopes.get(key);
+    if (scope === undefined) {
+      const names = this.#redactRules.filter((rule) => mask[rule.ordinal] === 1).map((rule) => rule.name);
+      scope = new ResponseScope(this, mask, names);
+      if (this.#scopes.size < MAX_CACHED_SCOPES) this.#scopes.set(key, scope);
+    }
+    return scope;
   }
 }
+
+/** State of an evaluation between its steps (the rate-limit step may wait for an async store). */
+interface Pending {
+  readonly message: unknown;
+  readonly classified: ClassifiedMessage;
+  readonly matched: readonly CompiledRule[];
+  readonly context: EvaluationContext;
+  readonly generation: number;
+  readonly names: string[];
+}
+
+/** Distinct response scopes kept per policy; beyond it scopes are made per request. */
+const MAX_CACHED_SCOPES = 4096;
 
 function refusal(
   classified: ClassifiedMessage,

@@ -12,9 +12,14 @@ export function headerValue(headers: HeaderSource | undefined, lowercaseName: st
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
   let value = Object.hasOwn(record, lowercaseName) ? record[lowercaseName] : undefined;
   if (value === undefined) {
-    // Plain objects built by hand may keep the sender's casing.
-    const key = Object.keys(record).find((name) => name.toLowerCase() === lowercaseName);
-    value = key === undefined ? undefined : record[key];
+    // Plain objects built by hand may keep the sender's casing. (Node's are
+    // lowercase: this runs for every absent header, so compare lengths first.)
+    for (const name in record) {
+      if (name.length === lowercaseName.length && Object.hasOwn(record, name) && name.toLowerCase() === lowercaseName) {
+        value = record[name];
+        break;
+      }
+    }
   }
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value.join(', ');

@@ -120,16 +120,16 @@ function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const idle = setTimeout(() => {
+    const deadlines = exchange.runtime.deadlines;
+    const idle = deadlines.add(timeoutMs, () => {
       source.destroy();
       reject(new GatewayError('upstream_timeout', `upstream "${name}" stopped sending its response for ${timeoutMs} ms`, { data: { upstream: name } }));
-    }, timeoutMs);
-    idle.unref();
+    });
     source.on('data', (chunk: Buffer) => {
-      idle.refresh();
+      deadlines.refresh(idle);
       size += chunk.length;
       if (size > limit) {
-        clearTimeout(idle);
+        deadlines.cancel(idle);
         source.destroy();
         reject(new GatewayError('upstream_bad_response', `upstream "${name}" sent a response larger than ${limit} bytes`));
         return;
@@ -137,17 +137,20 @@ function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer>
       chunks.push(chunk);
     });
     source.once('end', () => {
-      clearTimeout(idle);
+      deadlines.cancel(idle);
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     source.once('error', (error) => {
-      clearTimeout(idle);
+      deadlines.cancel(idle);
       reject(error);
     });
-    response.once('close', () => {
-      clearTimeout(idle);
-      if (!response.complete) reject(new Error('the upstream closed the connection'));
-    });
+    if (source !== response) {
+      // A decompressing stream does not pass on the response's own failure.
+      response.once('close', () => {
+        deadlines.cancel(idle);
+        if (!response.complete) reject(new Error('the upstream closed the connection'));
+      });
+    }
   });
 }
 

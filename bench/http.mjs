@@ -1,15 +1,18 @@
 // HTTP benchmark: small tools/call requests and a 1,000-event SSE response
-// through mcpGateway (Express, 4-rule policy), against, in the same run, a bare
+// through mcpGateway (Express, 4-rule policy) and through the mcpgw daemon
+// (the same policy, audit log on), against, in the same run, a bare
 // http-proxy-middleware passthrough in Express and a raw node:http pipe. Every
 // server runs in its own process, the upstream in another, and the load
 // generator in another: nothing under test shares an event loop with the load.
+// Also reported: each server's RSS idle and right after the load.
 //
 //   node bench/http.mjs [--duration-ms 3000] [--rounds 3] [--connections 8]
 //
 // Prints a table; writes bench/results/http.json.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +31,18 @@ const DURATION_MS = Number(values['duration-ms']);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const STREAM_ITERATIONS = Number(values['stream-iterations']);
-const SUBJECTS = ['mcpgw', 'hpm', 'raw'];
-const LABELS = { mcpgw: 'mcpgw (mcpGateway, 4 rules)', hpm: 'bare http-proxy-middleware', raw: 'raw node:http pipe' };
+const SUBJECTS = ['mcpgw', 'daemon', 'hpm', 'raw'];
+const LABELS = {
+  mcpgw: 'mcpgw (mcpGateway, 4 rules)',
+  daemon: 'mcpgw daemon (same policy, audit log)',
+  hpm: 'bare http-proxy-middleware',
+  raw: 'raw node:http pipe',
+};
 
 const children = [];
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
+const pids = {};
 function startProcess(script, args) {
   const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -41,6 +50,33 @@ function startProcess(script, args) {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line).url));
     child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code}`)));
   });
+}
+
+/** The mcpgw daemon on the benchmark policy, with an audit log in a temporary directory. */
+async function startDaemon(upstream) {
+  const { BENCH_POLICY_RULES } = await import('./http/policy.mjs');
+  const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
+  const config = join(dir, 'mcpgw.yaml');
+  writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n`);
+  const child = spawn(process.execPath, [here('../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const event = JSON.parse(line);
+      if (String(event.msg).startsWith('mcpgw listening on ')) resolve(`http://${event.listen}/mcp`);
+    });
+    child.once('exit', (code) => reject(new Error(`mcpgw serve exited with ${code}`)));
+  });
+}
+
+/** Resident set size of a process, in MiB (Linux). */
+function rssMiB(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Math.round(kb / 102.4) / 10;
+  } catch {
+    return null;
+  }
 }
 
 function load(options) {
@@ -58,7 +94,13 @@ const stream = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', par
 
 const upstream = await startProcess('./http/upstream.mjs', []);
 const urls = {};
-for (const subject of SUBJECTS) urls[subject] = await startProcess('./http/server.mjs', [subject, upstream]);
+for (const subject of SUBJECTS) {
+  const before = children.length;
+  urls[subject] = subject === 'daemon' ? await startDaemon(upstream) : await startProcess('./http/server.mjs', [subject, upstream]);
+  pids[subject] = children[before].pid;
+}
+await new Promise((resolve) => setTimeout(resolve, 500));
+const rssIdle = Object.fromEntries(SUBJECTS.map((subject) => [subject, rssMiB(pids[subject])]));
 
 // Warm-up: JIT and connection pools of every server, before anything is measured.
 for (const subject of SUBJECTS) await load({ url: urls[subject], body: call, connections: CONNECTIONS, durationMs: 2000 });
@@ -73,6 +115,8 @@ for (let round = 0; round < ROUNDS; round++) {
     small[subject].push(result);
   }
 }
+
+const rssLoaded = Object.fromEntries(SUBJECTS.map((subject) => [subject, rssMiB(pids[subject])]));
 
 const streamed = Object.fromEntries(SUBJECTS.map((subject) => [subject, []]));
 for (let round = 0; round < ROUNDS; round++) {
@@ -91,10 +135,13 @@ for (const subject of SUBJECTS) {
     sse_1000_ttlb_p50_ms: median(streamed[subject].map((r) => r.p50)) / 1000,
     sse_1000_ttlb_p99_ms: median(streamed[subject].map((r) => r.p99)) / 1000,
     sse_bytes: streamed[subject][0].bytes,
+    rss_idle_mib: rssIdle[subject],
+    rss_after_load_mib: rssLoaded[subject],
   };
 }
 const ratios = {
   throughput_mcpgw_vs_hpm: summary.mcpgw.rps / summary.hpm.rps,
+  throughput_daemon_vs_hpm: summary.daemon.rps / summary.hpm.rps,
   throughput_mcpgw_vs_raw: summary.mcpgw.rps / summary.raw.rps,
   throughput_hpm_vs_raw: summary.hpm.rps / summary.raw.rps,
   p99_mcpgw_vs_hpm: summary.mcpgw.p99_us / summary.hpm.p99_us,
@@ -103,13 +150,14 @@ const ratios = {
 
 const f = (n, digits = 0) => n.toFixed(digits);
 console.log(`\nsmall tools/call, ${CONNECTIONS} keep-alive connections, ${DURATION_MS} ms x ${ROUNDS} rounds (medians)`);
-console.log('| server | req/s | p50 µs | p99 µs | SSE 1,000 events: time to last byte p50 ms | p99 ms |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| server | req/s | p50 µs | p99 µs | SSE 1,000 events: time to last byte p50 ms | p99 ms | RSS idle MiB | RSS after load MiB |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const subject of SUBJECTS) {
   const s = summary[subject];
-  console.log(`| ${LABELS[subject]} | ${f(s.rps)} | ${f(s.p50_us)} | ${f(s.p99_us)} | ${f(s.sse_1000_ttlb_p50_ms, 2)} | ${f(s.sse_1000_ttlb_p99_ms, 2)} |`);
+  console.log(`| ${LABELS[subject]} | ${f(s.rps)} | ${f(s.p50_us)} | ${f(s.p99_us)} | ${f(s.sse_1000_ttlb_p50_ms, 2)} | ${f(s.sse_1000_ttlb_p99_ms, 2)} | ${s.rss_idle_mib} | ${s.rss_after_load_mib} |`);
 }
 console.log(`\nmcpgw / bare http-proxy-middleware throughput: ${f(ratios.throughput_mcpgw_vs_hpm, 2)}x (target >= 0.8x)`);
+console.log(`mcpgw daemon / bare http-proxy-middleware throughput: ${f(ratios.throughput_daemon_vs_hpm, 2)}x`);
 console.log(`mcpgw / raw pipe throughput: ${f(ratios.throughput_mcpgw_vs_raw, 2)}x; bare hpm / raw pipe: ${f(ratios.throughput_hpm_vs_raw, 2)}x`);
 console.log(`SSE 1,000 events, time to last byte, mcpgw / bare hpm: ${f(ratios.sse_ttlb_mcpgw_vs_hpm, 2)}x`);
 

@@ -11,6 +11,7 @@ import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { compilePolicy, parseConfig, PolicyHandle } from '@mcpgw/core';
 import { mcpGateway } from '@mcpgw/express';
+import { BENCH_POLICY_RULES } from './policy.mjs';
 
 const [kind, upstreamUrl] = process.argv.slice(2);
 const upstream = new URL(upstreamUrl);
@@ -22,25 +23,7 @@ upstreams:
   - name: bench
     url: ${upstreamUrl}
 default_upstream: bench
-policy:
-  rules:
-    - name: deny-shell
-      action: deny
-      match: { method: tools/call, tool: "^(exec|shell)$" }
-    - name: limit-calls
-      action: rate_limit
-      match: { method: tools/call }
-      limit: 100000000
-      window: 1m
-      key: client
-    - name: redact-secrets
-      action: redact
-      patterns: ["AKIA[0-9A-Z]{16}", "ghp_[A-Za-z0-9]{36}"]
-    - name: redact-internal
-      action: redact
-      direction: response
-      patterns: ["internal-host-[0-9]+"]
-`;
+${BENCH_POLICY_RULES}`;
 
 let handler;
 switch (kind) {

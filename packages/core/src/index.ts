@@ -18,6 +18,7 @@ export type { ConfigInput, PolicyInput, RuleInput, MatchInput, UpstreamInput, Ro
 export { parseWindow } from './config/duration.js';
 
 export { compilePolicy } from './policy/compile-policy.js';
+export type { CompilePolicyOptions } from './policy/compile-policy.js';
 export { CompiledPolicy } from './policy/compiled-policy.js';
 export { ResponseScope } from './policy/response-scope.js';
 export type {

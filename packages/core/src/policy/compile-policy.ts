@@ -17,18 +17,30 @@ import { parsedRulesOf } from './parsed-rules.js';
  * @example
  * const handle = new PolicyHandle(compilePolicy(parseConfig(yamlText)));
  */
-export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }): CompiledPolicy {
+export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }, options: CompilePolicyOptions = {}): CompiledPolicy {
+  const { previous } = options;
   // A config from parseConfig was checked and compiled rule by rule already.
   const parsed = parsedRulesOf(config);
-  if (parsed !== undefined) return new CompiledPolicy(parsed);
+  if (parsed !== undefined) return new CompiledPolicy(parsed, previous);
 
   const policy = config.policy ?? { rules: [] };
   const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
   if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);
 
-  const { rules, issues } = compileRules(policy.rules);
+  const reuse = previous === undefined ? undefined : (definition: string) => CompiledPolicy.reusableRule(previous, definition);
+  const { rules, issues } = compileRules(policy.rules, undefined, reuse);
   if (issues.length > 0) throw policyError(issues, policy);
-  return new CompiledPolicy(rules);
+  return new CompiledPolicy(rules, previous);
+}
+
+/** Options of {@link compilePolicy}. */
+export interface CompilePolicyOptions {
+  /**
+   * The policy this one replaces (a reload): rules, RE2 sets and redactors
+   * that did not change are taken from it instead of being compiled again.
+   * The result is the same as without it, only sooner.
+   */
+  readonly previous?: CompiledPolicy;
 }
 
 function policyError(issues: readonly RawIssue[], policy: unknown): PolicyError {

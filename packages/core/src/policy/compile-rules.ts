@@ -29,7 +29,11 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
  * {@link RuleSchema} (reported by the schema check) are not compiled, but
  * their names still count as taken, so a duplicate is reported alongside.
  */
-export function compileRules(rules: ReadonlyArray<unknown>, base: ConfigPath = ['policy', 'rules']): {
+export function compileRules(
+  rules: ReadonlyArray<unknown>,
+  base: ConfigPath = ['policy', 'rules'],
+  reuse?: (definition: string) => CompiledRule | undefined,
+): {
   rules: CompiledRule[];
   issues: RawIssue[];
 } {
@@ -50,14 +54,21 @@ export function compileRules(rules: ReadonlyArray<unknown>, base: ConfigPath = [
       }
     }
     if (!Value.Check(RuleSchema, entry)) return;
-    const result = compileRule(entry, index, redactOrdinal, at, issues);
+    const definition = JSON.stringify(entry);
+    // A rule unchanged since the previous policy keeps its compiled patterns; only its place may differ.
+    const known = reuse?.(definition);
+    const result = known === undefined ? compileRule(entry, definition, index, redactOrdinal, at, issues) : relocate(known, index, redactOrdinal);
     if (result?.action === 'redact') redactOrdinal++;
     if (result) compiled.push(result);
   });
   return { rules: compiled, issues };
 }
 
-function compileRule(rule: RuleInput, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
+function relocate(rule: CompiledRule, index: number, ordinal: number): CompiledRule {
+  return rule.action === 'redact' ? { ...rule, index, ordinal } : { ...rule, index };
+}
+
+function compileRule(rule: RuleInput, definition: string, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
   const before = issues.length;
   const fields = rule as Record<string, unknown>;
   const allowed: readonly string[] = ACTION_FIELDS[rule.action];
@@ -79,7 +90,7 @@ function compileRule(rule: RuleInput, index: number, ordinal: number, at: Config
   };
 
   const match = compileMatch(rule.match, [...at, 'match'], pattern, issues);
-  const common = { index, name: rule.name, match };
+  const common = { index, definition, name: rule.name, match };
 
   switch (rule.action) {
     case 'deny':

@@ -3,7 +3,8 @@ import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage, type JsonRp
 import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
 import { rateLimitKey } from '../rate-limit/rate-limit-key.js';
-import { Redactor, type RuleMask, type Tally } from '../redact/redactor.js';
+import RE2 from 're2';
+import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../redact/redactor.js';
 import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
 import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from './compiled-rule.js';
 import type { Decision, EvaluationContext, RedactionResult, ToolsListResult } from './decision.js';
@@ -39,10 +40,30 @@ export class CompiledPolicy {
   /** Response scopes by the ordinals of their rules; see {@link #scopeFor}. */
   readonly #scopes = new Map<string, ResponseScope>();
 
+  /** What the next policy may reuse: compiled rules, RE2 sets and redactors (see {@link compilePolicy}). */
+  readonly #built: Built;
+
   /** @internal Use {@link compilePolicy}. */
-  constructor(rules: readonly CompiledRule[]) {
+  constructor(rules: readonly CompiledRule[], previous?: CompiledPolicy) {
+    const before = previous === undefined ? undefined : previous.#built;
+    const built: Built = { rules: new Map(rules.map((rule) => [rule.definition, rule])), sets: new Map(), redactors: new Map() };
+    this.#built = built;
+    // An RE2 set over the same patterns as one of the previous policy's is that set.
+    const setFor = (sources: readonly string[]): PatternSet => {
+      const key = sources.join('\u0000');
+      const set = before?.sets.get(key) ?? new RE2.Set(sources);
+      built.sets.set(key, set);
+      return set;
+    };
+    const redactorFor = (entries: readonly RedactionEntry[]): Redactor => {
+      const key = entries.map((entry) => `${entry.rule}\u0001${entry.replacement}\u0001${entry.source}`).join('\u0000');
+      const redactor = before?.redactors.get(key) ?? new Redactor(entries);
+      built.redactors.set(key, redactor);
+      return redactor;
+    };
+
     this.rules = Object.freeze(rules.map(summarizeRule));
-    this.#index = new RuleIndex(rules);
+    this.#index = new RuleIndex(rules, setFor);
     const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
     this.#redactRuleCount = redactRules.length;
     this.#redactRules = redactRules;
@@ -51,12 +72,17 @@ export class CompiledPolicy {
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
         .flatMap((rule) => rule.patterns.map((source, i) => ({ rule: rule.ordinal, source, replacement: rule.replacement, pattern: rule.compiledPatterns[i] })));
-    this.#requestRedactor = new Redactor(entries('request'));
+    this.#requestRedactor = redactorFor(entries('request'));
     // Usually every redact rule works both ways (the default): then both
     // sides have the same patterns and share one Redactor, compiled once.
     const bothWays = redactRules.every((rule) => rule.direction === 'both');
-    this.#responseRedactor = bothWays ? this.#requestRedactor : new Redactor(entries('response'));
+    this.#responseRedactor = bothWays ? this.#requestRedactor : redactorFor(entries('response'));
     Object.freeze(this);
+  }
+
+  /** @internal The compiled rule of this policy with that definition (for {@link compilePolicy}'s reuse). */
+  static reusableRule(policy: CompiledPolicy, definition: string): CompiledRule | undefined {
+    return policy.#built.rules.get(definition);
   }
 
   /** Number of rules. */
@@ -301,6 +327,15 @@ interface Pending {
   readonly generation: number;
   readonly names: string[];
 }
+
+/** What a compiled policy built, by what it was built from, for the next policy to reuse. */
+interface Built {
+  readonly rules: Map<string, CompiledRule>;
+  readonly sets: Map<string, PatternSet>;
+  readonly redactors: Map<string, Redactor>;
+}
+
+type PatternSet = ReturnType<typeof RE2.Set>;
 
 /** Distinct response scopes kept per policy; beyond it scopes are made per request. */
 const MAX_CACHED_SCOPES = 4096;

@@ -23,7 +23,7 @@ class MethodRules {
   readonly #set: PatternSet | null;
   readonly #hasToolRules: boolean;
 
-  constructor(rules: readonly CompiledRule[]) {
+  constructor(rules: readonly CompiledRule[], setFor: SetFactory) {
     for (const rule of rules) {
       const source = rule.match.toolSource;
       if (source === null) {
@@ -42,8 +42,7 @@ class MethodRules {
       }
     }
     this.#hasToolRules = this.#exact.size > 0 || this.#patternRules.length > 0;
-    this.#set =
-      this.#patternRules.length >= SET_THRESHOLD ? new RE2.Set(this.#patternRules.map((rule) => rule.match.toolSource as string)) : null;
+    this.#set = this.#patternRules.length >= SET_THRESHOLD ? setFor(this.#patternRules.map((rule) => rule.match.toolSource as string)) : null;
   }
 
   /** Rules whose method and tool conditions accept `tool`, in config order. */
@@ -72,6 +71,12 @@ class MethodRules {
 
 const byIndex = (a: CompiledRule, b: CompiledRule) => a.index - b.index;
 
+/** Makes (or finds already made) the RE2 set over these patterns. */
+export type SetFactory = (sources: readonly string[]) => PatternSet;
+
+/** Builds a fresh set each time. */
+export const newSet: SetFactory = (sources) => new RE2.Set(sources);
+
 /**
  * Rules indexed by JSON-RPC method, then by tool. Built once per compiled
  * policy; a lookup does not scan rules that cannot apply.
@@ -81,14 +86,14 @@ export class RuleIndex {
   readonly #otherMethods: MethodRules;
   readonly #noMethod: readonly CompiledRule[];
 
-  constructor(rules: readonly CompiledRule[]) {
+  constructor(rules: readonly CompiledRule[], setFor: SetFactory = newSet) {
     const anyMethod = rules.filter((rule) => rule.match.methods === null);
     const methods = new Set<string>();
     for (const rule of rules) for (const method of rule.match.methods ?? []) methods.add(method);
     for (const method of methods) {
-      this.#byMethod.set(method, new MethodRules(rules.filter((rule) => rule.match.methods === null || rule.match.methods.has(method))));
+      this.#byMethod.set(method, new MethodRules(rules.filter((rule) => rule.match.methods === null || rule.match.methods.has(method)), setFor));
     }
-    this.#otherMethods = new MethodRules(anyMethod);
+    this.#otherMethods = new MethodRules(anyMethod, setFor);
     // Responses have no method and no params.name: only unconditioned-by-method/tool rules can apply.
     this.#noMethod = anyMethod.filter((rule) => rule.match.tool === null);
   }

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, MemoryRateLimitStore, type RuleInput } from '../../src/index.js';
+import { AWS_KEY, call } from '../helpers.js';
+
+const rules = (extra: RuleInput[] = []): RuleInput[] => [
+  ...extra,
+  { name: 'deny-exec', action: 'deny', match: { tool: '^exec$' } },
+  { name: 'redact-aws', action: 'redact', patterns: ['AKIA[0-9A-Z]{16}'], replacement: '<aws>' },
+  { name: 'tag-done', action: 'redact', direction: 'response', patterns: ['done'], replacement: '<done>' },
+  ...Array.from({ length: 12 }, (_, i): RuleInput => ({ name: `p${i}`, action: 'deny', match: { tool: `^fam${i}_v[0-9]+` } })),
+  { name: 'limit', action: 'rate_limit', limit: 1, window: '1m', key: 'client' },
+];
+
+async function outcomes(policy: ReturnType<typeof compilePolicy>) {
+  const context = { rateLimits: new MemoryRateLimitStore(), client: 'c', now: 0 };
+  const results = [];
+  for (const message of [call('exec', {}, 1), call('fam3_v7', {}, 2), call('echo', { k: AWS_KEY }, 3), call('echo', {}, 4)]) {
+    const decision = await policy.evaluate(message, context);
+    const response = policy.redactResponse({ jsonrpc: '2.0', id: 1, result: { text: `done ${AWS_KEY}` } }, decision.responseScope);
+    results.push({ action: decision.action, rules: decision.rules, error: decision.error, message: decision.message, response: response.message });
+  }
+  return results;
+}
+
+describe('compilePolicy with the previous policy', () => {
+  it('decides exactly as a fresh compile when rules are added before, changed and removed', async () => {
+    const previous = compilePolicy({ policy: { rules: rules() } });
+    const variants: RuleInput[][] = [
+      rules(),
+      rules([{ name: 'first', action: 'redact', patterns: ['echo'], replacement: '<e>' }]),
+      rules([{ name: 'deny-all-echo', action: 'deny', match: { tool: '^echo$' } }]),
+      rules().filter((rule) => rule.name !== 'redact-aws'),
+      rules().map((rule) => (rule.name === 'tag-done' ? { ...rule, replacement: '<DONE>' } : rule)),
+      [...rules()].reverse(),
+    ];
+    for (const variant of variants) {
+      const fresh = compilePolicy({ policy: { rules: variant } });
+      const reused = compilePolicy({ policy: { rules: variant } }, { previous });
+      expect(reused.rules).toEqual(fresh.rules);
+      expect(await outcomes(reused)).toEqual(await outcomes(fresh));
+    }
+  });
+
+  it('still validates the changed rules', () => {
+    const previous = compilePolicy({ policy: { rules: rules() } });
+    expect(() => compilePolicy({ policy: { rules: rules([{ name: 'bad', action: 'deny', match: { tool: '(' } }]) } }, { previous })).toThrow(/invalid regex on rule "bad"/);
+  });
+
+  it('makes a reload of a large policy with a few changed rules cheaper than compiling it afresh', () => {
+    const big = (tag: string): RuleInput[] =>
+      Array.from({ length: 600 }, (_, i): RuleInput =>
+        i % 3 === 0
+          ? { name: `r${i}`, action: 'redact', match: { tool: `^t${i}$` }, patterns: [`sec${i}_[a-z0-9]{8}(?:${tag})?`, `tok${i}-[A-Z]{12}`] }
+          : { name: `r${i}`, action: 'deny', match: { tool: `^(exec|run)_${i}_v[0-9]+(_[a-z]+)?$` } },
+      );
+    const time = (f: () => unknown) => {
+      const started = process.hrtime.bigint();
+      f();
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const previous = compilePolicy({ policy: { rules: big('a') } });
+    const next = big('a').map((rule, i) => (i < 3 ? { ...rule, name: `${rule.name}-changed` } : rule));
+    const fresh: number[] = [];
+    const reused: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      fresh.push(time(() => compilePolicy({ policy: { rules: next } })));
+      reused.push(time(() => compilePolicy({ policy: { rules: next } }, { previous })));
+    }
+    const median = (list: number[]) => [...list].sort((a, b) => a - b)[1] as number;
+    expect(median(reused)).toBeLessThan(median(fresh) / 2);
+  });
+});

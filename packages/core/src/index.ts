@@ -2,7 +2,7 @@
 // named exports only, no wildcards.
 
 export { parseConfig, CONFIG_DEFAULTS } from './config/parse-config.js';
-export type { McpgwConfig, UpstreamConfig, AuditConfig } from './config/parse-config.js';
+export type { McpgwConfig, UpstreamConfig, AuditConfig, ParseConfigOptions } from './config/parse-config.js';
 export {
   ConfigSchema,
   PolicySchema,

@@ -9,6 +9,7 @@ import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
 import { VERSION } from '../version.js';
+import { ConfigLoader } from './config-loader.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
@@ -40,6 +41,7 @@ export class Daemon {
   readonly #gateway: McpGatewayMiddleware;
   readonly #server: Server;
   readonly #reloads: ReloadQueue;
+  readonly #loader = new ConfigLoader();
   readonly #watcher: ConfigWatcher | null;
   #config: McpgwConfig;
   #audit: AuditLog | null = null;
@@ -127,6 +129,7 @@ export class Daemon {
     this.#server.closeAllConnections();
     await closed;
     await this.#reloads.idle();
+    await this.#loader.close();
     this.#gateway.close();
     const durationMs = Date.now() - started;
     this.#audit?.write({ event: 'shutdown', signal, drained, streams_closed: streams, abandoned, duration_ms: durationMs });
@@ -147,6 +150,7 @@ export class Daemon {
       throw new StartupError(`cannot listen on ${this.#config.listen}: ${error.code ?? error.message}`, { cause: error });
     });
     this.#watcher?.start();
+    this.#loader.warm();
     if (this.#config.license !== undefined) {
       this.#license = new LicenseMonitor(resolve(dirname(this.#options.configPath), this.#config.license.path), this.#logger);
       this.#license.start();
@@ -162,8 +166,9 @@ export class Daemon {
     let text: string;
     let policy;
     try {
-      ({ config: next, text } = await loadConfig(this.#options.configPath));
-      policy = compilePolicy(next);
+      // Read and checked in a worker; compiled here reusing what did not change (a few ms).
+      ({ config: next, text } = await this.#loader.load(this.#options.configPath));
+      policy = compilePolicy(next, { previous: this.#handle.policy });
     } catch (error) {
       const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
       // The audit line first: whoever sees the log line finds it in the audit log already.

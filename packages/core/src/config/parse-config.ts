@@ -1,7 +1,7 @@
 import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { compileRules } from '../policy/compile-rules.js';
-import { attachParsedRules } from '../policy/parsed-rules.js';
+import { attachParsedRules, parsedRulesOf } from '../policy/parsed-rules.js';
 import { checkConfig } from './check-config.js';
 import { quote, toConfigIssue, type RawIssue } from './issue.js';
 import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
@@ -36,6 +36,15 @@ export interface McpgwConfig {
   readonly telemetry?: { readonly customer?: { readonly endpoint: string; readonly service_name: string } };
 }
 
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /**
+   * The config this one replaces (a reload): rules unchanged since then are
+   * not compiled again to be checked. The result is the same, only sooner.
+   */
+  readonly previous?: McpgwConfig;
+}
+
 /** Defaults of optional fields (SPEC §2). */
 export const CONFIG_DEFAULTS = Object.freeze({
   listen: '127.0.0.1:8080',
@@ -55,7 +64,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
  * try { const config = parseConfig(text); }
  * catch (error) { if (error instanceof ConfigError) console.error(error.format('mcpgw.yaml')); }
  */
-export function parseConfig(yamlText: string): McpgwConfig {
+export function parseConfig(yamlText: string, options: ParseConfigOptions = {}): McpgwConfig {
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings would go to process.emitWarning; a library stays quiet.
   const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
@@ -91,7 +100,9 @@ export function parseConfig(yamlText: string): McpgwConfig {
   const semanticIssues = checkConfig(raw);
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
   // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
-  const compiled = Array.isArray(rules) ? compileRules(rules) : null;
+  const reusable = options.previous === undefined ? undefined : parsedRulesOf(options.previous);
+  const known = reusable === undefined ? undefined : new Map(reusable.map((rule) => [rule.definition, rule]));
+  const compiled = Array.isArray(rules) ? compileRules(rules, undefined, known === undefined ? undefined : (definition) => known.get(definition)) : null;
   if (compiled !== null) semanticIssues.push(...compiled.issues);
   // A value the schema refused gets no second report from the semantic checks
   // (`upstream: Everything` is not also an unknown upstream): one report per place.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, MemoryRateLimitStore, type RuleInput } from '../../src/index.js';
+import { compilePolicy, MemoryRateLimitStore, parseConfig, type RuleInput } from '../../src/index.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [
@@ -68,5 +68,25 @@ describe('compilePolicy with the previous policy', () => {
     }
     const median = (list: number[]) => [...list].sort((a, b) => a - b)[1] as number;
     expect(median(reused)).toBeLessThan(median(fresh) / 2);
+  });
+});
+
+describe('parseConfig with the previous config', () => {
+  const text = (replacement: string, badTool = false) => `upstreams:
+  - name: docs
+    url: http://127.0.0.1:3001/mcp
+policy:
+  rules:
+    - { name: deny-exec, action: deny, match: { tool: "${badTool ? '(exec' : '^exec$'}" } }
+    - { name: redact, action: redact, patterns: ["AKIA[0-9A-Z]{16}"], replacement: "${replacement}" }
+`;
+
+  it('gives the same config and policy, and still reports the problems of changed rules', async () => {
+    const previous = parseConfig(text('<a>'));
+    const next = parseConfig(text('<b>'), { previous });
+    expect(next).toEqual(parseConfig(text('<b>')));
+    const decision = await compilePolicy(next).evaluate(call('x', { k: AWS_KEY }, 9));
+    expect(decision.message).toMatchObject({ params: { arguments: { k: '<b>' } } });
+    expect(() => parseConfig(text('<b>', true), { previous })).toThrow('invalid regex on rule "deny-exec": missing closing parenthesis');
   });
 });

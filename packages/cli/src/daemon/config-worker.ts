@@ -1,0 +1,31 @@
+// Runs in a worker thread: reads and validates mcpgw.yaml off the daemon's
+// event loop (a 1000-rule file takes ~100 ms to parse and check), so that a
+// reload does not stall the requests in flight. See ConfigLoader.
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { ConfigError, parseConfig, type McpgwConfig } from '@mcpgw/core';
+import type { LoadReply, LoadRequest } from './config-loader.js';
+
+let previous: McpgwConfig | undefined;
+
+parentPort?.on('message', (request: LoadRequest) => {
+  void load(request).then((reply) => parentPort?.postMessage(reply));
+});
+
+async function load({ id, path }: LoadRequest): Promise<LoadReply> {
+  try {
+    const text = await readFile(path, 'utf8');
+    // Rules unchanged since the last good file are not checked again.
+    const config = parseConfig(text, previous === undefined ? {} : { previous });
+    previous = config;
+    return { id, ok: true, text, config };
+  } catch (error) {
+    return {
+      id,
+      ok: false,
+      code: (error as NodeJS.ErrnoException).code ?? null,
+      message: error instanceof Error ? error.message : String(error),
+      report: error instanceof ConfigError ? error.format(path) : null,
+    };
+  }
+}

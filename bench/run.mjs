@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHMARKS = [
   { name: 'core', script: 'core.mjs', about: '@mcpgw/core: decision cost, redaction throughput, compile + swap' },
-  { name: 'http', script: 'http.mjs', about: '@mcpgw/express: requests and SSE through mcpGateway vs bare proxies' },
+  { name: 'http', script: 'http.mjs', about: '@mcpgw/express and the daemon: requests and SSE vs bare proxies, RSS' },
+  { name: 'reload', script: 'reload.mjs', about: 'daemon: p99 latency while a 1,000-rule policy reloads every 100 ms' },
 ];
 
 const argv = process.argv.slice(2);

@@ -2,11 +2,21 @@
 // event loop (a 1000-rule file takes ~100 ms to parse and check), so that a
 // reload does not stall the requests in flight. See ConfigLoader.
 import { readFile } from 'node:fs/promises';
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { ConfigError, parseConfig, type McpgwConfig } from '@mcpgw/core';
 import type { LoadReply, LoadRequest } from './config-loader.js';
 
 let previous: McpgwConfig | undefined;
+
+// A reload is background work: on Linux this lowers the priority of this
+// thread only (nice values are per thread), so that under CPU pressure the
+// requests in flight go first and the reload waits.
+try {
+  setPriority(constants.priority.PRIORITY_LOW);
+} catch {
+  // not permitted here: the reload simply competes as an equal
+}
 
 parentPort?.on('message', (request: LoadRequest) => {
   void load(request).then((reply) => parentPort?.postMessage(reply));

@@ -24,11 +24,16 @@ export function compilePolicy(config: { readonly policy?: PolicyInput | undefine
   if (parsed !== undefined) return new CompiledPolicy(parsed, previous);
 
   const policy = config.policy ?? { rules: [] };
-  const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
-  if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);
+  // The whole-policy schema check is for its messages; each rule is checked (or
+  // known from the previous policy) below, so it runs only when something is off.
+  if (!hasPolicyShape(policy)) throw policyError(schemaIssues(PolicySchema, policy, ['policy']), policy);
 
   const reuse = previous === undefined ? undefined : (definition: string) => CompiledPolicy.reusableRule(previous, definition);
   const { rules, issues } = compileRules(policy.rules, undefined, reuse);
+  if (rules.length !== policy.rules.length) {
+    const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
+    if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);
+  }
   if (issues.length > 0) throw policyError(issues, policy);
   return new CompiledPolicy(rules, previous);
 }
@@ -41,6 +46,13 @@ export interface CompilePolicyOptions {
    * The result is the same as without it, only sooner.
    */
   readonly previous?: CompiledPolicy;
+}
+
+/** `{ rules: [...] }` and nothing else (the rules themselves are checked one by one). */
+function hasPolicyShape(policy: unknown): policy is PolicyInput {
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) return false;
+  const keys = Object.keys(policy);
+  return keys.length === 1 && keys[0] === 'rules' && Array.isArray((policy as { rules: unknown }).rules);
 }
 
 function policyError(issues: readonly RawIssue[], policy: unknown): PolicyError {

@@ -53,11 +53,18 @@ export function compileRules(
         firstIndexByName.set(name, index);
       }
     }
-    if (!Value.Check(RuleSchema, entry)) return;
-    const definition = JSON.stringify(entry);
-    // A rule unchanged since the previous policy keeps its compiled patterns; only its place may differ.
+    // A rule unchanged since the previous policy was valid then and keeps its
+    // compiled patterns; only its place may differ.
+    const definition = reuse === undefined ? '' : JSON.stringify(entry);
     const known = reuse?.(definition);
-    const result = known === undefined ? compileRule(entry, definition, index, redactOrdinal, at, issues) : relocate(known, index, redactOrdinal);
+    if (known !== undefined) {
+      const result = relocate(known, index, redactOrdinal);
+      if (result.action === 'redact') redactOrdinal++;
+      compiled.push(result);
+      return;
+    }
+    if (!Value.Check(RuleSchema, entry)) return;
+    const result = compileRule(entry, definition === '' ? JSON.stringify(entry) : definition, index, redactOrdinal, at, issues);
     if (result?.action === 'redact') redactOrdinal++;
     if (result) compiled.push(result);
   });

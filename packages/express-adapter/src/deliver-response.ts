@@ -120,16 +120,16 @@ function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer>
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const deadlines = exchange.runtime.deadlines;
-    const idle = deadlines.add(timeoutMs, () => {
+    const idle = setTimeout(() => {
       source.destroy();
       reject(new GatewayError('upstream_timeout', `upstream "${name}" stopped sending its response for ${timeoutMs} ms`, { data: { upstream: name } }));
-    });
+    }, timeoutMs);
+    idle.unref();
     source.on('data', (chunk: Buffer) => {
-      deadlines.refresh(idle);
+      idle.refresh();
       size += chunk.length;
       if (size > limit) {
-        deadlines.cancel(idle);
+        clearTimeout(idle);
         source.destroy();
         reject(new GatewayError('upstream_bad_response', `upstream "${name}" sent a response larger than ${limit} bytes`));
         return;
@@ -137,20 +137,17 @@ function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer>
       chunks.push(chunk);
     });
     source.once('end', () => {
-      deadlines.cancel(idle);
+      clearTimeout(idle);
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     source.once('error', (error) => {
-      deadlines.cancel(idle);
+      clearTimeout(idle);
       reject(error);
     });
-    if (source !== response) {
-      // A decompressing stream does not pass on the response's own failure.
-      response.once('close', () => {
-        deadlines.cancel(idle);
-        if (!response.complete) reject(new Error('the upstream closed the connection'));
-      });
-    }
+    response.once('close', () => {
+      clearTimeout(idle);
+      if (!response.complete) reject(new Error('the upstream closed the connection'));
+    });
   });
 }
 

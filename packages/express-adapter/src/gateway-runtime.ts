@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import type { ParamHeaderMap, PolicyHandle } from '@mcpgw/core';
 import type { AuditListener } from './audit-event.js';
-import type { Deadlines } from './deadlines.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayError } from './gateway-error.js';
 
@@ -48,6 +47,4 @@ export interface GatewayRuntime {
   readonly clientAddress: (req: Request) => string | undefined;
   /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */
   readonly streams: Set<Exchange>;
-  /** Upstream timeouts of every exchange. */
-  readonly deadlines: Deadlines;
 }

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MAX_REDACTION_DEPTH, type PolicyHandle, type UpstreamConfig } from '@mcpgw/core';
 import type { AuditListener } from './audit-event.js';
-import { Deadlines } from './deadlines.js';
 import { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
 import { ParamHeaderCache, type GatewayLimits, type GatewayRuntime } from './gateway-runtime.js';
@@ -66,8 +65,7 @@ export type McpGatewayMiddleware = RequestHandler & {
 export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
   const originAllowed = createOriginCheck(options.allowedOrigins);
-  const deadlines = new Deadlines();
-  const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream, deadlines)]));
+  const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
   const runtime: GatewayRuntime = {
     handle: options.handle,
     onAudit: options.onAudit,
@@ -76,7 +74,6 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
     paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,
     streams: new Set(),
-    deadlines,
   };
   const closeStreams = (reason: string, olderThan = Infinity): number => {
     let ended = 0;
@@ -105,7 +102,6 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
     closeStreams: (reason = 'the gateway is shutting down; reconnect') => closeStreams(reason),
     close: () => {
       unsubscribe();
-      deadlines.close();
       for (const proxy of proxies.values()) proxy.close();
     },
   });

@@ -3,7 +3,6 @@ import { Agent as HttpsAgent } from 'node:https';
 import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
 import { GatewayError } from './gateway-error.js';
 import { hopByHopNames } from './http-headers.js';
-import type { Deadline, Deadlines } from './deadlines.js';
 import type { GatewayUpstream } from './routing.js';
 
 /** What one forwarded HTTP request needs from the proxy. */
@@ -26,18 +25,10 @@ export interface UpstreamProxy {
   close(): void;
 }
 
-export function createUpstreamProxy(upstream: GatewayUpstream, deadlines: Deadlines): UpstreamProxy {
+export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
   const secure = upstream.url.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  /** Requests on their way: their hooks, and the deadline for the upstream's answer once sent. */
-  const pending = new WeakMap<IncomingMessage, { hooks: ForwardHooks; deadline: Deadline | null }>();
-  const settle = (req: IncomingMessage): ForwardHooks | undefined => {
-    const entry = pending.get(req);
-    if (entry === undefined) return undefined;
-    pending.delete(req);
-    if (entry.deadline !== null) deadlines.cancel(entry.deadline);
-    return entry.hooks;
-  };
+  const pending = new WeakMap<IncomingMessage, ForwardHooks>();
   const upstreamPath = upstream.url.pathname + upstream.url.search;
 
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -51,9 +42,8 @@ export function createUpstreamProxy(upstream: GatewayUpstream, deadlines: Deadli
     plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
     on: {
       proxyReq: (proxyReq, req) => {
-        const entry = pending.get(req);
-        if (entry === undefined) return;
-        const { hooks } = entry;
+        const hooks = pending.get(req);
+        if (hooks === undefined) return;
         // http-proxy copied the client's headers: drop the hop-by-hop ones it sent.
         for (const name of hopByHopNames(req.headers)) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
         // Ask for an uncompressed answer: the gateway must read every byte it forwards.
@@ -68,30 +58,38 @@ export function createUpstreamProxy(upstream: GatewayUpstream, deadlines: Deadli
           proxyReq.setHeader('content-length', hooks.body.length);
           proxyReq.write(hooks.body);
         }
-        // Cancelled when the response arrives or the request fails (the handlers below).
-        entry.deadline = deadlines.add(upstream.timeoutMs, () => {
+        const timer = setTimeout(() => {
           proxyReq.destroy(new GatewayError('upstream_timeout', `upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, { data: { upstream: upstream.name } }));
-        });
+        }, upstream.timeoutMs);
+        timer.unref();
+        proxyReq.once('response', () => clearTimeout(timer));
+        proxyReq.once('close', () => clearTimeout(timer));
         hooks.onRequest?.(proxyReq);
       },
       proxyRes: (proxyRes, req) => {
-        settle(req)?.onResponse(proxyRes);
+        const hooks = pending.get(req);
+        pending.delete(req);
+        hooks?.onResponse(proxyRes);
       },
       error: (error, req) => {
-        settle(req as IncomingMessage)?.onError(toGatewayError(error, upstream));
+        const hooks = pending.get(req as IncomingMessage);
+        pending.delete(req as IncomingMessage);
+        hooks?.onError(toGatewayError(error, upstream));
       },
       econnreset: (error, req) => {
         // The client went away first; nothing to answer, but settle the request.
-        settle(req as IncomingMessage)?.onError(toGatewayError(error, upstream));
+        const hooks = pending.get(req as IncomingMessage);
+        pending.delete(req as IncomingMessage);
+        hooks?.onError(toGatewayError(error, upstream));
       },
     },
   });
 
   return {
     forward(req, res, hooks) {
-      pending.set(req, { hooks, deadline: null });
+      pending.set(req, hooks);
       void middleware(req, res, (error?: unknown) => {
-        settle(req);
+        pending.delete(req);
         hooks.onError(toGatewayError(error ?? new Error('proxy refused the request'), upstream));
       });
     },

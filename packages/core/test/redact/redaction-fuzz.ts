@@ -189,7 +189,7 @@ function realistic(r: Random, vocab: readonly string[]): Node {
     source: parts.map((p) => (typeof p === 'string' ? p : p.source)).join(''),
     sample: (rr, ci) => parts.map((p) => (typeof p === 'string' ? '' : p.sample(rr, ci || caseless))).join(''),
   });
-  switch (r.int(0, 11)) {
+  switch (r.int(0, 15)) {
     case 0:
       return join(['\\b', l, upperDigits]);
     case 1:
@@ -212,6 +212,14 @@ function realistic(r: Random, vocab: readonly string[]): Node {
       return join([l, o, '$']);
     case 10:
       return join(['\\b', { source: `(?:${l.source}(?i:${o.source})|${o.source})`, sample: (rr) => (rr.chance(0.5) ? lit + flipCase(rr, other) : other) }]);
+    case 12:
+      return join(['(?m)', l, '$']);
+    case 13:
+      return join(['\\B', l, digits]);
+    case 14:
+      return join([l, '\\B']);
+    case 15:
+      return join(['(?m)^', l, { source: '[0-9]*', sample: (rr) => String(rr.int(0, 99)) }]);
     default:
       return join([l, '\\b', o]);
   }
@@ -226,10 +234,10 @@ export interface GeneratedPattern {
 const FLAG_PREFIXES = ['', '', '', '', '', '(?i)', '(?s)', '(?m)', '(?ms)', '(?is)'];
 
 /** A random pattern over `vocab`, retried until RE2 accepts it and it cannot match "". */
-export function generatePattern(r: Random, vocab: readonly string[], options: { anchors: boolean }): GeneratedPattern {
+export function generatePattern(r: Random, vocab: readonly string[], options: { anchors: boolean; realistic?: number }): GeneratedPattern {
   for (;;) {
     let node: Node;
-    if (r.chance(0.3)) {
+    if (r.chance(options.realistic ?? 0.3)) {
       node = realistic(r, vocab);
     } else {
       const prefix = r.pick(FLAG_PREFIXES);
@@ -252,9 +260,7 @@ export function usesTextAnchor(source: string): boolean {
 /** What a policy accepts as a redact pattern: RE2 compiles it and it cannot match empty text. */
 export function acceptable(source: string): boolean {
   try {
-    if (new RE2(source).test('')) return false;
-    new RE2.Set([source]);
-    return true;
+    return !new RE2(source).test('');
   } catch {
     return false;
   }
@@ -277,18 +283,27 @@ export function generateVocab(r: Random): string[] {
 const CHARS = [...'abcXYZ019_ -.=:/\n\n\r\té中😀𝔘'];
 const LONE_SURROGATES = ['\uD800', '\uDBFF', '\uDC00', '\uDFFF'];
 
+/** What texts are made of: the case's words and patterns, and pieces that meet a replacement (see {@link generateCase}). */
+export interface TextSource {
+  readonly vocab: readonly string[];
+  readonly patterns: readonly GeneratedPattern[];
+  readonly chains?: ReadonlyArray<(r: Random) => string>;
+}
+
 /**
  * A text of about `length` UTF-16 units from the case's vocabulary, secrets
  * (samples of its patterns), word characters, spaces, line breaks and
  * unicode (astral included); lone surrogates when `loneSurrogates`.
  */
-export function generateText(r: Random, vocab: readonly string[], patterns: readonly GeneratedPattern[], length: number, loneSurrogates: boolean): string {
+export function generateText(r: Random, source: TextSource, length: number, loneSurrogates: boolean): string {
+  const { vocab, patterns, chains = [] } = source;
   const parts: string[] = [];
   let size = 0;
   while (size < length) {
     const roll = r.next();
     let piece: string;
-    if (roll < 0.28) piece = r.pick(vocab);
+    if (roll < 0.08 && chains.length > 0) piece = r.pick(chains)(r);
+    else if (roll < 0.28) piece = r.pick(vocab);
     else if (roll < 0.4 && patterns.length > 0) piece = r.pick(patterns).sample(r);
     else if (roll < 0.75) piece = r.pick(CHARS);
     else if (roll < 0.87) piece = Array.from({ length: r.int(1, 8) }, () => r.pick([...'abcdefXYZ0123_'])).join('');
@@ -311,56 +326,139 @@ export function generateText(r: Random, vocab: readonly string[], patterns: read
 const REPLACEMENTS = ['', '*', '[REDACTED]', 'X', 'TOKEN-1', '\n', ' ', '-', 'é', '😀', 'a\nb', 'REDACTED_KEY', '_', '[REDACTED:key]', 'x y'];
 
 /** A replacement: fixed ones, words of the vocabulary, and secrets of the case's patterns (which create matches). */
-export function generateReplacement(r: Random, vocab: readonly string[], patterns: readonly GeneratedPattern[]): string {
+const EDGES = ['[', ']', '#', '<', '>', '(', ')', '\n', ' ', '-', 'é', '*', ':'];
+const CONTEXT_REPLACEMENTS = ['\n', '-', ' ', 'x', '_', '\n#', '#\n', 'é', '', '*', 'Z9', '\r\n'];
+
+/** Splits a sample at a random code point boundary. */
+function split(r: Random, text: string): [string, string] {
+  const chars = [...text];
+  const at = r.int(0, chars.length);
+  return [chars.slice(0, at).join(''), chars.slice(at).join('')];
+}
+
+/**
+ * A replacement for entry `i`: fixed ones, words of the vocabulary, secrets
+ * of the case's patterns (which create matches), and replacements aimed at
+ * a later pattern `j`: its secret inside characters `j` cannot match
+ * (`[…]`), the start or end of its secret with the rest of it next to
+ * entry `i`'s secret in the text (a match that overlaps the replacement's
+ * first or last character), or punctuation, spaces, newlines and word
+ * characters next to `j`'s secret (a `\b`, `\B` or `(?m)^`/`$` that becomes
+ * true at the replacement's edge). `chains` receives the text pieces that
+ * set those up.
+ */
+export function generateReplacement(r: Random, c: { vocab: readonly string[]; patterns: readonly GeneratedPattern[] }, i: number, chains: Array<(r: Random) => string>): string {
+  const { vocab, patterns } = c;
+  const own = patterns[i];
+  const later = patterns.slice(i + 1);
   const roll = r.next();
-  if (roll < 0.45) return r.pick(REPLACEMENTS);
-  if (roll < 0.65) return r.pick(vocab) + (r.chance(0.5) ? String(r.int(0, 9)) : '');
+  if (own !== undefined && later.length > 0 && roll < 0.45) {
+    const target = r.pick(later);
+    const sample = target.sample(r);
+    switch (r.int(0, 3)) {
+      case 0:
+        return r.pick(EDGES) + sample + r.pick(EDGES);
+      case 1: {
+        // Replacement ends with the start of j's secret; the text goes on with the rest.
+        const [head, tail] = split(r, sample);
+        chains.push((rr) => own.sample(rr) + tail);
+        return r.pick(EDGES) + head;
+      }
+      case 2: {
+        // Replacement starts with the end of j's secret; the text has the start before.
+        const [head, tail] = split(r, sample);
+        chains.push((rr) => head + own.sample(rr));
+        return tail + r.pick(EDGES);
+      }
+      default: {
+        // j's secret right before or after i's: only the context at the edge changes.
+        chains.push((rr) => own.sample(rr) + target.sample(rr), (rr) => target.sample(rr) + own.sample(rr), (rr) => own.sample(rr).repeat(2) + target.sample(rr));
+        return r.pick(CONTEXT_REPLACEMENTS);
+      }
+    }
+  }
+  if (roll < 0.7) return r.pick(REPLACEMENTS);
+  if (roll < 0.85) return r.pick(vocab) + (r.chance(0.5) ? String(r.int(0, 9)) : '');
   if (patterns.length > 0) return r.pick(patterns).sample(r);
   return '[REDACTED]';
 }
 
-/** A random redaction case: entries over `rules` rules, the mask, the vocabulary and the patterns' generators. */
-export interface RedactionCase {
+/** A random redaction case: entries over up to 6 rules, the mask, and what its texts are made of. */
+export interface RedactionCase extends TextSource {
   readonly entries: RedactionEntry[];
   readonly mask: RuleMask;
   readonly vocab: string[];
   readonly patterns: GeneratedPattern[];
+  readonly chains: Array<(r: Random) => string>;
 }
 
 export function generateCase(r: Random, options: { patterns: number; anchors: boolean }): RedactionCase {
   const vocab = generateVocab(r);
-  const patterns = Array.from({ length: options.patterns }, () => generatePattern(r, vocab, { anchors: options.anchors }));
+  // Many free-form patterns with longer replacements grow a text
+  // exponentially (each replaces what the one before wrote): lists of many
+  // patterns are mostly shaped like real secret patterns.
+  const realistic = options.patterns > 16 ? 0.85 : 0.3;
+  const patterns = Array.from({ length: options.patterns }, () => generatePattern(r, vocab, { anchors: options.anchors, realistic }));
   const rules = r.int(1, Math.min(6, options.patterns));
   // Entries grouped by rule in order (as a policy builds them) or interleaved.
   const grouped = r.chance(0.5);
+  const chains: Array<(r: Random) => string> = [];
   const entries = patterns.map((pattern, i) => ({
     rule: grouped ? Math.floor((i * rules) / patterns.length) : r.int(0, rules - 1),
     source: pattern.source,
-    replacement: generateReplacement(r, vocab, patterns),
+    replacement: generateReplacement(r, { vocab, patterns }, i, chains),
   }));
   const mask = new Uint8Array(rules);
   const all = r.chance(0.4);
   for (let i = 0; i < rules; i++) mask[i] = all || r.chance(0.6) ? 1 : 0;
-  return { entries, mask, vocab, patterns };
+  return { entries, mask, vocab, patterns, chains };
 }
 
 // --------------------------------------------------------------- reference
 
+const compiledSources = new Map<string, RE2>();
+
+/** `new RE2(source, 'g')`, compiled once per source (a global replace starts at 0 and leaves lastIndex at 0). */
+function compiled(source: string): RE2 {
+  let re = compiledSources.get(source);
+  if (re === undefined) {
+    if (compiledSources.size > 5000) compiledSources.clear();
+    re = new RE2(source, 'g');
+    compiledSources.set(source, re);
+  }
+  re.lastIndex = 0;
+  return re;
+}
+
+/** Texts the reference loop gives up on (see {@link naiveRedact}). */
+export const NAIVE_MAX_LENGTH = 400_000;
+
+// node-re2 works out the UTF-16 offset of every match from far back when it
+// calls a replacer with strings: quadratic in dense long texts. Above this
+// length the reference asks for Buffers instead (`useBuffers`), which only
+// changes what the replacer is handed: an empty match is still length 0.
+const STRING_REPLACER_MAX_LENGTH = 20_000;
+
 /**
  * The contract: every active entry's global replace, in order, skipping
- * empty matches; `count` is the number of non-empty replacements.
+ * empty matches; `count` is the number of non-empty replacements. Null when
+ * the text grows past {@link NAIVE_MAX_LENGTH} (replacements longer than
+ * what they replace, many patterns): such a case is skipped, not compared.
  */
-export function naiveRedact(entries: readonly RedactionEntry[], mask: RuleMask, text: string): { text: string; count: number } {
+export function naiveRedact(entries: readonly RedactionEntry[], mask: RuleMask, text: string): { text: string; count: number } | null {
   let count = 0;
   for (const { rule, source, replacement } of entries) {
     if (mask[rule] !== 1) continue;
-    text = new RE2(source, 'g').replace(text, (m: string) => {
-      if (m.length === 0) return m;
+    if (text.length > NAIVE_MAX_LENGTH) return null;
+    const replacer = (m: string | Buffer): string => {
+      if (m.length === 0) return m as string;
       count++;
       return replacement;
-    });
+    };
+    replacer.useBuffers = text.length > STRING_REPLACER_MAX_LENGTH;
+    text = compiled(source).replace(text, replacer as (m: string) => string);
   }
-  return { text, count };
+  return text.length > NAIVE_MAX_LENGTH ? null : { text, count };
 }
 
 /**
@@ -380,15 +478,30 @@ const toWellFormed = (text: string): string => (text as unknown as { toWellForme
 
 const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
 
-/** The reference for a message: every string and key but the top-level envelope, through `redact`. */
+/**
+ * In an expected value: any one of these. When two keys of an object are
+ * rewritten to the same key, which value the object keeps is not part of
+ * the contract (each is redacted; JSON would keep the last, the policy may
+ * keep another): either is accepted.
+ */
+export class OneOf {
+  constructor(readonly options: readonly unknown[]) {}
+}
+
+/**
+ * The reference for a message: every string and key but the top-level
+ * envelope (`jsonrpc`, `id`, `method`) through `redact`. A value that is not
+ * an object (a bare string, a nested array in a batch) has no envelope:
+ * every string goes through `redact`.
+ */
 export function naiveMessage(message: unknown, redact: (text: string) => string): unknown {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) return message;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return naiveValue(message, redact);
   const out: Record<string, unknown> = {};
   const entries = Object.entries(message);
-  // Envelope first, then the rest, as the policy rebuilds a message (a
-  // rewritten key that collides with another is then resolved the same way).
+  // Envelope first, then the rest, as the policy rebuilds a message (a body
+  // key rewritten to "id" then replaces the id in both).
   for (const [key, value] of entries) if (ENVELOPE.has(key)) setOwn(out, key, value);
-  for (const [key, value] of entries) if (!ENVELOPE.has(key)) setOwn(out, redact(key), naiveValue(value, redact));
+  assignAll(out, entries.filter(([key]) => !ENVELOPE.has(key)), redact);
   return out;
 }
 
@@ -397,12 +510,27 @@ export function naiveValue(value: unknown, redact: (text: string) => string): un
   if (Array.isArray(value)) return value.map((item) => naiveValue(item, redact));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) setOwn(out, redact(key), naiveValue(item, redact));
+  assignAll(out, Object.entries(value), redact);
   return out;
+}
+
+function assignAll(out: Record<string, unknown>, entries: ReadonlyArray<[string, unknown]>, redact: (text: string) => string): void {
+  const byKey = new Map<string, unknown[]>();
+  for (const [key, value] of entries) {
+    const rewritten = redact(key);
+    const list = byKey.get(rewritten) ?? [];
+    list.push(naiveValue(value, redact));
+    byKey.set(rewritten, list);
+  }
+  for (const [key, values] of byKey) setOwn(out, key, values.length === 1 ? values[0] : new OneOf(values));
 }
 
 /** Path and description of the first difference between two JSON values, or null. */
 export function firstDifference(actual: unknown, expected: unknown, path = '$'): string | null {
+  if (expected instanceof OneOf) {
+    const differences = expected.options.map((option) => firstDifference(actual, option, path));
+    return differences.includes(null) ? null : `${path}: none of ${expected.options.length} colliding values: ${differences.join('; ')}`;
+  }
   if (typeof actual === 'string' && typeof expected === 'string') {
     return sameRedaction(actual, expected) ? null : `${path}: ${describeStringDifference(actual, expected)}`;
   }
@@ -479,15 +607,15 @@ export type SizeClass = 'small' | 'medium' | 'near-16k' | 'large' | 'deep';
  * all; `large`: several long strings, over 16 K in all; `deep`: a chain
  * nested past the prefilter's depth limit).
  */
-export function generateBody(r: Random, c: Pick<RedactionCase, 'vocab' | 'patterns'>, size: SizeClass, measure: (value: unknown) => number): Record<string, unknown> {
+export function generateBody(r: Random, c: TextSource, size: SizeClass, measure: (value: unknown) => number): Record<string, unknown> {
   const key = (): string => {
     const roll = r.next();
     if (roll < 0.25 && c.patterns.length > 0) return r.pick(c.patterns).sample(r);
     if (roll < 0.3) return r.pick(c.vocab);
     if (roll < 0.31) return '__proto__';
-    return generateText(r, c.vocab, c.patterns, r.int(0, 16), false);
+    return generateText(r, c, r.int(0, 16), false);
   };
-  const text = (): string => generateText(r, c.vocab, c.patterns, r.int(0, 60), r.chance(0.05));
+  const text = (): string => generateText(r, c, r.int(0, 60), r.chance(0.05));
   const value = (depth: number): unknown => {
     const roll = r.next();
     if (depth >= 4 || roll < 0.5) {
@@ -502,7 +630,7 @@ export function generateBody(r: Random, c: Pick<RedactionCase, 'vocab' | 'patter
     for (let i = r.int(0, 4); i > 0; i--) setOwn(out, key(), value(depth + 1));
     return out;
   };
-  const long = (min: number, max: number): string => generateText(r, c.vocab, c.patterns, r.int(min, max), r.chance(0.1));
+  const long = (min: number, max: number): string => generateText(r, c, r.int(min, max), r.chance(0.1));
   const body: Record<string, unknown> = {};
   for (let i = r.int(1, 4); i > 0; i--) setOwn(body, key(), value(1));
   if (size === 'medium') setOwn(body, key(), [text(), long(4096, 11_000), text()]);
@@ -521,10 +649,107 @@ export function generateBody(r: Random, c: Pick<RedactionCase, 'vocab' | 'patter
     if (have + padKey.length < target) {
       const want = target - have - padKey.length;
       // Cut to hit the target exactly, without leaving half a surrogate pair.
-      let pad = generateText(r, c.vocab, c.patterns, want, false).slice(0, want);
+      let pad = generateText(r, c, want, false).slice(0, want);
       if (/[\uD800-\uDBFF]$/.test(pad)) pad = `${pad.slice(0, -1)}x`;
       setOwn(body, padKey, pad);
     }
   }
   return body;
+}
+
+// ----------------------------------------------------------------- filler
+
+const FILLERS = ['~', '#', ',', 'q', 'ж', '!', '%', '§', '|', '\t', ' ', '^', '@'];
+
+/**
+ * A character no pattern of `entries` matches anywhere in a run of it, or
+ * null. A long text of it with a short interesting piece inside takes the
+ * UTF-8 buffer path while every match (and every pattern that is not a
+ * candidate yet) sits in the piece, as in a short text: that is where the
+ * rescan-skipping reasoning decides anything.
+ */
+export function pickFiller(r: Random, entries: readonly RedactionEntry[]): string | null {
+  const start = r.int(0, FILLERS.length - 1);
+  for (let k = 0; k < FILLERS.length; k++) {
+    const filler = FILLERS[(start + k) % FILLERS.length] as string;
+    const run = filler.repeat(64);
+    if (entries.every(({ source }) => !compiled(source).test(run))) return filler;
+  }
+  return null;
+}
+
+/** `text` padded with `filler` on the left, the right or both sides to 4 096–4 296 characters. */
+export function padToBufferPath(r: Random, text: string, filler: string): string {
+  const missing = Math.max(0, 4096 + r.int(0, 200) - text.length);
+  const left = [0, missing, r.int(0, missing)][r.int(0, 2)] as number;
+  return filler.repeat(left) + text + filler.repeat(missing - left);
+}
+
+/** A text of about `length` characters of `filler` with 1–5 short pieces from the case's vocabulary and patterns. */
+export function sparseText(r: Random, c: TextSource, filler: string, length: number, loneSurrogates: boolean): string {
+  const pieces = Array.from({ length: r.int(1, 5) }, () => generateText(r, c, r.int(0, 60), loneSurrogates));
+  const room = Math.max(0, length - pieces.reduce((n, piece) => n + piece.length, 0));
+  const cuts = Array.from({ length: pieces.length }, () => r.int(0, room)).sort((a, b) => a - b);
+  let out = '';
+  let at = 0;
+  pieces.forEach((piece, i) => {
+    out += filler.repeat((cuts[i] as number) - at) + piece;
+    at = cuts[i] as number;
+  });
+  return out + filler.repeat(room - at);
+}
+
+// ---------------------------------------------------------- context cases
+
+const CONTEXT_WORDS = ['foo', 'key', 'AKIA', 'ab', 'x', 'é', 'Zq', '_', '9'];
+const CONTEXT_FORMS = ['\\b%', '%\\b', '\\B%', '%\\B', '(?m)^%', '(?m)%$', '(?i)\\b%', '\\b%\\b', '(?m)^%$', '\\B%\\b', '(?m)^%\\b'];
+const TRIGGERS: ReadonlyArray<readonly [source: string, text: string]> = [
+  [';', ';'],
+  ['-', '-'],
+  ['x', 'x'],
+  ['\\.', '.'],
+  ['_', '_'],
+  ['é', 'é'],
+  ['[;,]', ','],
+  ['#+', '##'],
+  ['\\n', '\n'],
+  ['\\s', ' '],
+  ['q', 'q'],
+  ['9', '9'],
+];
+
+/**
+ * A case aimed at the rescan-skipping reasoning: patterns whose match
+ * depends only on the characters next to it (`\bfoo`, `\Bkey`, `(?m)^AKIA`,
+ * `ab$`…) and short "trigger" patterns whose replacements (punctuation,
+ * spaces, newlines, word characters, nothing) change those characters, in
+ * random order; texts of triggers, words and separators side by side.
+ */
+export function generateContextCase(r: Random): RedactionCase {
+  const count = r.int(2, 5);
+  const patterns: GeneratedPattern[] = [];
+  const words: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (r.chance(0.5)) {
+      const word = r.pick(CONTEXT_WORDS);
+      words.push(word);
+      const source = r.pick(CONTEXT_FORMS).replace('%', escapeLiteral(word));
+      if (acceptable(source)) patterns.push({ source, sample: () => word });
+    } else {
+      const [source, text] = r.pick(TRIGGERS);
+      words.push(text);
+      patterns.push({ source, sample: () => text });
+    }
+  }
+  if (patterns.length === 0) patterns.push({ source: 'foo', sample: () => 'foo' });
+  const replacements = [...CONTEXT_REPLACEMENTS, ...EDGES, 'foo', 'xfoo', 'foo\n', '\nkey', 'AKIA', 'a-b'];
+  const entries = patterns.map((pattern, i) => ({ rule: i % 2, source: pattern.source, replacement: r.pick(replacements) }));
+  const separators = [' ', '\n', ',', 'a', '-', 'é', ''];
+  const chains = [(rr: Random) => Array.from({ length: rr.int(1, 6) }, () => rr.pick(words) + (rr.chance(0.3) ? rr.pick(separators) : '')).join('')];
+  return { entries, mask: Uint8Array.of(1, r.chance(0.8) ? 1 : 0), vocab: [...words, ...separators.filter((s) => s !== '')], patterns, chains };
+}
+
+/** A text for a context case: its words side by side, with a separator now and then. */
+export function contextText(r: Random, c: RedactionCase): string {
+  return Array.from({ length: r.int(1, 4) }, () => (c.chains[0] as (r: Random) => string)(r)).join(r.pick(['', '', ' ', '\n']));
 }

@@ -14,7 +14,15 @@ describe('SSE backpressure', () => {
       const event = `data: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(16 * 1024) } })}\n\n`;
       while (written < total && !res.destroyed) {
         written += event.length;
-        if (!res.write(event)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!res.write(event)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off('drain', done).off('close', done);
+              resolve();
+            };
+            res.once('drain', done).once('close', done);
+          });
+        }
       }
       finished = true;
       res.end();

@@ -17,8 +17,7 @@ export {
 export type { ConfigInput, PolicyInput, RuleInput, MatchInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
 export { parseWindow } from './config/duration.js';
 
-export { compilePolicy } from './policy/compile-policy.js';
-export type { CompilePolicyOptions } from './policy/compile-policy.js';
+export { compilePolicy, compilePolicyInSlices, type CompilePolicyInSlicesOptions, type CompilePolicyOptions } from './policy/compile-policy.js';
 export { CompiledPolicy } from './policy/compiled-policy.js';
 export { ResponseScope } from './policy/response-scope.js';
 export type {

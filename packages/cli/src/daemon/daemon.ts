@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compilePolicy, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
+import { compilePolicy, compilePolicyInSlices, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { mcpGateway, type DecisionAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
@@ -15,6 +15,9 @@ import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
 import { ReloadQueue } from './reload-queue.js';
 import { restartRequired } from './restart-required.js';
+
+/** How long a reload's compile may hold the event loop at a time, in ms. */
+const RELOAD_SLICE_MS = 4;
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -166,9 +169,10 @@ export class Daemon {
     let text: string;
     let policy;
     try {
-      // Read and checked in a worker; compiled here reusing what did not change (a few ms).
+      // Read and checked in a worker; compiled here, reusing what did not change,
+      // in slices of a few ms so that requests keep being answered meanwhile.
       ({ config: next, text } = await this.#loader.load(this.#options.configPath));
-      policy = compilePolicy(next, { previous: this.#handle.policy });
+      policy = await compilePolicyInSlices(next, { previous: this.#handle.policy, sliceMs: RELOAD_SLICE_MS });
     } catch (error) {
       const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
       // The audit line first: whoever sees the log line finds it in the audit log already.

@@ -4,6 +4,7 @@ import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../config/issue.js';
 import { tryCompilePattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
+import { runSteps } from './steps.js';
 
 /** Fields each action accepts besides name, action and match. */
 const ACTION_FIELDS = {
@@ -33,16 +34,33 @@ export function compileRules(
   rules: ReadonlyArray<unknown>,
   base: ConfigPath = ['policy', 'rules'],
   reuse?: (definition: string) => CompiledRule | undefined,
-): {
+): CompiledRules {
+  return runSteps(compileRulesStepwise(rules, base, reuse));
+}
+
+/** What {@link compileRules} returns. */
+export interface CompiledRules {
   rules: CompiledRule[];
   issues: RawIssue[];
-} {
+}
+
+/**
+ * {@link compileRules} one rule at a time: the generator yields after each
+ * rule, so that a caller can let other work run while a large policy compiles.
+ */
+export function* compileRulesStepwise(
+  rules: ReadonlyArray<unknown>,
+  base: ConfigPath = ['policy', 'rules'],
+  reuse?: (definition: string) => CompiledRule | undefined,
+): Generator<void, CompiledRules> {
   const issues: RawIssue[] = [];
   const compiled: CompiledRule[] = [];
   const firstIndexByName = new Map<string, number>();
   let redactOrdinal = 0;
 
-  rules.forEach((entry, index) => {
+  for (let index = 0; index < rules.length; index++) {
+    if (index > 0) yield;
+    const entry = rules[index];
     const at = [...base, index];
     const name = (entry as { name?: unknown } | null)?.name;
     if (typeof name === 'string' && name !== '') {
@@ -61,13 +79,13 @@ export function compileRules(
       const result = relocate(known, index, redactOrdinal);
       if (result.action === 'redact') redactOrdinal++;
       compiled.push(result);
-      return;
+      continue;
     }
-    if (!Value.Check(RuleSchema, entry)) return;
+    if (!Value.Check(RuleSchema, entry)) continue;
     const result = compileRule(entry, definition === '' ? JSON.stringify(entry) : definition, index, redactOrdinal, at, issues);
     if (result?.action === 'redact') redactOrdinal++;
     if (result) compiled.push(result);
-  });
+  }
   return { rules: compiled, issues };
 }
 

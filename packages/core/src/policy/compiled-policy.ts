@@ -43,11 +43,14 @@ export class CompiledPolicy {
   /** What the next policy may reuse: compiled rules, RE2 sets and redactors (see {@link compilePolicy}). */
   readonly #built: Built;
 
-  /** @internal Use {@link compilePolicy}. */
-  constructor(rules: readonly CompiledRule[], previous?: CompiledPolicy) {
+  /**
+   * The RE2 sets, redactors and lookup tables of a policy of these rules, one
+   * piece per step (see {@link compilePolicy}).
+   * @internal
+   */
+  static *build(rules: readonly CompiledRule[], previous?: CompiledPolicy): Generator<void, CompiledPolicy> {
     const before = previous === undefined ? undefined : previous.#built;
     const built: Built = { rules: new Map(rules.map((rule) => [rule.definition, rule])), sets: new Map(), redactors: new Map() };
-    this.#built = built;
     // An RE2 set over the same patterns as one of the previous policy's is that set.
     const setFor = (sources: readonly string[]): PatternSet => {
       const key = sources.join('\u0000');
@@ -62,21 +65,32 @@ export class CompiledPolicy {
       return redactor;
     };
 
-    this.rules = Object.freeze(rules.map(summarizeRule));
-    this.#index = new RuleIndex(rules, setFor);
+    const index = new RuleIndex(rules, setFor);
+    yield;
     const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
-    this.#redactRuleCount = redactRules.length;
-    this.#redactRules = redactRules;
-    this.#allRules = new Uint8Array(redactRules.length).fill(1);
     const entries = (direction: 'request' | 'response') =>
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
         .flatMap((rule) => rule.patterns.map((source, i) => ({ rule: rule.ordinal, source, replacement: rule.replacement, pattern: rule.compiledPatterns[i] })));
-    this.#requestRedactor = redactorFor(entries('request'));
+    const requestRedactor = redactorFor(entries('request'));
     // Usually every redact rule works both ways (the default): then both
     // sides have the same patterns and share one Redactor, compiled once.
     const bothWays = redactRules.every((rule) => rule.direction === 'both');
-    this.#responseRedactor = bothWays ? this.#requestRedactor : redactorFor(entries('response'));
+    if (!bothWays) yield;
+    const responseRedactor = bothWays ? requestRedactor : redactorFor(entries('response'));
+    return new CompiledPolicy({ rules, built, index, redactRules, requestRedactor, responseRedactor });
+  }
+
+  /** @internal Use {@link compilePolicy}. */
+  private constructor(parts: PolicyParts) {
+    this.#built = parts.built;
+    this.rules = Object.freeze(parts.rules.map(summarizeRule));
+    this.#index = parts.index;
+    this.#redactRuleCount = parts.redactRules.length;
+    this.#redactRules = parts.redactRules;
+    this.#allRules = new Uint8Array(parts.redactRules.length).fill(1);
+    this.#requestRedactor = parts.requestRedactor;
+    this.#responseRedactor = parts.responseRedactor;
     Object.freeze(this);
   }
 
@@ -329,6 +343,16 @@ interface Pending {
 }
 
 /** What a compiled policy built, by what it was built from, for the next policy to reuse. */
+/** What {@link CompiledPolicy.build} hands to the constructor. */
+interface PolicyParts {
+  readonly rules: readonly CompiledRule[];
+  readonly built: Built;
+  readonly index: RuleIndex;
+  readonly redactRules: readonly CompiledRedactRule[];
+  readonly requestRedactor: Redactor;
+  readonly responseRedactor: Redactor;
+}
+
 interface Built {
   readonly rules: Map<string, CompiledRule>;
   readonly sets: Map<string, PatternSet>;

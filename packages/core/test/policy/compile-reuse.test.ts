@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, MemoryRateLimitStore, parseConfig, type RuleInput } from '../../src/index.js';
+import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [
@@ -88,5 +88,58 @@ policy:
     const decision = await compilePolicy(next).evaluate(call('x', { k: AWS_KEY }, 9));
     expect(decision.message).toMatchObject({ params: { arguments: { k: '<b>' } } });
     expect(() => parseConfig(text('<b>', true), { previous })).toThrow('invalid regex on rule "deny-exec": missing closing parenthesis');
+  });
+});
+
+describe('compilePolicyInSlices', () => {
+  const big = (count: number): RuleInput[] =>
+    Array.from({ length: count }, (_, i): RuleInput =>
+      i % 3 === 0
+        ? { name: `r${i}`, action: 'redact', match: { tool: `^t${i}$` }, patterns: [`sec${i}_[a-z0-9]{8}`, `tok${i}-[A-Z]{12}`] }
+        : { name: `r${i}`, action: 'deny', match: { tool: `^(exec|run)_${i}_v[0-9]+(_[a-z]+)?$` } },
+    );
+
+  it('gives the policy compilePolicy gives, with and without the previous one', async () => {
+    const previous = compilePolicy({ policy: { rules: rules() } });
+    for (const variant of [rules(), rules([{ name: 'first', action: 'redact', patterns: ['echo'], replacement: '<e>' }]), [...rules()].reverse()]) {
+      const sync = compilePolicy({ policy: { rules: variant } });
+      for (const sliced of [await compilePolicyInSlices({ policy: { rules: variant } }), await compilePolicyInSlices({ policy: { rules: variant } }, { previous, sliceMs: 0 })]) {
+        expect(sliced.rules).toEqual(sync.rules);
+        expect(await outcomes(sliced)).toEqual(await outcomes(sync));
+      }
+    }
+    // A config from parseConfig (its rules already compiled) too.
+    const parsed = parseConfig(`upstreams:\n  - name: docs\n    url: http://127.0.0.1:3001/mcp\npolicy:\n  rules:\n    - { name: deny-exec, action: deny, match: { tool: "^exec$" } }\n`);
+    expect((await compilePolicyInSlices(parsed)).rules).toEqual(compilePolicy(parsed).rules);
+  });
+
+  it('rejects with the PolicyError compilePolicy throws', async () => {
+    const bad = { policy: { rules: [...big(50), { name: 'bad', action: 'deny', match: { tool: '(' } } as RuleInput] } };
+    let thrown: unknown;
+    try {
+      compilePolicy(bad);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PolicyError);
+    await expect(compilePolicyInSlices(bad, { sliceMs: 0 })).rejects.toThrow((thrown as Error).message);
+    await expect(compilePolicyInSlices({ policy: { rules: 'nope' } } as never)).rejects.toBeInstanceOf(PolicyError);
+  });
+
+  it('lets the event loop run while a large policy compiles', async () => {
+    const config = { policy: { rules: big(600) } };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      compilePolicy(config);
+      const duringSync = ticks;
+      const policy = await compilePolicyInSlices(config, { sliceMs: 2 });
+      expect(duringSync).toBe(0);
+      // A 600-rule compile takes tens of ms: a 1 ms timer fires many times meanwhile.
+      expect(ticks).toBeGreaterThan(3);
+      expect(policy.ruleCount).toBe(600);
+    } finally {
+      clearInterval(timer);
+    }
   });
 });

@@ -60,6 +60,22 @@ export function createBufferFinder(source: string, pattern: RE2): BufferFinder {
 }
 
 /**
+ * Texts one of which every match of the pattern starts with, matched with
+ * their case (after a leading `\b`, if any): `AKIA[0-9A-Z]{16}` → `AKIA`,
+ * `(ghp|gho)_[a-z]{36}` → `ghp`, `gho`. Null when the pattern promises no such
+ * text, or is caseless. A text in which none of them occurs holds no match.
+ */
+export function requiredPrefixes(source: string): string[] | null {
+  const lead = LEADING_WORD_BOUNDARY.exec(source) ?? (LEADING_FLAGS.exec(source) as RegExpExecArray);
+  if ((lead[1] ?? '').includes('i')) return null;
+  const prefix = leadingLiterals(source.slice(lead[0].length), false);
+  if (prefix === null || prefix.caseless) return null;
+  // RE2 reads a lone surrogate as U+FFFD: a text search for U+FFFD would miss it.
+  if (prefix.literals.some((literal) => literal === '' || literal.includes('\uFFFD'))) return null;
+  return prefix.literals;
+}
+
+/**
  * The literal text every match must start with, read after the leading `\b`:
  * a run of literal characters, or one run per alternative of a group that
  * opens there. Null when there is none, or when a top-level `|` elsewhere

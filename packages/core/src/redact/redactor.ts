@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { compilePattern, type Pattern } from '../regex/compile-pattern.js';
-import { createBufferFinder, findMatchRanges, spliceRanges, type BufferFinder } from './buffer-replace.js';
+import { createBufferFinder, findMatchRanges, requiredPrefixes, spliceRanges, type BufferFinder } from './buffer-replace.js';
 import { ANY_CONTEXT, contextChanges } from './context-change.js';
 import { minMatchLength } from './min-match-length.js';
 import { createAcceptCache, readPatternShape, type AcceptCache, type PatternShape } from './pattern-shape.js';
@@ -33,6 +33,13 @@ const SET_CHUNK = 64;
 // converts a string argument to UTF-8 on every call (each set scan, each
 // replace) and back after each replace; a Buffer is converted once each way.
 const BUFFER_MIN_LENGTH = 4096;
+
+// Texts every match starts with (see {@link requiredPrefixes}) are looked for
+// with a plain substring search before RE2 is called, when there are at most
+// this many of them and the text is short: then crossing into RE2 (converting
+// the text to UTF-8 each time) costs more than the searches.
+const MAX_PREFIXES = 16;
+const PREFIX_SEARCH_MAX_WORK = 64 * 1024;
 
 type Text = string | Buffer;
 
@@ -69,6 +76,8 @@ export class Redactor {
   readonly #anchoredRules: Int32Array;
   /** No pattern matches fewer characters: shorter strings (most object keys) need no scan. */
   readonly #minLength: number;
+  /** One of these starts every match of every pattern (null: not so for some pattern, or too many). */
+  readonly #prefixes: readonly string[] | null;
 
   constructor(entries: readonly RedactionEntry[]) {
     this.#patterns = entries.map((entry) => entry.pattern ?? compilePattern(entry.source, 'g'));
@@ -83,6 +92,7 @@ export class Redactor {
     const shapes = entries.map((entry) => readPatternShape(entry.source));
     this.#assertions = Uint8Array.from(shapes, (shape) => shape.assertions);
     this.#minLength = entries.reduce((least, entry) => Math.min(least, minMatchLength(entry.source)), Infinity);
+    this.#prefixes = prefixesOfAll(entries);
     this.#anchoredRules = Int32Array.from(new Set(entries.filter((_, i) => shapes[i]?.textAnchors !== false).map((entry) => entry.rule)));
     this.#replacementBytes = entries.map((entry) => Buffer.from(entry.replacement, 'utf8'));
     this.#finders = entries.map((entry, i) => (shapes[i]?.atoms === null ? null : createBufferFinder(entry.source, this.#patterns[i] as Pattern)));
@@ -108,6 +118,7 @@ export class Redactor {
   /** Redacts one string with the patterns of the rules active in `mask`; adds to `tally`. */
   redactString(text: string, mask: RuleMask, tally: Tally): string {
     if (text.length < this.#minLength || text.length === 0) return text;
+    if (this.#cannotHoldMatch(text)) return text;
     // Lone surrogates have no UTF-8 form: such strings keep the string path,
     // where node-re2 converts them exactly as before.
     if (text.length >= BUFFER_MIN_LENGTH && isWellFormed(text)) {
@@ -128,6 +139,7 @@ export class Redactor {
    * difference; when one is active, the answer is `true`.
    */
   mayOccurInAny(texts: readonly string[], mask: RuleMask): boolean {
+    if (this.#prefixes !== null && texts.every((text) => text.length < this.#minLength || this.#cannotHoldMatch(text))) return false;
     for (let i = 0; i < this.#anchoredRules.length; i++) if (mask[this.#anchoredRules[i] as number] === 1) return true;
     const joined = texts.filter((text) => text.length >= this.#minLength).join('\n');
     if (joined.length === 0) return false;
@@ -140,11 +152,24 @@ export class Redactor {
 
   /** Whether any pattern of an active rule occurs in `text`. */
   matches(text: string, mask: RuleMask): boolean {
+    if (this.#cannotHoldMatch(text)) return false;
     for (let s = 0; s < this.#sets.length; s++) {
       if (!this.#setActive(s, mask)) continue;
       for (const index of this.#scan(s, text)) if (mask[this.#rules[index] as number] === 1) return true;
     }
     return false;
+  }
+
+  /**
+   * True when no pattern can match in `text` because none of the texts every
+   * match starts with occurs in it (short texts only; false means "maybe").
+   * When nothing matches in the text as given, no replacement ever changes it.
+   */
+  #cannotHoldMatch(text: string): boolean {
+    const prefixes = this.#prefixes;
+    if (prefixes === null || text.length * prefixes.length > PREFIX_SEARCH_MAX_WORK) return false;
+    for (let i = 0; i < prefixes.length; i++) if (text.includes(prefixes[i] as string)) return false;
+    return true;
   }
 
   /**
@@ -272,6 +297,18 @@ export class Redactor {
     for (const hit of hits) if (offset + hit > after) found.push(offset + hit);
     return found;
   }
+}
+
+/** The distinct required prefixes of every entry, or null (see {@link MAX_PREFIXES}). */
+function prefixesOfAll(entries: readonly RedactionEntry[]): string[] | null {
+  const all = new Set<string>();
+  for (const entry of entries) {
+    const prefixes = requiredPrefixes(entry.source);
+    if (prefixes === null) return null;
+    for (const prefix of prefixes) all.add(prefix);
+    if (all.size > MAX_PREFIXES) return null;
+  }
+  return all.size === 0 ? null : [...all];
 }
 
 function isWellFormed(text: string): boolean {

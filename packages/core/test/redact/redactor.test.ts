@@ -104,3 +104,32 @@ describe('Redactor', () => {
     expect(large / Math.max(small, 0.5)).toBeLessThan(60);
   });
 });
+
+describe('Redactor: the substring search for what every match starts with', () => {
+  const redact = (sources: string[], text: string) => {
+    const redactor = new Redactor(sources.map((source) => ({ rule: 0, source, replacement: '<x>' })));
+    const tally: Tally = { count: 0 };
+    return { text: redactor.redactString(text, Uint8Array.of(1), tally), count: tally.count, may: redactor.mayOccurInAny([text], Uint8Array.of(1)), matches: redactor.matches(text, Uint8Array.of(1)) };
+  };
+
+  it('finds matches behind \\b, in alternatives and escaped punctuation, and none where no prefix occurs', () => {
+    const sources = ['\\bAKIA[0-9A-Z]{16}', '(?:ghp|gho)_[a-z]{4}', 'xox\\-[0-9]+'];
+    expect(redact(sources, 'key AKIAABCDEFGHIJKLMNOP, gho_abcd and xox-42')).toEqual({ text: 'key <x>, <x> and <x>', count: 3, may: true, matches: true });
+    expect(redact(sources, 'akiaabcdefghijklmnop GHO_abcd xox42 plain text of some length')).toEqual({ text: 'akiaabcdefghijklmnop GHO_abcd xox42 plain text of some length', count: 0, may: false, matches: false });
+  });
+
+  it('leaves caseless patterns and patterns without a literal start to RE2', () => {
+    expect(redact(['AKIA[0-9A-Z]{16}', '(?i)secret=[a-z]+'], 'SECRET=abc').text).toBe('<x>');
+    expect(redact(['AKIA[0-9A-Z]{16}', '(?i:tok)en-[0-9]+'], 'TOKen-12').text).toBe('<x>');
+    expect(redact(['AKIA[0-9A-Z]{16}', '[0-9]{3}-[0-9]{4}'], 'call 555-1234').text).toBe('call <x>');
+    // A quantified last character is not promised: `ab*c` matches "ac".
+    expect(redact(['ab*c'], 'xacx').text).toBe('x<x>x');
+    expect(redact(['ab{0}c'], 'xacx').text).toBe('x<x>x');
+  });
+
+  it('matches U+FFFD in a pattern against a lone surrogate as RE2 does', () => {
+    const text = `id \uD800-77 end`;
+    expect(redact(['\uFFFD-[0-9]+'], text).count).toBe(redact(['(?:\uFFFD)-[0-9]+'], text).count);
+    expect(redact(['\uFFFD-[0-9]+'], text).count).toBe(1);
+  });
+});

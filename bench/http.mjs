@@ -10,13 +10,11 @@
 //
 // Prints a table; writes bench/results/http.json.
 
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { load, rssMiB, startDaemon, startServer, startUpstream } from './http/processes.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const { values } = parseArgs({
@@ -39,65 +37,15 @@ const LABELS = {
   raw: 'raw node:http pipe',
 };
 
-const children = [];
-process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
-const pids = {};
-function startProcess(script, args) {
-  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line).url));
-    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code}`)));
-  });
-}
-
-/** The mcpgw daemon on the benchmark policy, with an audit log in a temporary directory. */
-async function startDaemon(upstream) {
-  const { BENCH_POLICY_RULES } = await import('./http/policy.mjs');
-  const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
-  const config = join(dir, 'mcpgw.yaml');
-  writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n`);
-  const child = spawn(process.execPath, [here('../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const event = JSON.parse(line);
-      if (String(event.msg).startsWith('mcpgw listening on ')) resolve(`http://${event.listen}/mcp`);
-    });
-    child.once('exit', (code) => reject(new Error(`mcpgw serve exited with ${code}`)));
-  });
-}
-
-/** Resident set size of a process, in MiB (Linux). */
-function rssMiB(pid) {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return Math.round(kb / 102.4) / 10;
-  } catch {
-    return null;
-  }
-}
-
-function load(options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here('./http/loadgen.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`loadgen exited with ${code}`))));
-  });
-}
-
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello, small request' } } });
 const stream = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'stream', arguments: { events: 1000 } } });
 
-const upstream = await startProcess('./http/upstream.mjs', []);
+const { url: upstream } = await startUpstream();
 const urls = {};
+const pids = {};
 for (const subject of SUBJECTS) {
-  const before = children.length;
-  urls[subject] = subject === 'daemon' ? await startDaemon(upstream) : await startProcess('./http/server.mjs', [subject, upstream]);
-  pids[subject] = children[before].pid;
+  ({ url: urls[subject], pid: pids[subject] } = subject === 'daemon' ? await startDaemon(upstream) : await startServer(subject, upstream));
 }
 await new Promise((resolve) => setTimeout(resolve, 500));
 const rssIdle = Object.fromEntries(SUBJECTS.map((subject) => [subject, rssMiB(pids[subject])]));

@@ -9,7 +9,8 @@
 // Two kinds of reload: an edit (3 of the 1,000 rules changed, as an operator
 // changes a policy) and a rewrite (every rule renamed, nothing reusable);
 // every file written differs from the one before.
-// Prints a table; writes bench/results/reload.json.
+// Prints a table; writes bench/results/reload.json. MCPGW_BENCH_DAEMON_FLAGS adds
+// node flags to the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { load } from './http/processes.mjs';
 import { policyYaml } from './lib/policy-gen.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -58,15 +60,6 @@ function start(args, isReady) {
   return { child, lines, ready };
 }
 
-function load(options) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here('./http/loadgen.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`loadgen exited with ${code}`))));
-  });
-}
-
 const upstream = start([here('./http/upstream.mjs')], (event) => event.event === 'listening' && event.url);
 const upstreamUrl = await upstream.ready;
 
@@ -89,7 +82,7 @@ const variants = {
   rewrite: (n) => withHead(base.replace(/^ {4}- name: /gm, `    - name: r${n}-`)),
 };
 writeFileSync(configPath, variants.edit(0));
-const daemon = start([here('../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', configPath, '--no-watch'], (event) =>
+const daemon = start([...(process.env.MCPGW_BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean), here('../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', configPath, '--no-watch'], (event) =>
   String(event.msg).startsWith('mcpgw listening on ') ? `http://${event.listen}/mcp` : null,
 );
 const url = await daemon.ready;

@@ -6,7 +6,8 @@
 //   node bench/http/loadgen.mjs '{"url":...,"body":...,"connections":16,"durationMs":3000}'
 //   node bench/http/loadgen.mjs '{"url":...,"body":...,"stream":true,"iterations":30}'
 //
-// Prints one JSON line with the results.
+// Prints one JSON line with the results (latencies in µs; in stream mode,
+// also every response's latency, ascending, and the byte count of one response).
 
 import net from 'node:net';
 
@@ -21,42 +22,117 @@ const request = Buffer.concat([
   body,
 ]);
 
-/** Reads one HTTP/1.1 response (content-length or chunked) off a socket; resolves with its byte count. */
+const EMPTY = Buffer.alloc(0);
+const LF = 0x0a;
+
+/**
+ * Reads HTTP/1.1 responses (content-length or chunked) off a socket, one
+ * after the other; each call of the returned function resolves with the next
+ * response's byte count (head, framing and body) and status. Bytes are looked
+ * at once, as they arrive, and never copied but for a head or a chunk-size
+ * line split across reads: the cost is linear in the size of a response, so
+ * the client does not slow down on a response of many megabytes.
+ */
 function responseReader(socket) {
-  let buffer = Buffer.alloc(0);
+  let state = 'head';
+  let head = EMPTY; // the head so far, or a chunk-size/trailer line split across reads
+  let bytes = 0;
+  let status = '';
+  let remaining = 0; // body bytes left (content-length), or chunk bytes + CRLF left (chunked)
+  let chunked = false;
+  const done = [];
   let waiting = null;
-  socket.on('data', (chunk) => {
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+  let failed = null;
+
+  const finish = () => {
+    done.push({ bytes, status });
+    state = 'head';
+    bytes = 0;
     waiting?.();
-  });
-  const tryParse = () => {
-    const headerEnd = buffer.indexOf('\r\n\r\n');
-    if (headerEnd === -1) return -1;
-    const head = buffer.subarray(0, headerEnd).toString('latin1').toLowerCase();
-    const length = /\r\ncontent-length: *(\d+)/.exec(head);
-    if (length) {
-      const total = headerEnd + 4 + Number(length[1]);
-      return buffer.length >= total ? total : -1;
-    }
-    if (head.includes('transfer-encoding: chunked')) {
-      const end = buffer.indexOf('\r\n0\r\n\r\n', headerEnd);
-      return end === -1 ? -1 : end + 7;
-    }
-    throw new Error(`response without length: ${head.split('\r\n')[0]}`);
   };
+  /** A line ending with LF from `buffer` at `offset` (joined to what `head` holds); null if it is not complete yet. */
+  const takeLine = (buffer, offset) => {
+    const lf = buffer.indexOf(LF, offset);
+    const end = lf === -1 ? buffer.length : lf + 1;
+    bytes += end - offset;
+    head = head.length === 0 ? buffer.subarray(offset, end) : Buffer.concat([head, buffer.subarray(offset, end)]);
+    if (lf === -1) return { line: null, offset: end };
+    const line = head.toString('latin1');
+    head = EMPTY;
+    return { line, offset: end };
+  };
+
+  const feed = (chunk) => {
+    let buffer = chunk;
+    let offset = 0;
+    while (offset < buffer.length) {
+      if (state === 'head') {
+        head = head.length === 0 ? buffer.subarray(offset) : Buffer.concat([head, buffer.subarray(offset)]);
+        buffer = head;
+        offset = 0;
+        const headerEnd = head.indexOf('\r\n\r\n');
+        if (headerEnd === -1) return;
+        const text = head.subarray(0, headerEnd).toString('latin1').toLowerCase();
+        head = EMPTY;
+        offset = headerEnd + 4;
+        bytes = offset;
+        status = text.slice(9, 12);
+        const length = /\r\ncontent-length: *(\d+)/.exec(text);
+        if (length) {
+          chunked = false;
+          remaining = Number(length[1]);
+          state = 'body';
+          if (remaining === 0) finish();
+        } else if (text.includes('transfer-encoding: chunked')) {
+          chunked = true;
+          state = 'size';
+        } else {
+          throw new Error(`response without length: ${text.split('\r\n')[0]}`);
+        }
+      } else if (state === 'body') {
+        const take = Math.min(remaining, buffer.length - offset);
+        offset += take;
+        bytes += take;
+        remaining -= take;
+        if (remaining === 0) {
+          if (chunked) state = 'size';
+          else finish();
+        }
+      } else {
+        // 'size': a chunk-size line; 'trailer': trailer lines up to the empty one.
+        const next = takeLine(buffer, offset);
+        offset = next.offset;
+        if (next.line === null) continue;
+        if (state === 'trailer') {
+          if (next.line === '\r\n') finish();
+          continue;
+        }
+        const size = Number.parseInt(next.line, 16);
+        if (Number.isNaN(size)) throw new Error(`bad chunk size line ${JSON.stringify(next.line)}`);
+        if (size === 0) state = 'trailer';
+        else {
+          remaining = size + 2;
+          state = 'body';
+        }
+      }
+    }
+  };
+
+  socket.on('data', (chunk) => {
+    try {
+      feed(chunk);
+    } catch (error) {
+      failed = error;
+      waiting?.();
+    }
+  });
   return () =>
     new Promise((resolve, reject) => {
       const check = () => {
-        try {
-          const total = tryParse();
-          if (total === -1) return;
-          const status = buffer.subarray(9, 12).toString();
-          buffer = buffer.subarray(total);
-          waiting = null;
-          resolve({ bytes: total, status });
-        } catch (error) {
-          reject(error);
-        }
+        if (failed !== null) return reject(failed);
+        if (done.length === 0) return;
+        waiting = null;
+        resolve(done.shift());
       };
       waiting = check;
       check();
@@ -98,7 +174,7 @@ if (options.stream) {
   }
   socket.destroy();
   latencies.sort((a, b) => a - b);
-  process.stdout.write(`${JSON.stringify({ p50: percentile(latencies, 50), p99: percentile(latencies, 99), bytes, statuses })}\n`);
+  process.stdout.write(`${JSON.stringify({ p50: percentile(latencies, 50), p99: percentile(latencies, 99), bytes, statuses, latencies })}\n`);
 } else {
   const latencies = [];
   const statuses = {};

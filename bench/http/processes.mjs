@@ -1,0 +1,69 @@
+// The processes of the HTTP benchmarks (bench/http.mjs, bench/sse.mjs,
+// bench/reload.mjs): the upstream, the servers under test, the mcpgw daemon
+// and the load generator, each a Node process of its own. Every process
+// started here is killed when the benchmark exits.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { BENCH_POLICY_RULES } from './policy.mjs';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+const children = [];
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+/** Runs a script of bench/http/ that prints {"url":...} once listening; resolves with { url, pid }. */
+function startListening(script, args) {
+  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve({ url: JSON.parse(line).url, pid: child.pid }));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+/** The benchmark upstream (bench/http/upstream.mjs). */
+export const startUpstream = () => startListening('./upstream.mjs', []);
+
+/** A server under test in front of `upstream`: kind mcpgw, hpm or raw (bench/http/server.mjs). */
+export const startServer = (kind, upstream) => startListening('./server.mjs', [kind, upstream]);
+
+/** The mcpgw daemon on the benchmark policy, with an audit log in a temporary directory; resolves with { url, pid }. */
+export function startDaemon(upstream) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
+  const config = join(dir, 'mcpgw.yaml');
+  writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n`);
+  const child = spawn(process.execPath, [here('../../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const event = JSON.parse(line);
+      if (String(event.msg).startsWith('mcpgw listening on ')) resolve({ url: `http://${event.listen}/mcp`, pid: child.pid });
+    });
+    child.once('exit', (code) => reject(new Error(`mcpgw serve exited with ${code}`)));
+  });
+}
+
+/** Resident set size of a process, in MiB (Linux). */
+export function rssMiB(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Math.round(kb / 102.4) / 10;
+  } catch {
+    return null;
+  }
+}
+
+/** One run of the load generator (bench/http/loadgen.mjs) in a process of its own; resolves with what it reports. */
+export function load(options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [here('./loadgen.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`loadgen exited with ${code}`))));
+  });
+}

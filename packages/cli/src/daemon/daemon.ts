@@ -17,7 +17,7 @@ import { ReloadQueue } from './reload-queue.js';
 import { restartRequired } from './restart-required.js';
 
 /** How long a reload's compile may hold the event loop at a time, in ms. */
-const RELOAD_SLICE_MS = 4;
+const RELOAD_SLICE_MS = 1;
 
 export interface DaemonOptions {
   readonly configPath: string;

@@ -58,6 +58,23 @@ export function rssMiB(pid) {
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system, every thread), in ms
+ * (Linux, from /proc; 10 ms resolution). Null when it cannot be read.
+ */
+export function cpuMs(pid) {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+// USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK).
+const CLOCK_TICKS = 100;
+
 /** One run of the load generator (bench/http/loadgen.mjs) in a process of its own; resolves with what it reports. */
 export function load(options) {
   return new Promise((resolve, reject) => {

@@ -22,9 +22,10 @@ export interface RateLimitVerdict {
  * that keeps a rule's name, limit, window and key keeps its counts.
  *
  * A store counts a hit only when it is allowed (refused requests use no
- * quota) and must be exact for the sliding window: at most `limit` allowed
- * hits in any interval `(t - windowMs, t]`. Async stores (Redis) return a
- * Promise.
+ * quota) and must never let more than `limit` allowed hits into any
+ * interval `(t - windowMs, t]` (a sliding window: no fixed-window boundary
+ * burst); it may refuse a little early, never late. Async stores (Redis)
+ * return a Promise.
  */
 export interface RateLimitStore {
   hit(hit: RateLimitHit): RateLimitVerdict | Promise<RateLimitVerdict>;

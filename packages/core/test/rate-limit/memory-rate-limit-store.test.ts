@@ -81,3 +81,63 @@ describe('MemoryRateLimitStore (sliding window log)', () => {
     expect(hit(store, 1_000, 'k499', 1, 1_000_000).allowed).toBe(false);
   });
 });
+
+describe('MemoryRateLimitStore above 1,000 per window (1,000 buckets per window)', () => {
+  it('never allows more than limit in any window, and refuses at most one bucket early (checked against a brute-force log)', () => {
+    const store = new MemoryRateLimitStore();
+    const limit = 1_500;
+    const windowMs = 2_000;
+    const bucketMs = windowMs / 1_000;
+    const allowed: number[] = [];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let t = 5;
+    let refused = 0;
+    for (let i = 0; i < 30_000; i++) {
+      // Bursts (many hits at one instant) and gaps, fractional times included.
+      t += random() < 0.7 ? 0 : random() * 3;
+      const verdict = hit(store, t, 'k', limit, windowMs);
+      let first = allowed.length;
+      while (first > 0 && (allowed[first - 1] as number) > t - windowMs - bucketMs) first--;
+      const inWindowOrOneBucketMore = allowed.length - first;
+      const inWindow = allowed.filter((a) => a > t - windowMs).length;
+      if (verdict.allowed) {
+        expect(inWindow).toBeLessThan(limit);
+        allowed.push(t);
+      } else {
+        refused++;
+        // Refused: the window holds the limit, or would within one bucket more.
+        expect(inWindowOrOneBucketMore).toBeGreaterThanOrEqual(limit);
+        expect(verdict.retryAfterMs).toBeGreaterThanOrEqual(1);
+        expect(verdict.retryAfterMs).toBeLessThanOrEqual(windowMs + bucketMs + 1);
+      }
+    }
+    expect(refused).toBeGreaterThan(1_000);
+    expect(allowed.length).toBeGreaterThan(5_000);
+  });
+
+  it('says when to retry: when the bucket of the hit that must leave has left', () => {
+    const store = new MemoryRateLimitStore();
+    for (let i = 0; i < 2_000; i++) expect(hit(store, 0, 'k', 2_000, 1_000).allowed).toBe(true);
+    // The hits of bucket [0, 1) count until 1 + 1000.
+    expect(hit(store, 500, 'k', 2_000, 1_000)).toEqual({ allowed: false, retryAfterMs: 501 });
+    expect(hit(store, 1_000, 'k', 2_000, 1_000).allowed).toBe(false);
+    expect(hit(store, 1_001, 'k', 2_000, 1_000).allowed).toBe(true);
+  });
+
+  it('carries the counts over when the same key changes limit or window', () => {
+    const store = new MemoryRateLimitStore();
+    for (let i = 0; i < 500; i++) hit(store, i, 'k', 500, 10_000);
+    expect(hit(store, 600, 'k', 500, 10_000).allowed).toBe(false);
+    // Above 1,000: the 500 hits still count.
+    let allowed = 0;
+    for (let i = 0; i < 6_000; i++) if (hit(store, 700, 'k', 5_000, 10_000).allowed) allowed++;
+    expect(allowed).toBe(4_500);
+    // Another window: still 5,000 counted.
+    expect(hit(store, 800, 'k', 5_000, 20_000).allowed).toBe(false);
+    // Back to a low limit: far over it.
+    expect(hit(store, 900, 'k', 500, 10_000).allowed).toBe(false);
+    // Once the window has passed, all of them have left.
+    expect(hit(store, 20_701, 'k', 500, 10_000).allowed).toBe(true);
+  });
+});

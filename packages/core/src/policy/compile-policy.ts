@@ -27,7 +27,8 @@ export function compilePolicy(config: { readonly policy?: PolicyInput | undefine
  * same {@link PolicyError}), compiled in slices of about `sliceMs` (default
  * 5 ms) with the event loop free in between, so that a server compiling a
  * large policy keeps answering requests meanwhile. A reload path's choice;
- * `compilePolicy` is quicker in total.
+ * `compilePolicy` is quicker in total. The config is read as the work goes:
+ * do not change it until the promise settles.
  *
  * @example
  * handle.swap(await compilePolicyInSlices(config, { previous: handle.policy }));

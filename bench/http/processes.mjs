@@ -29,8 +29,11 @@ function startListening(script, args) {
 /** The benchmark upstream (bench/http/upstream.mjs). */
 export const startUpstream = () => startListening('./upstream.mjs', []);
 
-/** A server under test in front of `upstream`: kind mcpgw, hpm or raw (bench/http/server.mjs). */
-export const startServer = (kind, upstream) => startListening('./server.mjs', [kind, upstream]);
+/**
+ * A server under test in front of `upstream`: kind mcpgw, hpm or raw
+ * (bench/http/server.mjs, or a copy of it at the absolute path `script`).
+ */
+export const startServer = (kind, upstream, script = './server.mjs') => startListening(script, [kind, upstream]);
 
 /** The mcpgw daemon on the benchmark policy, with an audit log in a temporary directory; resolves with { url, pid }. */
 export function startDaemon(upstream) {

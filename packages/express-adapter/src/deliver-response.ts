@@ -53,13 +53,15 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, fromP
   let out: string | Buffer;
   const answered = [];
   if (json) {
+    let text: string;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(UTF8.decode(body));
+      text = UTF8.decode(body);
+      parsed = JSON.parse(text);
     } catch (cause) {
       return exchange.fail(new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`, { cause }));
     }
-    const rewritten = rewriteServerBody(exchange, parsed, fromPost);
+    const rewritten = rewriteServerBody(exchange, parsed, fromPost, text);
     out = rewritten.text;
     answered.push(...rewritten.answered);
   } else {
@@ -96,7 +98,7 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boo
         // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
         return redactText(data);
       }
-      const { text, answered } = rewriteServerBody(exchange, parsed, fromPost);
+      const { text, answered } = rewriteServerBody(exchange, parsed, fromPost, data);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
       return text;

@@ -13,8 +13,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export function rewriteServerMessage(exchange: Exchange, message: unknown, fromPost: boolean): { message: unknown; answered: TrackedRequest | null } {
   const policy = exchange.lease.policy;
-  const isResponse = isRecord(message) && !Object.hasOwn(message, 'method') && (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error'));
-  const tracked = isResponse && fromPost ? exchange.tracked(message['id'] as JsonRpcId) : undefined;
+  const tracked = trackedResponse(exchange, message, fromPost);
 
   if (tracked !== undefined && isRecord(message)) {
     let current: Record<string, unknown> = message;
@@ -26,9 +25,7 @@ export function rewriteServerMessage(exchange: Exchange, message: unknown, fromP
     }
     const redacted = policy.redactResponse(current, tracked.decision.responseScope);
     tracked.responseRedactions += redacted.redactions;
-    const error = message['error'];
-    tracked.errorCode = isRecord(error) && typeof error['code'] === 'number' ? error['code'] : null;
-    tracked.isError = isRecord(result) && result['isError'] === true;
+    noteOutcome(tracked, message);
     return { message: redacted.message, answered: tracked };
   }
 
@@ -38,6 +35,20 @@ export function rewriteServerMessage(exchange: Exchange, message: unknown, fromP
   const owner = redacted.redactions > 0 ? exchange.soleTracked() : undefined;
   if (owner !== undefined) owner.responseRedactions += redacted.redactions;
   return { message: redacted.message, answered: null };
+}
+
+/** The exchange's request that `message` answers, if it is a response to one. */
+function trackedResponse(exchange: Exchange, message: unknown, fromPost: boolean): TrackedRequest | undefined {
+  const isResponse = isRecord(message) && !Object.hasOwn(message, 'method') && (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error'));
+  return isResponse && fromPost ? exchange.tracked(message['id'] as JsonRpcId) : undefined;
+}
+
+/** What the audit event says of the answer: its error code, or the tool result's isError. */
+function noteOutcome(tracked: TrackedRequest, message: Record<string, unknown>): void {
+  const error = message['error'];
+  const result = message['result'];
+  tracked.errorCode = isRecord(error) && typeof error['code'] === 'number' ? error['code'] : null;
+  tracked.isError = isRecord(result) && result['isError'] === true;
 }
 
 function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>): void {
@@ -50,13 +61,35 @@ function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>):
   }
 }
 
-/** Rewrites a parsed JSON body (one message or a batch) and serializes it; returns the requests it answered. */
-export function rewriteServerBody(exchange: Exchange, parsed: unknown, fromPost: boolean): { text: string; answered: TrackedRequest[] } {
+/**
+ * Rewrites a parsed JSON body (one message or a batch) and serializes it;
+ * returns the requests it answered. `raw` is the text it was parsed from:
+ * when that text has no backslash (each string in it verbatim), answers no
+ * `tools/list` (which is filtered), and no response pattern of the policy
+ * occurs anywhere in it, nothing in it would change, and it is passed on as
+ * it came instead of being serialized again.
+ */
+export function rewriteServerBody(exchange: Exchange, parsed: unknown, fromPost: boolean, raw?: string): { text: string; answered: TrackedRequest[] } {
   const answered: TrackedRequest[] = [];
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  if (raw !== undefined && !raw.includes('\\') && !answersToolsList(exchange, messages, fromPost) && !exchange.lease.policy.responsePatternsMayOccur(raw)) {
+    for (const message of messages) {
+      const tracked = trackedResponse(exchange, message, fromPost);
+      if (tracked === undefined || !isRecord(message)) continue;
+      noteOutcome(tracked, message);
+      answered.push(tracked);
+    }
+    return { text: raw, answered };
+  }
   const rewrite = (message: unknown) => {
     const result = rewriteServerMessage(exchange, message, fromPost);
     if (result.answered !== null) answered.push(result.answered);
     return result.message;
   };
   return { text: JSON.stringify(Array.isArray(parsed) ? parsed.map(rewrite) : rewrite(parsed)), answered };
+}
+
+/** Whether one of the messages answers a `tools/list` of the exchange (its result is filtered and its tools learned). */
+function answersToolsList(exchange: Exchange, messages: readonly unknown[], fromPost: boolean): boolean {
+  return messages.some((message) => trackedResponse(exchange, message, fromPost)?.decision.method === 'tools/list');
 }

@@ -257,6 +257,20 @@ export class CompiledPolicy {
   }
 
   /**
+   * Whether a response-side pattern of any redact rule may occur anywhere in
+   * `text`. `false` means none does. For the JSON text of a server message
+   * with no backslash in it (every string, key and value, appears in it
+   * verbatim, and so do values a parser drops for a duplicate key), that
+   * means {@link redactResponse} would change nothing in it under any scope:
+   * the text can be passed on as it came. Patterns that can tell where a text
+   * starts or ends (`^`, `$`, `\A`, `\z`) answer `true`.
+   */
+  responsePatternsMayOccur(text: string): boolean {
+    if (this.#redactRuleCount === 0) return false;
+    return this.#responseRedactor.mayOccurInAny([text], this.#allRules);
+  }
+
+  /**
    * Applies every redact pattern of the policy — all rules, both directions,
    * whatever their `match` — to one string. For text that leaves the gateway
    * outside any message, such as names and ids written to the audit log.

@@ -210,3 +210,27 @@ describe('joining scopes and redacting loose text', () => {
     expect(compilePolicy({}).redactText(AWS_KEY)).toBe(AWS_KEY);
   });
 });
+
+describe('responsePatternsMayOccur', () => {
+  it('answers whether a response pattern of any rule occurs anywhere in a text', () => {
+    const policy = compilePolicy({
+      policy: {
+        rules: [
+          { name: 'aws', action: 'redact', match: { tool: '^only_this$' }, patterns: ['AKIA[0-9A-Z]{16}'] },
+          { name: 'outgoing-only', action: 'redact', direction: 'request', patterns: ['ghp_[A-Za-z0-9]{36}'] },
+        ],
+      },
+    });
+    const text = (value: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: value }] } });
+    // Whatever the rule's match: the text is for any scope.
+    expect(policy.responsePatternsMayOccur(text(`key ${AWS_KEY}`))).toBe(true);
+    expect(policy.responsePatternsMayOccur(`{"${AWS_KEY}":1}`)).toBe(true);
+    // Request-only patterns never apply to responses.
+    expect(policy.responsePatternsMayOccur(text(`token ${GITHUB_TOKEN}`))).toBe(false);
+    expect(policy.responsePatternsMayOccur(text('nothing here'))).toBe(false);
+    expect(compilePolicy({ policy: { rules: [] } }).responsePatternsMayOccur(text(AWS_KEY))).toBe(false);
+    // A pattern that can tell where a text starts may match a string the whole text hides: always "may".
+    const anchored = compilePolicy({ policy: { rules: [{ name: 'a', action: 'redact', patterns: ['^secret$'] }] } });
+    expect(anchored.responsePatternsMayOccur(text('secret'))).toBe(true);
+  });
+});

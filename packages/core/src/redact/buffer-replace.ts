@@ -34,16 +34,13 @@ const LEADING_FLAGS = /^(?:\(\?([imsU]*)\))?/;
 
 /** Builds the finder of an RE2 pattern that compiled. */
 export function createBufferFinder(source: string, pattern: RE2): BufferFinder {
-  const lead = LEADING_WORD_BOUNDARY.exec(source);
-  if (lead === null) {
+  const { wordBoundary, prefix } = readLead(source);
+  if (!wordBoundary) {
     // RE2 skips ahead to a literal prefix by its first byte; a common first
     // byte ("-----BEGIN") makes that slow, a substring search (memmem) is not.
-    const flags = LEADING_FLAGS.exec(source) as RegExpExecArray;
-    const prefix = (flags[1] ?? '').includes('i') ? null : leadingLiterals(source.slice(flags[0].length), false);
     const literal = prefix !== null && !prefix.caseless && prefix.literals.length === 1 ? (prefix.literals[0] as string) : '';
     return { pattern, locator: Buffer.byteLength(literal) >= 4 ? Buffer.from(literal, 'utf8') : null, wordBoundary: false };
   }
-  const prefix = leadingLiterals(source.slice(lead[0].length), (lead[1] ?? '').includes('i'));
   if (prefix === null) return { pattern, locator: null, wordBoundary: true };
   const [first, ...others] = prefix.literals;
   if (!prefix.caseless && others.length === 0 && first !== undefined && Buffer.byteLength(first) >= 2) {
@@ -66,13 +63,22 @@ export function createBufferFinder(source: string, pattern: RE2): BufferFinder {
  * text, or is caseless. A text in which none of them occurs holds no match.
  */
 export function requiredPrefixes(source: string): string[] | null {
-  const lead = LEADING_WORD_BOUNDARY.exec(source) ?? (LEADING_FLAGS.exec(source) as RegExpExecArray);
-  if ((lead[1] ?? '').includes('i')) return null;
-  const prefix = leadingLiterals(source.slice(lead[0].length), false);
+  const { prefix } = readLead(source);
   if (prefix === null || prefix.caseless) return null;
   // RE2 reads a lone surrogate as U+FFFD: a text search for U+FFFD would miss it.
   if (prefix.literals.some((literal) => literal === '' || literal.includes('\uFFFD'))) return null;
   return prefix.literals;
+}
+
+/**
+ * How a pattern starts: whether with `\b` (maybe after an inline flag
+ * group), then the literal text every match starts with, caseless when a
+ * leading `(?i)` or the group's flags say so (null: none promised).
+ */
+function readLead(source: string): { wordBoundary: boolean; prefix: { literals: string[]; caseless: boolean } | null } {
+  const boundary = LEADING_WORD_BOUNDARY.exec(source);
+  const lead = boundary ?? (LEADING_FLAGS.exec(source) as RegExpExecArray);
+  return { wordBoundary: boundary !== null, prefix: leadingLiterals(source.slice(lead[0].length), (lead[1] ?? '').includes('i')) };
 }
 
 /**

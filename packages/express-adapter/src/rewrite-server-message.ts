@@ -9,11 +9,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * a response to one of its requests is redacted with that request's scope
  * (and a `tools/list` result filtered); anything else on the stream —
  * notifications, server requests — with the scopes of the stream's requests
- * joined with the rules that match the message itself.
+ * joined with the rules that match the message itself. `tracked` is the
+ * request the message answers, if any (see {@link trackedResponse}).
  */
-export function rewriteServerMessage(exchange: Exchange, message: unknown, fromPost: boolean): { message: unknown; answered: TrackedRequest | null } {
+function rewriteServerMessage(exchange: Exchange, message: unknown, tracked: TrackedRequest | undefined): { message: unknown; answered: TrackedRequest | null } {
   const policy = exchange.lease.policy;
-  const tracked = trackedResponse(exchange, message, fromPost);
 
   if (tracked !== undefined && isRecord(message)) {
     let current: Record<string, unknown> = message;
@@ -70,26 +70,27 @@ function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>):
  * it came instead of being serialized again.
  */
 export function rewriteServerBody(exchange: Exchange, parsed: unknown, fromPost: boolean, raw?: string): { text: string; answered: TrackedRequest[] } {
+  const messages: readonly unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  const answering = messages.map((message) => trackedResponse(exchange, message, fromPost));
   const answered: TrackedRequest[] = [];
-  const messages = Array.isArray(parsed) ? parsed : [parsed];
-  if (raw !== undefined && !raw.includes('\\') && !answersToolsList(exchange, messages, fromPost) && !exchange.lease.policy.responsePatternsMayOccur(raw)) {
-    for (const message of messages) {
-      const tracked = trackedResponse(exchange, message, fromPost);
-      if (tracked === undefined || !isRecord(message)) continue;
+  if (
+    raw !== undefined &&
+    !raw.includes('\\') &&
+    !answering.some((tracked) => tracked?.decision.method === 'tools/list') &&
+    !exchange.lease.policy.responsePatternsMayOccur(raw)
+  ) {
+    messages.forEach((message, i) => {
+      const tracked = answering[i];
+      if (tracked === undefined || !isRecord(message)) return;
       noteOutcome(tracked, message);
       answered.push(tracked);
-    }
+    });
     return { text: raw, answered };
   }
-  const rewrite = (message: unknown) => {
-    const result = rewriteServerMessage(exchange, message, fromPost);
+  const rewritten = messages.map((message, i) => {
+    const result = rewriteServerMessage(exchange, message, answering[i]);
     if (result.answered !== null) answered.push(result.answered);
     return result.message;
-  };
-  return { text: JSON.stringify(Array.isArray(parsed) ? parsed.map(rewrite) : rewrite(parsed)), answered };
-}
-
-/** Whether one of the messages answers a `tools/list` of the exchange (its result is filtered and its tools learned). */
-function answersToolsList(exchange: Exchange, messages: readonly unknown[], fromPost: boolean): boolean {
-  return messages.some((message) => trackedResponse(exchange, message, fromPost)?.decision.method === 'tools/list');
+  });
+  return { text: JSON.stringify(Array.isArray(parsed) ? rewritten : rewritten[0]), answered };
 }

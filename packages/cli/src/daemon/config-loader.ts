@@ -10,17 +10,11 @@ export interface LoadRequest {
 /** What the config worker answers. */
 export type LoadReply =
   | { readonly id: number; readonly ok: true; readonly text: string; readonly config: McpgwConfig }
-  | { readonly id: number; readonly ok: false; readonly code: string | null; readonly message: string; readonly report: string | null };
+  | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A config file that could not be loaded: `message` is the one-line form the reload log shows. */
 export class ConfigLoadError extends Error {
-  readonly code: string | null;
-
-  constructor(message: string, code: string | null) {
-    super(message);
-    this.name = 'ConfigLoadError';
-    this.code = code;
-  }
+  override readonly name = 'ConfigLoadError';
 }
 
 /**
@@ -63,14 +57,14 @@ export class ConfigLoader {
       if (waiting === undefined) return;
       this.#waiting.delete(reply.id);
       if (reply.ok) waiting.resolve({ config: reply.config, text: reply.text });
-      else waiting.reject(new ConfigLoadError(reply.message, reply.code));
+      else waiting.reject(new ConfigLoadError(reply.message));
     });
     // A worker that dies fails what it was doing; the next load starts a new one.
     const fail = (error: Error) => {
       if (this.#worker === worker) this.#worker = null;
       for (const [id, waiting] of this.#waiting) {
         this.#waiting.delete(id);
-        waiting.reject(new ConfigLoadError(`config loader failed: ${error.message}`, null));
+        waiting.reject(new ConfigLoadError(`config loader failed: ${error.message}`));
       }
     };
     worker.on('error', fail);

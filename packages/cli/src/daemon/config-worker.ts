@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { ConfigError, parseConfig, type McpgwConfig } from '@mcpgw/core';
+import { parseConfig, type McpgwConfig } from '@mcpgw/core';
 import type { LoadReply, LoadRequest } from './config-loader.js';
 
 let previous: McpgwConfig | undefined;
@@ -30,12 +30,6 @@ async function load({ id, path }: LoadRequest): Promise<LoadReply> {
     previous = config;
     return { id, ok: true, text, config };
   } catch (error) {
-    return {
-      id,
-      ok: false,
-      code: (error as NodeJS.ErrnoException).code ?? null,
-      message: error instanceof Error ? error.message : String(error),
-      report: error instanceof ConfigError ? error.format(path) : null,
-    };
+    return { id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -126,17 +125,15 @@ describe('AuditLog rotation', () => {
     expect(readAuditFiles(file).map((f) => parseLines(f.content)[0]?.event)).toEqual(['old', 'a', 'b']);
   });
 
-  it('never renames a live path that is not a regular file', async (context) => {
+  it('never renames a live path that is not a regular file', async () => {
+    // A link to a device, as /dev/stdout is: made without privileges, unlike mknod.
     const device = path.join(dir, 'null');
-    try {
-      execFileSync('mknod', [device, 'c', '1', '3'], { stdio: 'ignore' });
-    } catch {
-      context.skip();
-    }
+    symlinkSync('/dev/null', device);
     const log = AuditLog.open({ path: device, maxSizeMb: 0.00001, compressRotated: true });
     for (let i = 0; i < 10; i++) log.write({ event: 'tick', i });
     await log.close();
     expect(readdirSync(dir)).toEqual(['null']);
+    expect(lstatSync(device).isSymbolicLink()).toBe(true);
     expect(statSync(device).isCharacterDevice()).toBe(true);
   });
 });

@@ -87,6 +87,11 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
 
   return {
     forward(req, res, hooks) {
+      // The gateway has answered any `Expect: 100-continue` and read the body
+      // itself. Passed on, the header would also stop http-proxy from emitting
+      // proxyReq: the rewritten body would never be sent, and the request would
+      // hang without its timeout.
+      delete req.headers['expect'];
       pending.set(req, hooks);
       void middleware(req, res, (error?: unknown) => {
         pending.delete(req);

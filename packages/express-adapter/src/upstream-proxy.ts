@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
+import type { Stream } from 'node:stream';
+import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import { GatewayError } from './gateway-error.js';
 import { hopByHopNames } from './http-headers.js';
 import type { GatewayUpstream } from './routing.js';
@@ -29,21 +30,38 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
   const secure = upstream.url.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const pending = new WeakMap<IncomingMessage, ForwardHooks>();
-  const upstreamPath = upstream.url.pathname + upstream.url.search;
+  const { protocol, host, port, pathname, search } = upstream.url;
+  // An IPv6 literal without its brackets, as node:http wants it.
+  const hostname = upstream.url.hostname.startsWith('[') ? upstream.url.hostname.slice(1, -1) : upstream.url.hostname;
 
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: upstream.url.origin,
+    // Parsed once here: http-proxy would parse a string target again for every request.
+    target: { protocol, host, hostname, port, pathname, path: pathname + search, href: upstream.url.href },
+    // Every request goes to the upstream's own path, whatever path the client used:
+    // ignorePath drops the client's, and toProxy spares parsing it only to drop it.
+    ignorePath: true,
+    toProxy: true,
+    // The body was read, checked and rewritten before forwarding: the request
+    // stream has nothing left for http-proxy to pipe. This stands in for it, and
+    // the rewritten body is written when the outgoing request is ready (proxyReq).
+    buffer: CONSUMED,
     agent,
     changeOrigin: true,
     xfwd: true,
     selfHandleResponse: true,
-    pathRewrite: () => upstreamPath,
+    // Without the default plugins (logging, error pages, debug listeners): errors
+    // are answered by the gateway itself through `on.error`, and a client that
+    // goes away has its upstream request and response destroyed by the exchange.
     ejectPlugins: true,
-    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
+    plugins: [proxyEventsPlugin],
     on: {
       proxyReq: (proxyReq, req) => {
         const hooks = pending.get(req);
-        if (hooks === undefined) return;
+        // Already settled (an error came first): nothing will be sent on it.
+        if (hooks === undefined) {
+          proxyReq.destroy();
+          return;
+        }
         // http-proxy copied the client's headers: drop the hop-by-hop ones it sent.
         for (const name of hopByHopNames(req.headers)) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
         // Ask for an uncompressed answer: the gateway must read every byte it forwards.
@@ -56,7 +74,9 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
           proxyReq.removeHeader('content-encoding');
           proxyReq.setHeader('content-type', 'application/json');
           proxyReq.setHeader('content-length', hooks.body.length);
-          proxyReq.write(hooks.body);
+          proxyReq.end(hooks.body);
+        } else {
+          proxyReq.end();
         }
         const timer = setTimeout(() => {
           proxyReq.destroy(new GatewayError('upstream_timeout', `upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, { data: { upstream: upstream.name } }));
@@ -103,6 +123,9 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
     },
   };
 }
+
+/** A request stream already read to its end: piping it sends nothing. */
+const CONSUMED = { pipe: () => undefined } as unknown as Stream;
 
 function toGatewayError(error: unknown, upstream: GatewayUpstream): GatewayError {
   if (error instanceof GatewayError) return error;

@@ -172,6 +172,63 @@ describe('mcpgw serve: process and shutdown', () => {
   });
 });
 
+describe('mcpgw serve: its own HTTP answers', () => {
+  let upstream: { proc: Proc; url: string };
+  let daemon: { proc: Proc; url: string } | undefined;
+  beforeAll(async () => {
+    upstream = await startDemoUpstream();
+  });
+  afterAll(async () => {
+    await upstream?.proc.stop();
+  });
+  afterEach(async () => {
+    await daemon?.proc.stop();
+    daemon = undefined;
+  });
+
+  it('answers GET and HEAD /healthz itself, and refuses other methods there instead of proxying them', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch']);
+    const origin = new URL(daemon.url).origin;
+    for (const path of ['/healthz', '/healthz/', '/healthz?verbose=1', '/HEALTHZ']) {
+      const answer = await fetch(origin + path);
+      expect(answer.status, path).toBe(200);
+      expect(await answer.json()).toEqual({ status: 'ok', generation: 1, in_flight: 0, generations: [{ generation: 1, in_flight: 0 }] });
+    }
+    const head = await fetch(`${origin}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    // With a default upstream, anything else at this path would be proxied: it never is.
+    const post = await fetch(`${origin}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    // A longer path is not the health check: it goes to the default upstream like any other.
+    const other = await fetch(`${origin}/healthzz`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+    expect(other.status).not.toBe(405);
+  });
+
+  it('answers a path no route serves with a JSON-RPC 404 when there is no default upstream', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    const config = daemonConfig({ upstreamUrl: upstream.url, dir }).replace('default_upstream: demo\n', 'routes:\n  - path: /mcp\n    upstream: demo\n');
+    expect(config).toContain('routes:');
+    writeFileSync(configPath, config);
+    daemon = await startDaemon(configPath, ['--no-watch']);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const missing = await fetch(daemon.url.replace('/mcp', '/elsewhere'), { method: 'POST', headers, body });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'no MCP endpoint at this path' } });
+    // The routed path, with a query, reaches the upstream through the policy.
+    const client = new Client({ name: 'daemon-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}?tenant=a`)));
+    await expect(client.callTool({ name: 'exec', arguments: { command: 'ls' } })).rejects.toMatchObject({ code: -32003 });
+    await client.close();
+  });
+});
+
 describe('packaging', () => {
   it('the systemd unit reloads with SIGHUP and stops with SIGTERM, with time to drain', () => {
     const unit = readFileSync(new URL('../../packaging/systemd/mcpgw.service', import.meta.url), 'utf8');

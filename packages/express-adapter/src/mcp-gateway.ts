@@ -56,6 +56,9 @@ export type McpGatewayMiddleware = RequestHandler & {
  * upstream MCP servers, enforcing the handle's policy on every message both
  * ways. Each HTTP request is pinned to the policy generation current when it
  * arrives, until its response (JSON or SSE stream) ends or the client leaves.
+ * It needs nothing of Express: called as `gateway(req, res, next)` from a
+ * plain node:http server it routes on the request path (the mcpgw daemon
+ * serves it this way).
  *
  * @example
  * const handle = new PolicyHandle(compilePolicy(config));
@@ -89,7 +92,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   const unsubscribe = options.handle.onSwap((generation) => closeStreams('the policy was reloaded; reconnect', generation));
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const upstream = table.resolve(req.baseUrl + req.path);
+    const upstream = table.resolve(routingPath(req));
     if (upstream === undefined) return next();
     const origin = req.headers.origin;
     if (!originAllowed(origin)) {
@@ -105,6 +108,22 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
       for (const proxy of proxies.values()) proxy.close();
     },
   });
+}
+
+/**
+ * The path routes are matched against: Express's mount-aware `baseUrl + path`,
+ * or, for a plain node:http request, the request target up to its query.
+ */
+function routingPath(req: Request): string {
+  // `path` is a getter of Express's request prototype; a plain node:http request has none.
+  if (typeof req.path === 'string') return req.baseUrl + req.path;
+  const url = req.url ?? '';
+  if (!url.startsWith('/')) {
+    // The absolute form (`POST http://host/mcp`): its path.
+    return URL.canParse(url) ? new URL(url).pathname : '';
+  }
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /** `req.ip` when Express's `trust proxy` is set, else the socket's peer; IPv4-mapped IPv6 written as IPv4. */

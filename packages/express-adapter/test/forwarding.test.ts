@@ -1,6 +1,8 @@
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { compilePolicy, parseConfig, PolicyHandle } from '@mcpgw/core';
+import { mcpGateway, type DecisionAuditEvent } from '../src/index.js';
 import { startGateway } from './fixtures/gateway.js';
 import { startRawUpstream } from './fixtures/raw-upstream.js';
 
@@ -131,6 +133,62 @@ describe('what the upstream receives', () => {
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('mcpGateway on a plain node:http server (no Express)', () => {
+  it('routes on the request path, ignores the query, takes the absolute form, and calls next() for other paths', async () => {
+    const { upstream, seen, url } = await recordingUpstream();
+    const config = parseConfig(`
+upstreams:
+  - name: main
+    url: ${url}
+routes:
+  - path: /mcp
+    upstream: main
+policy:
+  rules:
+    - name: redact-secrets
+      action: redact
+      patterns: ["AKIA[0-9A-Z]{16}"]
+`);
+    const audits: DecisionAuditEvent[] = [];
+    const gateway = mcpGateway({ handle: new PolicyHandle(compilePolicy(config)), upstreams: config.upstreams, routes: config.routes, onAudit: (event) => audits.push(event) });
+    const unrouted: string[] = [];
+    const server = createServer((req, res) =>
+      gateway(req as Parameters<typeof gateway>[0], res as Parameters<typeof gateway>[1], () => {
+        unrouted.push(req.url ?? '');
+        res.writeHead(404).end();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: AWS_KEY } } });
+      expect((await post(`${origin}/mcp?tenant=a`, call)).status).toBe(200);
+      expect(seen[0]?.body).toContain('[REDACTED]');
+      expect(audits).toMatchObject([{ action: 'redact', upstream: 'main', client: '127.0.0.1' }]);
+      // The absolute form of the request target (RFC 9112 §3.2.2), as a client speaking to a proxy sends it.
+      const absolute = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: new URL(origin).port, path: `${origin}/mcp`, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(ping(2));
+      });
+      expect(absolute).toBe(200);
+      expect(seen).toHaveLength(2);
+      expect((await post(`${origin}/other`, ping(3))).status).toBe(404);
+      expect((await post(`${origin}/mcp/`, ping(4))).status).toBe(404);
+      expect(unrouted).toEqual(['/other', '/mcp/']);
+      expect(seen).toHaveLength(2);
+    } finally {
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upstream.close();
     }
   });
 });

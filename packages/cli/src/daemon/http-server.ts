@@ -13,8 +13,9 @@ export const HEALTH_PATH = '/healthz';
  * paths no route serves and for errors the gateway throws.
  *
  * A plain node:http server, not an Express app: the gateway needs nothing of
- * Express, and an Express app costs about 55 µs of CPU per request here (it
- * re-prototypes every request and response), more than the policy itself.
+ * Express, and an Express app costs about 60 µs of CPU per request here, half
+ * of it from giving every request and response its own prototypes; that is
+ * more than the gateway's own work (bench/experiments/express-cost.mjs).
  */
 export function createHttpServer(gateway: McpGatewayMiddleware, handle: PolicyHandle, isDraining: () => boolean): Server {
   const notFound = (res: ServerResponse) => () =>

@@ -151,4 +151,7 @@ writeFileSync(
   here('./results/reload.json'),
   `${JSON.stringify({ when: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length, load: os.loadavg(), options: { DURATION_MS, ROUNDS, INTERVAL_MS, CONNECTIONS }, summary, ratios, reloads, raw: phases }, null, 2)}\n`,
 );
+// Stop the daemon with SIGTERM, so that it exits on its own (and writes a --cpu-prof profile).
+daemon.child.kill('SIGTERM');
+await Promise.race([new Promise((resolve) => daemon.child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
 process.exit(0);

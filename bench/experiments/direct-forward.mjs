@@ -14,7 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuMs, load, startServer, startUpstream } from '../http/processes.mjs';
+import { medianRounds, startServer, startUpstream } from '../http/processes.mjs';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '8' }, 'duration-ms': { type: 'string', default: '2500' } } });
 const ROUNDS = Number(values.rounds);
@@ -49,27 +49,10 @@ const subjects = {
 };
 const names = Object.keys(subjects);
 const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello, small request' } } });
-
-const check = (name, result) => {
-  if (Object.keys(result.statuses).some((status) => status !== '200')) throw new Error(`${name}: non-200 answers ${JSON.stringify(result.statuses)}`);
-};
-for (const name of names) check(name, await load({ url: subjects[name].url, body, connections: 8, durationMs: 1500 }));
-
-const runs = Object.fromEntries(names.map((name) => [name, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-    const before = cpuMs(subjects[name].pid);
-    const result = await load({ url: subjects[name].url, body, connections: 8, durationMs: DURATION_MS });
-    const after = cpuMs(subjects[name].pid);
-    check(name, result);
-    runs[name].push({ rps: result.rps, cpuUs: ((after - before) * 1000) / result.requests });
-  }
-}
-
-const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const medians = await medianRounds(subjects, { body, rounds: ROUNDS, durationMs: DURATION_MS });
 const bare = names[2];
-const rps = (name) => median(runs[name].map((run) => run.rps));
-const cpu = (name) => median(runs[name].map((run) => run.cpuUs));
+const rps = (name) => medians[name].rps;
+const cpu = (name) => medians[name].cpuUs;
 console.log(`\nsmall tools/call, 8 keep-alive connections, ${DURATION_MS} ms x ${ROUNDS} rounds (medians); load ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 console.log('| server | req/s | / bare hpm | CPU µs per request | / bare hpm |');
 console.log('| --- | ---: | ---: | ---: | ---: |');

@@ -87,3 +87,28 @@ export function load(options) {
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`loadgen exited with ${code}`))));
   });
 }
+
+/**
+ * Loads each subject ({ name: { url, pid } }) in turn with `body` on 8
+ * keep-alive connections: a warm-up of each, then `rounds` rounds of
+ * `durationMs`, the order rotated each round. Resolves with each subject's
+ * medians, { name: { rps, cpuUs } } (CPU µs per request, from /proc). Throws
+ * on any answer but 200.
+ */
+export async function medianRounds(subjects, { body, rounds, durationMs, warmupMs = 1500 }) {
+  const names = Object.keys(subjects);
+  const run = async (name, ms) => {
+    const before = cpuMs(subjects[name].pid);
+    const result = await load({ url: subjects[name].url, body, connections: 8, durationMs: ms });
+    const after = cpuMs(subjects[name].pid);
+    if (Object.keys(result.statuses).some((status) => status !== '200')) throw new Error(`${name}: non-200 answers ${JSON.stringify(result.statuses)}`);
+    return { rps: result.rps, cpuUs: ((after - before) * 1000) / result.requests };
+  };
+  for (const name of names) await run(name, warmupMs);
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) runs[name].push(await run(name, durationMs));
+  }
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  return Object.fromEntries(names.map((name) => [name, { rps: median(runs[name].map((r) => r.rps)), cpuUs: median(runs[name].map((r) => r.cpuUs)) }]));
+}

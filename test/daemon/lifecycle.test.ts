@@ -82,7 +82,7 @@ policy:
   });
 });
 
-describe('mcpgw serve: process and shutdown', () => {
+describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
   let upstream: { proc: Proc; url: string };
   let daemon: { proc: Proc; url: string } | undefined;
   beforeAll(async () => {
@@ -169,21 +169,6 @@ describe('mcpgw serve: process and shutdown', () => {
     expect((await daemon.proc.exited).code).toBe(1);
     expect(Date.now() - started).toBeLessThan(1_000);
     await client.close().catch(() => undefined);
-  });
-});
-
-describe('mcpgw serve: its own HTTP answers', () => {
-  let upstream: { proc: Proc; url: string };
-  let daemon: { proc: Proc; url: string } | undefined;
-  beforeAll(async () => {
-    upstream = await startDemoUpstream();
-  });
-  afterAll(async () => {
-    await upstream?.proc.stop();
-  });
-  afterEach(async () => {
-    await daemon?.proc.stop();
-    daemon = undefined;
   });
 
   it('answers GET and HEAD /healthz itself, and refuses other methods there instead of proxying them', async () => {

@@ -7,6 +7,7 @@ import { quote, toConfigIssue, type RawIssue } from './issue.js';
 import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';
+import { memoFor, memoOf, rememberParse, reparseChangedRules } from './rules-reparse.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
 /** An upstream with its defaults filled in. */
@@ -40,7 +41,9 @@ export interface McpgwConfig {
 export interface ParseConfigOptions {
   /**
    * The config this one replaces (a reload): rules unchanged since then are
-   * not compiled again to be checked. The result is the same, only sooner.
+   * not compiled again to be checked, and when the text differs only inside
+   * rules of `policy.rules`, only those are parsed again. The result is the
+   * same, only sooner.
    */
   readonly previous?: McpgwConfig;
 }
@@ -65,6 +68,17 @@ export const CONFIG_DEFAULTS = Object.freeze({
  * catch (error) { if (error instanceof ConfigError) console.error(error.format('mcpgw.yaml')); }
  */
 export function parseConfig(yamlText: string, options: ParseConfigOptions = {}): McpgwConfig {
+  const memo = options.previous === undefined ? undefined : memoOf(options.previous);
+  const quick = memo === undefined ? undefined : reparseChangedRules(memo, yamlText);
+  if (quick !== undefined) {
+    const checked = check(quick.raw, options);
+    // With a problem, parse the whole file after all: its report names lines.
+    if (!Array.isArray(checked)) {
+      rememberParse(checked, quick.memo);
+      return checked;
+    }
+  }
+
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings would go to process.emitWarning; a library stays quiet.
   const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
@@ -96,6 +110,20 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
   }
 
   const raw = value as Record<string, unknown>;
+  const checked = check(raw, options);
+  if (Array.isArray(checked)) {
+    const locate = createSourceLocator(doc);
+    const located = checked.map((issue) => ({ issue, offset: locate(issue.at, issue.key) ?? 0 }));
+    // In file order, as a reader goes through the file (sort is stable).
+    located.sort((a, b) => a.offset - b.offset);
+    throw new ConfigError(located.map(({ issue, offset }) => toConfigIssue(issue, lineCounter.linePos(offset).line)));
+  }
+  rememberParse(checked, memoFor(yamlText, doc, raw));
+  return checked;
+}
+
+/** The checked, frozen config with defaults; or every problem found. */
+function check(raw: Record<string, unknown>, options: ParseConfigOptions): McpgwConfig | RawIssue[] {
   const shapeIssues = schemaIssues(ConfigSchema, raw);
   const semanticIssues = checkConfig(raw);
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
@@ -108,13 +136,7 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
   // (`upstream: Everything` is not also an unknown upstream): one report per place.
   const refused = new Set(shapeIssues.filter((issue) => issue.key === undefined).map((issue) => JSON.stringify(issue.at)));
   const issues = [...shapeIssues, ...semanticIssues.filter((issue) => !refused.has(JSON.stringify(issue.at)))];
-  if (issues.length > 0) {
-    const locate = createSourceLocator(doc);
-    const located = dedupe(issues).map((issue) => ({ issue, offset: locate(issue.at, issue.key) ?? 0 }));
-    // In file order, as a reader goes through the file (sort is stable).
-    located.sort((a, b) => a.offset - b.offset);
-    throw new ConfigError(located.map(({ issue, offset }) => toConfigIssue(issue, lineCounter.linePos(offset).line)));
-  }
+  if (issues.length > 0) return dedupe(issues);
   const config = withDefaults(raw as ConfigInput);
   // compilePolicy(config) reuses these instead of compiling every pattern again.
   attachParsedRules(config, config.policy, compiled?.rules ?? []);

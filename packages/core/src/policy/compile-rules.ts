@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { RuleSchema, type MatchInput, type RuleInput } from '../config/schema.js';
 import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../config/issue.js';
-import { tryCompilePattern, type Pattern } from '../regex/compile-pattern.js';
+import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
 import { runSteps } from './steps.js';
 
@@ -108,7 +108,7 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
 
   // Located at the pattern itself (issue.path, file order); the message names the rule (SPEC §2).
   const pattern = (source: string, where: ConfigPath, flags = ''): Pattern | undefined => {
-    const result = tryCompilePattern(source, flags);
+    const result = trySharedPattern(source, flags);
     if (result.ok) return result.pattern;
     issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: ${result.reason}`, selfLocated: true });
     return undefined;

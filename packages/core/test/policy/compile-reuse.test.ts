@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
+import { parsedRulesOf } from '../../src/policy/parsed-rules.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [
@@ -63,7 +64,8 @@ describe('compilePolicy with the previous policy', () => {
     const fresh: number[] = [];
     const reused: number[] = [];
     for (let round = 0; round < 3; round++) {
-      fresh.push(time(() => compilePolicy({ policy: { rules: next } })));
+      // From scratch: patterns this thread has not compiled yet (compiled programs are shared by source).
+      fresh.push(time(() => compilePolicy({ policy: { rules: big(`fresh${round}`) } })));
       reused.push(time(() => compilePolicy({ policy: { rules: next } }, { previous })));
     }
     const median = (list: number[]) => [...list].sort((a, b) => a - b)[1] as number;
@@ -92,11 +94,11 @@ policy:
 });
 
 describe('compilePolicyInSlices', () => {
-  const big = (count: number): RuleInput[] =>
+  const big = (count: number, tag = ''): RuleInput[] =>
     Array.from({ length: count }, (_, i): RuleInput =>
       i % 3 === 0
-        ? { name: `r${i}`, action: 'redact', match: { tool: `^t${i}$` }, patterns: [`sec${i}_[a-z0-9]{8}`, `tok${i}-[A-Z]{12}`] }
-        : { name: `r${i}`, action: 'deny', match: { tool: `^(exec|run)_${i}_v[0-9]+(_[a-z]+)?$` } },
+        ? { name: `r${i}`, action: 'redact', match: { tool: `^t${i}${tag}$` }, patterns: [`sec${i}_[a-z0-9]{8}${tag}`, `tok${i}-[A-Z]{12}${tag}`] }
+        : { name: `r${i}`, action: 'deny', match: { tool: `^(exec|run)_${i}_v[0-9]+(_[a-z]+)?${tag}$` } },
     );
 
   it('gives the policy compilePolicy gives, with and without the previous one', async () => {
@@ -133,13 +135,48 @@ describe('compilePolicyInSlices', () => {
     try {
       compilePolicy(config);
       const duringSync = ticks;
-      const policy = await compilePolicyInSlices(config, { sliceMs: 2 });
+      // Other patterns than the synchronous compile's: compiled programs are shared by source.
+      const policy = await compilePolicyInSlices({ policy: { rules: big(600, 'sliced') } }, { sliceMs: 2 });
       expect(duringSync).toBe(0);
       // A 600-rule compile takes tens of ms: a 1 ms timer fires many times meanwhile.
       expect(ticks).toBeGreaterThan(3);
       expect(policy.ruleCount).toBe(600);
     } finally {
       clearInterval(timer);
+    }
+  });
+});
+
+describe('compiled patterns shared between policies', () => {
+  const config = (name: string, patterns: string[]) => `upstreams:
+  - name: docs
+    url: http://127.0.0.1:3001/mcp
+policy:
+  rules:
+    - { name: ${name}, action: redact, patterns: ${JSON.stringify(patterns)}, replacement: "<${name}>" }
+    - { name: ${name}-too, action: redact, direction: response, patterns: ${JSON.stringify(patterns)} }
+`;
+  const programs = (text: string) => (parsedRulesOf(parseConfig(text)) ?? []).map((rule) => (rule.action === 'redact' ? rule.compiledPatterns : []));
+
+  it('a renamed rule gets the very programs compiled for its patterns before; other patterns get their own', () => {
+    const [first] = programs(config('keys', ['AKIA[0-9A-Z]{16}', 'sk_live_[0-9a-z]{8}']));
+    const [renamed] = programs(config('keys-renamed', ['AKIA[0-9A-Z]{16}', 'sk_live_[0-9a-z]{8}']));
+    const [other] = programs(config('keys', ['AKIA[0-9A-Z]{17}', 'sk_live_[0-9a-z]{8}']));
+    expect(renamed?.[0]).toBe(first?.[0]);
+    expect(renamed?.[1]).toBe(first?.[1]);
+    expect(other?.[0]).not.toBe(first?.[0]);
+    expect(other?.[1]).toBe(first?.[1]);
+  });
+
+  it('two rules and two live policies using one program still redact every occurrence', async () => {
+    const older = compilePolicy(parseConfig(config('old', ['AKIA[0-9A-Z]{16}'])));
+    const newer = compilePolicy(parseConfig(config('new', ['AKIA[0-9A-Z]{16}'])));
+    const text = `a ${AWS_KEY} b ${AWS_KEY} c`;
+    for (const [policy, name] of [[older, 'old'], [newer, 'new'], [older, 'old']] as const) {
+      const decision = await policy.evaluate(call('echo', { k: text }, 1));
+      expect(decision.message).toMatchObject({ params: { arguments: { k: `a <${name}> b <${name}> c` } } });
+      const answer = policy.redactResponse({ jsonrpc: '2.0', id: 1, result: { text } }, decision.responseScope);
+      expect(JSON.stringify(answer.message)).not.toContain(AWS_KEY);
     }
   });
 });

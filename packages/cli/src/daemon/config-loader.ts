@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { McpgwConfig } from '@mcpgw/core';
+import type { McpgwConfig, RuleInput } from '@mcpgw/core';
 
 /** What the daemon asks the config worker. */
 export interface LoadRequest {
@@ -7,9 +7,14 @@ export interface LoadRequest {
   readonly path: string;
 }
 
-/** What the config worker answers. */
+/**
+ * What the config worker answers. `config.policy.rules` is sent as `rules`:
+ * each rule the same as one of the previous good reply's is sent as its
+ * position there, so that an edit of a few rules crosses threads (and lands
+ * in the daemon's heap) as those few rules, not as the whole policy again.
+ */
 export type LoadReply =
-  | { readonly id: number; readonly ok: true; readonly text: string; readonly config: McpgwConfig }
+  | { readonly id: number; readonly ok: true; readonly text: string; readonly config: McpgwConfig; readonly rules: ReadonlyArray<RuleInput | number> }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A config file that could not be loaded: `message` is the one-line form the reload log shows. */
@@ -27,6 +32,8 @@ export class ConfigLoader {
   #worker: Worker | null = null;
   #nextId = 0;
   readonly #waiting = new Map<number, { resolve: (value: { config: McpgwConfig; text: string }) => void; reject: (error: Error) => void }>();
+  /** The rules of the last good reply: what the worker's positions refer to. */
+  #lastRules: readonly RuleInput[] = [];
 
   /** Starts the worker now (at startup), so that memory is steady and the first reload is quick. */
   warm(): void {
@@ -48,20 +55,34 @@ export class ConfigLoader {
     await worker?.terminate();
   }
 
+  /** The reply's config with its rules, positions replaced by the rules they refer to. */
+  #withRules(reply: Extract<LoadReply, { ok: true }>): McpgwConfig {
+    const last = this.#lastRules;
+    const rules = reply.rules.map((rule) => (typeof rule === 'number' ? (last[rule] as RuleInput) : rule));
+    this.#lastRules = rules;
+    return { ...reply.config, policy: { ...reply.config.policy, rules } };
+  }
+
   #start(): Worker {
     if (this.#worker !== null) return this.#worker;
     const worker = new Worker(new URL('./config-worker.js', import.meta.url));
     worker.unref();
     worker.on('message', (reply: LoadReply) => {
+      // Every good reply moves the positions on, answered or not, as it did in the worker.
+      const config = reply.ok ? this.#withRules(reply) : undefined;
       const waiting = this.#waiting.get(reply.id);
       if (waiting === undefined) return;
       this.#waiting.delete(reply.id);
-      if (reply.ok) waiting.resolve({ config: reply.config, text: reply.text });
-      else waiting.reject(new ConfigLoadError(reply.message));
+      if (!reply.ok) waiting.reject(new ConfigLoadError(reply.message));
+      else if (config !== undefined) waiting.resolve({ config, text: reply.text });
     });
     // A worker that dies fails what it was doing; the next load starts a new one.
     const fail = (error: Error) => {
-      if (this.#worker === worker) this.#worker = null;
+      if (this.#worker === worker) {
+        this.#worker = null;
+        // A new worker knows no earlier reply.
+        this.#lastRules = [];
+      }
       for (const [id, waiting] of this.#waiting) {
         this.#waiting.delete(id);
         waiting.reject(new ConfigLoadError(`config loader failed: ${error.message}`));

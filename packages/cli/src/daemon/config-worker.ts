@@ -8,6 +8,8 @@ import { parseConfig, type McpgwConfig } from '@mcpgw/core';
 import type { LoadReply, LoadRequest } from './config-loader.js';
 
 let previous: McpgwConfig | undefined;
+/** The rules of the last good reply, by their JSON text: their positions there. */
+let sent = new Map<string, number>();
 
 // A reload is background work: on Linux this lowers the priority of this
 // thread only (nice values are per thread), so that under CPU pressure the
@@ -28,7 +30,10 @@ async function load({ id, path }: LoadRequest): Promise<LoadReply> {
     // Rules unchanged since the last good file are not checked again.
     const config = parseConfig(text, previous === undefined ? {} : { previous });
     previous = config;
-    return { id, ok: true, text, config };
+    const definitions = config.policy.rules.map((rule) => JSON.stringify(rule));
+    const rules = config.policy.rules.map((rule, i) => sent.get(definitions[i] as string) ?? rule);
+    sent = new Map(definitions.map((definition, i) => [definition, i]));
+    return { id, ok: true, text, config: { ...config, policy: { ...config.policy, rules: [] } }, rules };
   } catch (error) {
     return { id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type McpgwConfig } from '../../src/index.js';
 import { memoOf, reparseChangedRules } from '../../src/config/rules-reparse.js';
+import { createRandom } from '../redact/redaction-fuzz.js';
 
 // parseConfig(text, { previous }) re-parses only the rules an edit touched.
 // Whatever it does, the outcome must be the whole-file parse's: the same
 // config, or the same ConfigError. These tests edit files at random, the way
 // operators and attackers might, and compare both, step after step.
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RULE_TEXTS = [
   (n: number) => `    - name: deny-${n}\n      action: deny\n      match: { method: tools/call, tool: "^exec${n}$" }\n      message: no exec ${n}\n`,
@@ -97,7 +86,7 @@ describe('parseConfig with previous: re-parsing only the changed rules', () => {
     let quick = 0;
     let steps = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const next = random(seed);
+      const { next } = createRandom(seed);
       let text = baseConfig(next, 3 + Math.floor(next() * 20));
       let previous = parseConfig(text);
       for (let step = 0; step < 20; step++) {

@@ -85,6 +85,25 @@ describe('mcpgw serve: reloads', () => {
     expect(health.generation).toBe(1);
   });
 
+  it('SIGHUP while the file is missing: the rejection says so in the words startup uses, and the next good file applies', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'mcpgw.yaml');
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    daemon = await startDaemon(configPath, ['--no-watch']);
+
+    renameSync(configPath, `${configPath}.away`);
+    let from = daemon.proc.lines.length;
+    daemon.proc.signal('SIGHUP');
+    const rejected = await daemon.proc.waitForMsg(/^policy reload: rejected: /, from);
+    expect(rejected['msg']).toBe(`policy reload: rejected: cannot read config ${configPath}: no such file`);
+    expect(auditLines(dir).at(-1)).toMatchObject({ event: 'policy_reload_failed', error: `cannot read config ${configPath}: no such file` });
+
+    renameSync(`${configPath}.away`, configPath);
+    from = daemon.proc.lines.length;
+    daemon.proc.signal('SIGHUP');
+    await daemon.proc.waitForMsg('policy reload: ok (rules=4)', from);
+  });
+
   it('reloads when the file changes, including an editor save-by-rename', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');

@@ -4,8 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { parseConfig, type McpgwConfig } from '@mcpgw/core';
+import { ConfigError, parseConfig, type McpgwConfig } from '@mcpgw/core';
 import type { LoadReply, LoadRequest } from './config-loader.js';
+import { describeReadError } from './read-error.js';
 
 let previous: McpgwConfig | undefined;
 /** The rules of the last good reply, by their JSON text: their positions there. */
@@ -35,6 +36,8 @@ async function load({ id, path }: LoadRequest): Promise<LoadReply> {
     sent = new Map(definitions.map((definition, i) => [definition, i]));
     return { id, ok: true, text, config: { ...config, policy: { ...config.policy, rules: [] } }, rules };
   } catch (error) {
-    return { id, ok: false, message: error instanceof Error ? error.message : String(error) };
+    // A ConfigError's one-line form; a file that cannot be read in the words startup uses.
+    const message = error instanceof ConfigError ? error.message : describeReadError(error, path);
+    return { id, ok: false, message };
   }
 }

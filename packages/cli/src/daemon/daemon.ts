@@ -13,6 +13,7 @@ import { ConfigLoader } from './config-loader.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
+import { describeReadError } from './read-error.js';
 import { ReloadQueue } from './reload-queue.js';
 import { restartRequired } from './restart-required.js';
 
@@ -226,9 +227,5 @@ async function loadConfig(path: string): Promise<{ config: McpgwConfig; text: st
 }
 
 function describeLoadError(error: unknown, path: string): string {
-  if (error instanceof ConfigError) return error.format(path);
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return `cannot read config ${path}: no such file`;
-  if (code === 'EACCES') return `cannot read config ${path}: permission denied`;
-  return `cannot read config ${path}: ${error instanceof Error ? error.message : String(error)}`;
+  return error instanceof ConfigError ? error.format(path) : describeReadError(error, path);
 }

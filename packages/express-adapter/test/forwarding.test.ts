@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, parseConfig, PolicyHandle } from '@mcpgw/core';
 import { mcpGateway, type DecisionAuditEvent } from '../src/index.js';
-import { startGateway } from './fixtures/gateway.js';
+import { startGateway, type TestGateway } from './fixtures/gateway.js';
 import { startRawUpstream } from './fixtures/raw-upstream.js';
 
 const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
@@ -55,23 +55,27 @@ function post(url: string, body: string, headers: Record<string, string> = {}, e
 
 const ping = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' });
 
+/** Runs `test` with the gateway in front of a recording upstream at `path`, and closes both. */
+async function throughGateway(path: string, test: (gateway: TestGateway, seen: Seen[], upstreamUrl: string) => Promise<void>): Promise<void> {
+  const { upstream, seen, url } = await recordingUpstream(path);
+  const gateway = await startGateway(url);
+  try {
+    await test(gateway, seen, url);
+  } finally {
+    await gateway.close();
+    await upstream.close();
+  }
+}
+
 describe('what the upstream receives', () => {
-  it("goes to the upstream URL's own path and query, whatever path and query the client used", async () => {
-    const { upstream, seen, url } = await recordingUpstream('/deep/mcp?tenant=a');
-    const gateway = await startGateway(url);
-    try {
+  it("goes to the upstream URL's own path and query, whatever path and query the client used", () =>
+    throughGateway('/deep/mcp?tenant=a', async (gateway, seen) => {
       expect((await post(`${gateway.url}?tenant=b&x=1`, ping(1))).status).toBe(200);
       expect(seen[0]?.url).toBe('/deep/mcp?tenant=a');
-    } finally {
-      await gateway.close();
-      await upstream.close();
-    }
-  });
+    }));
 
-  it("carries the upstream's Host and X-Forwarded-For, -Port, -Proto and -Host naming the client side", async () => {
-    const { upstream, seen, url } = await recordingUpstream();
-    const gateway = await startGateway(url);
-    try {
+  it("carries the upstream's Host and X-Forwarded-For, -Port, -Proto and -Host naming the client side", () =>
+    throughGateway('/mcp', async (gateway, seen, url) => {
       await post(gateway.url, ping(1), { 'x-forwarded-for': '203.0.113.9' });
       const headers = seen[0]?.headers ?? {};
       expect(headers.host).toBe(new URL(url).host);
@@ -81,16 +85,10 @@ describe('what the upstream receives', () => {
       expect(headers['x-forwarded-proto']).toBe('http');
       expect(headers['x-forwarded-host']).toBe(gatewayHost);
       expect(headers['x-forwarded-port']).toBe(new URL(gateway.url).port);
-    } finally {
-      await gateway.close();
-      await upstream.close();
-    }
-  });
+    }));
 
-  it('answers a client that sends Expect: 100-continue, and forwards the checked body without the header', async () => {
-    const { upstream, seen, url } = await recordingUpstream();
-    const gateway = await startGateway(url);
-    try {
+  it('answers a client that sends Expect: 100-continue, and forwards the checked body without the header', () =>
+    throughGateway('/mcp', async (gateway, seen) => {
       const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: `key ${AWS_KEY}` } } });
       const answer = await post(gateway.url, body, {}, true);
       expect(answer.status).toBe(200);
@@ -105,11 +103,7 @@ describe('what the upstream receives', () => {
       expect(denied.status).toBe(200);
       expect(JSON.parse(denied.text)).toMatchObject({ id: 8, error: { code: -32003 } });
       expect(seen).toHaveLength(1);
-    } finally {
-      await gateway.close();
-      await upstream.close();
-    }
-  });
+    }));
 
   it('reaches an upstream at an IPv6 literal address', async () => {
     const seen: string[] = [];

@@ -69,12 +69,12 @@ export class ConfigLoader {
     worker.unref();
     worker.on('message', (reply: LoadReply) => {
       // Every good reply moves the positions on, answered or not, as it did in the worker.
-      const config = reply.ok ? this.#withRules(reply) : undefined;
+      const outcome = reply.ok ? { config: this.#withRules(reply), text: reply.text } : new ConfigLoadError(reply.message);
       const waiting = this.#waiting.get(reply.id);
       if (waiting === undefined) return;
       this.#waiting.delete(reply.id);
-      if (!reply.ok) waiting.reject(new ConfigLoadError(reply.message));
-      else if (config !== undefined) waiting.resolve({ config, text: reply.text });
+      if (outcome instanceof ConfigLoadError) waiting.reject(outcome);
+      else waiting.resolve(outcome);
     });
     // A worker that dies fails what it was doing; the next load starts a new one.
     const fail = (error: Error) => {

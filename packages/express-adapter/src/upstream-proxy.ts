@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Stream } from 'node:stream';
+import type { Duplex, Stream } from 'node:stream';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import { GatewayError } from './gateway-error.js';
 import { hopByHopNames } from './http-headers.js';
@@ -63,7 +63,15 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
           return;
         }
         // http-proxy copied the client's headers: drop the hop-by-hop ones it sent.
-        for (const name of hopByHopNames(req.headers)) if (req.headers[name] !== undefined) proxyReq.removeHeader(name);
+        // Those the gateway sets itself are not the client's to drop (RFC 9110 §7.6.1
+        // lets a Connection header name only the sender's own fields): of the
+        // X-Forwarded-* the client named, only the client's part goes.
+        for (const name of hopByHopNames(req.headers)) {
+          if (req.headers[name] === undefined) continue;
+          const own = gatewayValue(name, req);
+          if (own === undefined) proxyReq.removeHeader(name);
+          else if (own !== null) proxyReq.setHeader(name, own);
+        }
         // Ask for an uncompressed answer: the gateway must read every byte it forwards.
         proxyReq.removeHeader('accept-encoding');
         for (const [name, value] of Object.entries(hooks.headers)) {
@@ -78,12 +86,24 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         } else {
           proxyReq.end();
         }
+        // Informational answers (1xx) do not stop this clock: only a final answer does.
         const timer = setTimeout(() => {
           proxyReq.destroy(new GatewayError('upstream_timeout', `upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, { data: { upstream: upstream.name } }));
         }, upstream.timeoutMs);
         timer.unref();
         proxyReq.once('response', () => clearTimeout(timer));
-        proxyReq.once('close', () => clearTimeout(timer));
+        // A 101 to a request that asked for no upgrade: Node hands over the socket
+        // here, or (with no listener) drops it and ends the request with no answer
+        // and no error, which would leave the client waiting.
+        proxyReq.once('upgrade', (_response: IncomingMessage, socket: Duplex) => {
+          socket.destroy();
+          settle(req, new GatewayError('upstream_bad_response', `upstream "${upstream.name}" answered 101 Switching Protocols, which MCP does not use`, { data: { upstream: upstream.name } }));
+        });
+        proxyReq.once('close', () => {
+          clearTimeout(timer);
+          // Closed with neither an answer nor an error: never leave the request unsettled.
+          settle(req, new GatewayError('upstream_unavailable', `upstream "${upstream.name}" closed the connection without answering`, { data: { upstream: upstream.name } }));
+        });
         hooks.onRequest?.(proxyReq);
       },
       proxyRes: (proxyRes, req) => {
@@ -91,19 +111,18 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         pending.delete(req);
         hooks?.onResponse(proxyRes);
       },
-      error: (error, req) => {
-        const hooks = pending.get(req as IncomingMessage);
-        pending.delete(req as IncomingMessage);
-        hooks?.onError(toGatewayError(error, upstream));
-      },
-      econnreset: (error, req) => {
-        // The client went away first; nothing to answer, but settle the request.
-        const hooks = pending.get(req as IncomingMessage);
-        pending.delete(req as IncomingMessage);
-        hooks?.onError(toGatewayError(error, upstream));
-      },
+      error: (error, req) => settle(req as IncomingMessage, toGatewayError(error, upstream)),
+      // The client went away first; nothing to answer, but settle the request.
+      econnreset: (error, req) => settle(req as IncomingMessage, toGatewayError(error, upstream)),
     },
   });
+
+  /** Ends a forwarded request that got no answer: once, whichever failure comes first. */
+  function settle(req: IncomingMessage, error: GatewayError): void {
+    const hooks = pending.get(req);
+    pending.delete(req);
+    hooks?.onError(error);
+  }
 
   return {
     forward(req, res, hooks) {
@@ -122,6 +141,29 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
       agent.destroy();
     },
   };
+}
+
+/**
+ * For a header the gateway sets on every forwarded request: its value without
+ * what the client sent (`null`: leave it as it is); `undefined` for others.
+ * http-proxy's `xfwd` appends the gateway's own entry last to X-Forwarded-For,
+ * -Port and -Proto, and keeps a client's X-Forwarded-Host over the Host.
+ */
+function gatewayValue(name: string, req: IncomingMessage): string | null | undefined {
+  switch (name) {
+    case 'x-forwarded-for':
+    case 'x-forwarded-port':
+    case 'x-forwarded-proto':
+      return String(req.headers[name]).split(',').pop()?.trim() ?? '';
+    case 'x-forwarded-host':
+      return req.headers.host ?? '';
+    case 'host':
+    case 'content-type':
+    case 'content-length':
+      return null;
+    default:
+      return undefined;
+  }
 }
 
 /** A request stream already read to its end: piping it sends nothing. */

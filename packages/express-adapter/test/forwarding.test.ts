@@ -87,6 +87,26 @@ describe('what the upstream receives', () => {
       expect(headers['x-forwarded-port']).toBe(new URL(gateway.url).port);
     }));
 
+  it("still carries the gateway's X-Forwarded-* and Host when the client names them in Connection, without the client's values", () =>
+    throughGateway('/mcp', async (gateway, seen, url) => {
+      const headers = {
+        connection: 'keep-alive, X-Forwarded-For, x-forwarded-host, X-Forwarded-Proto, x-forwarded-port, host, x-client-hop',
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-port': '443',
+        'x-client-hop': 'dropped',
+      };
+      expect((await post(gateway.url, ping(1), headers)).status).toBe(200);
+      const forwarded = seen[0]?.headers ?? {};
+      expect(forwarded.host).toBe(new URL(url).host);
+      expect(forwarded['x-forwarded-for']).toBe('127.0.0.1');
+      expect(forwarded['x-forwarded-proto']).toBe('http');
+      expect(forwarded['x-forwarded-host']).toBe(new URL(gateway.url).host);
+      expect(forwarded['x-forwarded-port']).toBe(new URL(gateway.url).port);
+      expect(forwarded).not.toHaveProperty('x-client-hop');
+    }));
+
   it('answers a client that sends Expect: 100-continue, and forwards the checked body without the header', () =>
     throughGateway('/mcp', async (gateway, seen) => {
       const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: `key ${AWS_KEY}` } } });

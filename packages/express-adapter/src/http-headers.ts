@@ -42,7 +42,30 @@ export function responseHeaders(upstream: IncomingHttpHeaders, drop: readonly st
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || skip.has(name) || drop.includes(name)) continue;
     if (redact === undefined || STRUCTURAL.has(name)) out[name] = value;
-    else out[name] = typeof value === 'string' ? redact(value) : value.map(redact);
+    else out[name] = typeof value === 'string' ? headerSafe(redact(value)) : value.map((item) => headerSafe(redact(item)));
   }
+  return out;
+}
+
+/** Characters an HTTP field value may not carry as they are: controls but tab, and anything past Latin-1. */
+const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/u;
+
+/**
+ * A field value that can be written as-is. A redact replacement may carry
+ * characters a header cannot (`"█"`); those are written as the
+ * percent-encoded UTF-8 of each, so a redacted header still goes out, and
+ * never the secret.
+ */
+export function headerSafe(value: string): string {
+  if (!NOT_FIELD_TEXT.test(value)) return value;
+  let out = '';
+  for (const char of value) out += NOT_FIELD_TEXT.test(char) ? percentEncoded(char) : char;
+  return out;
+}
+
+/** `%E2%96%88` for "█"; a lone surrogate is encoded as U+FFFD, as UTF-8 writes it. */
+function percentEncoded(char: string): string {
+  let out = '';
+  for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }

@@ -69,7 +69,15 @@ export const RuleSchema = Type.Object(
     patterns: Type.Optional(
       Type.Array(Type.String(), { minItems: 1, description: 'redact: RE2 patterns whose matches are replaced.' }),
     ),
-    replacement: Type.Optional(Type.String({ description: 'redact: literal replacement text (default "[REDACTED]").', default: '[REDACTED]' })),
+    replacement: Type.Optional(
+      Type.String({
+        // It is written into SSE field lines and HTTP header values too, where a line break would split the frame.
+        pattern: '^[^\\u0000-\\u0008\\u000A-\\u001F\\u007F]*$',
+        patternErrorMessage: 'must not contain line breaks or other control characters',
+        description: 'redact: literal replacement text (default "[REDACTED]"). No line breaks or other control characters.',
+        default: '[REDACTED]',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, description: 'rate_limit: requests allowed per window.' })),
     window: Type.Optional(
       Type.String({

@@ -176,6 +176,23 @@ describe('enums', () => {
   });
 });
 
+describe('redact replacements', () => {
+  it.each(['***', '█', '[REDACTED]', 'a\tb'])('accepts replacement %j', (replacement) => {
+    const text = withRules(`    - name: r\n      action: redact\n      patterns: [x]\n      replacement: ${JSON.stringify(replacement)}\n`);
+    expect(parseConfig(text).policy.rules[0]?.replacement).toBe(replacement);
+  });
+
+  it.each([
+    ['line\nbreak', '"line\\nbreak"'],
+    ['cr\r', '"cr\\r"'],
+    ['nul\u0000', '"nul\\u0000"'],
+    ['del\u007f', '"del\\u007f"'],
+  ])('rejects replacement %j: it would split an SSE line or a header', (replacement, shown) => {
+    const text = withRules(`    - name: r\n      action: redact\n      patterns: [x]\n      replacement: ${JSON.stringify(replacement)}\n`);
+    expect(reportLines(text)).toEqual([`policy.rules[0].replacement (line 9): must not contain line breaks or other control characters (got ${shown})`]);
+  });
+});
+
 describe('rate-limit windows, keys and limits', () => {
   it.each(['500ms', '10s', '1m', '1h'])('accepts window %s', (window) => {
     expect(parseConfig(rateLimit(`      limit: 1\n      window: ${window}\n`)).policy.rules[0]?.window).toBe(window);

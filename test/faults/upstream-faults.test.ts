@@ -255,7 +255,8 @@ describe('an upstream that breaks its answer', () => {
     expect(response.status).toBe(200);
     expect(response.raw).not.toMatch(SECRET_PATTERN);
     expect(response.messages).toMatchObject([{ method: 'notifications/progress' }]);
-    await expect.poll(() => gateway.audits.find((event) => event.id === 5)?.outcome).toBe('no_response');
+    // The upstream sent an event the gateway cannot pass on: its call failed upstream-side.
+    await expect.poll(() => gateway.audits.find((event) => event.id === 5)?.outcome).toBe('upstream_failed');
   });
 });
 

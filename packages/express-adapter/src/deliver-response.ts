@@ -1,11 +1,12 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { McpgwError } from '@mcpgw/core';
+import { bodyText } from './body-text.js';
+import { contentCoding, decodedBody } from './content-encoding.js';
 import type { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
 import { responseHeaders } from './http-headers.js';
-import { UTF8 } from './read-body.js';
+import { nestingDepth } from './read-body.js';
 import { rewriteServerBody } from './rewrite-server-message.js';
 import { SseRewriteStream } from './sse-transform.js';
 
@@ -18,6 +19,10 @@ const isJsonType = (type: string) => type === 'application/json' || type === 'ap
  * event as it arrives; any other body is redacted as text with every pattern
  * of the policy (a client may parse it anyway). Response header values are
  * redacted too. Nothing reaches the client unread.
+ *
+ * Whatever the upstream sends, a failure stays in this exchange: the client
+ * gets a 502 (or, once a stream has started, a clean end), the requests are
+ * audited as failed, and the gateway goes on serving.
  */
 export function deliverResponse(exchange: Exchange, upstream: IncomingMessage, fromPost: boolean): void {
   const { res } = exchange;
@@ -25,24 +30,29 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage, f
     upstream.destroy();
     return;
   }
-  const session = upstream.headers['mcp-session-id'];
-  exchange.noteSession(typeof session === 'string' ? session : undefined);
-
-  const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'text/event-stream') return deliverSse(exchange, upstream, fromPost);
-  void deliverWhole(exchange, upstream, fromPost, isJsonType(type));
+  const failed = (error: unknown) => {
+    upstream.destroy();
+    exchange.fail(answerError(error, exchange));
+  };
+  try {
+    const session = upstream.headers['mcp-session-id'];
+    exchange.noteSession(typeof session === 'string' ? session : undefined);
+    const source = decodedBody(upstream);
+    if (source === undefined) {
+      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent its answer with Content-Encoding "${contentCoding(upstream)}", which the gateway cannot read`);
+    }
+    const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (type === 'text/event-stream') return deliverSse(exchange, upstream, source, fromPost);
+    deliverWhole(exchange, upstream, source, fromPost, isJsonType(type)).catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 /** A response body read whole: JSON rewritten message by message, anything else as text. */
-async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, fromPost: boolean, json: boolean): Promise<void> {
+async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, source: Readable, fromPost: boolean, json: boolean): Promise<void> {
   const { res } = exchange;
-  let body: Buffer;
-  try {
-    body = await readAll(upstream, exchange);
-  } catch (error) {
-    upstream.destroy();
-    return exchange.fail(error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', `upstream "${exchange.upstream.name}" failed while answering`, { cause: error }));
-  }
+  const body = await readAll(upstream, source, exchange);
   const policy = exchange.lease.policy;
   const headers = responseHeaders(upstream.headers, ['content-length', 'content-encoding'], (value) => policy.redactText(value));
   if (body.length === 0) {
@@ -50,37 +60,40 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, fromP
     return void res.end();
   }
 
-  let out: string | Buffer;
+  const decoded = bodyText(body, upstream.headers['content-type'], json);
+  if (typeof decoded === 'string') throw unreadable(exchange, decoded);
+  let text: string;
   const answered = [];
   if (json) {
-    let text: string;
-    let parsed: unknown;
-    try {
-      text = UTF8.decode(body);
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      return exchange.fail(new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`, { cause }));
-    }
-    const rewritten = rewriteServerBody(exchange, parsed, fromPost, text);
-    out = rewritten.text;
+    const parsed = parseServerJson(exchange, decoded.text);
+    const rewritten = rewriteServerBody(exchange, parsed, fromPost, decoded.text);
+    text = rewritten.text;
     answered.push(...rewritten.answered);
   } else {
-    out = redactBytes(body, (text) => policy.redactText(text));
+    text = policy.redactText(decoded.text);
   }
-  res.writeHead(upstream.statusCode ?? 200, { ...headers, 'content-length': Buffer.byteLength(out) });
+  // Left as it came: the upstream's own bytes. Rewritten: in the body's charset, or UTF-8 saying so.
+  const unchanged = text === decoded.text;
+  const out = unchanged ? body : decoded.encode(text);
+  const contentType = unchanged ? undefined : decoded.contentType;
+  res.writeHead(upstream.statusCode ?? 200, { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }), 'content-length': out.length });
   res.end(out);
   for (const tracked of answered) exchange.answered(tracked);
 }
 
-/** Text redacted as UTF-8; bytes that are not UTF-8 as Latin-1, which keeps every byte that is not replaced. */
-function redactBytes(body: Buffer, redact: (text: string) => string): Buffer {
-  const encoding = isUtf8(body) ? 'utf8' : 'latin1';
-  const text = body.toString(encoding);
-  const redacted = redact(text);
-  return redacted === text ? body : Buffer.from(redacted, encoding);
+/** One server message (or batch) as JSON, refused as unreadable past the gateway's depth limit. */
+function parseServerJson(exchange: Exchange, text: string): unknown {
+  const depth = exchange.runtime.limits.depth;
+  // The same bound as for client messages: redaction cannot follow deeper, so such an answer is not passed on.
+  if (nestingDepth(text) > depth) throw unreadable(exchange, `it nests deeper than ${depth} levels`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`, { cause });
+  }
 }
 
-function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boolean): void {
+function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Readable, fromPost: boolean): void {
   const { res } = exchange;
   const policy = exchange.lease.policy;
   const redactText = (text: string) => policy.redactText(text);
@@ -98,6 +111,8 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boo
         // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
         return redactText(data);
       }
+      // Checked after parsing: JSON.parse is iterative, the redaction that follows is not.
+      if (nestingDepth(data) > exchange.runtime.limits.depth) throw unreadable(exchange, `an event nests deeper than ${exchange.runtime.limits.depth} levels`);
       const { text, answered } = rewriteServerBody(exchange, parsed, fromPost, data);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
@@ -107,7 +122,7 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boo
     redactText,
     exchange.runtime.limits.eventBytes,
   );
-  pipeEndingCleanly(decoded(upstream), res, exchange, transform);
+  pipeEndingCleanly(source, exchange, transform);
 }
 
 /**
@@ -115,8 +130,7 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, fromPost: boo
  * the body has started, it must keep coming: a pause longer than the
  * upstream's timeout fails the request (504) rather than hold it for ever.
  */
-function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer> {
-  const source = decoded(response);
+function readAll(response: IncomingMessage, source: Readable, exchange: Exchange): Promise<Buffer> {
   const limit = exchange.runtime.limits.responseBytes;
   const { name, timeoutMs } = exchange.upstream;
   return new Promise((resolve, reject) => {
@@ -154,35 +168,32 @@ function readAll(response: IncomingMessage, exchange: Exchange): Promise<Buffer>
 }
 
 /**
- * Pipes upstream → transform → client. If the upstream fails mid-stream the
- * client's response is ended cleanly (no half-written event); if the client
- * goes away the upstream is destroyed by the exchange.
+ * Pipes upstream → transform → client. If the upstream fails mid-stream, or
+ * an event cannot be passed on, the client's response is ended cleanly (no
+ * half-written event) and the exchange's requests are audited as failed; if
+ * the client goes away the upstream is destroyed by the exchange.
  */
-function pipeEndingCleanly(source: Readable, res: Exchange['res'], exchange: Exchange, transform: SseRewriteStream): void {
-  const endClient = () => {
-    if (!res.writableEnded && !res.destroyed) res.end();
-  };
-  source.on('error', () => {
-    if (!transform.writableEnded) transform.end();
+function pipeEndingCleanly(source: Readable, exchange: Exchange, transform: SseRewriteStream): void {
+  source.on('error', (error) => {
+    exchange.noteFailure(answerError(error, exchange));
+    // The events already passed on stand; a half-received one is dropped, and the stream ends.
+    transform.abandon();
   });
   transform.on('error', (error) => {
     source.destroy();
-    exchange.runtime.onError?.(new GatewayError('upstream_bad_response', error.message, { cause: error }), exchange.upstream.name);
-    endClient();
+    exchange.fail(answerError(error, exchange));
   });
-  source.pipe(transform).pipe(res);
+  source.pipe(transform).pipe(exchange.res);
 }
 
-function decoded(upstream: IncomingMessage): Readable {
-  switch ((upstream.headers['content-encoding'] ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return upstream.pipe(createGunzip());
-    case 'deflate':
-      return upstream.pipe(createInflate());
-    case 'br':
-      return upstream.pipe(createBrotliDecompress());
-    default:
-      return upstream;
-  }
+function unreadable(exchange: Exchange, why: string): GatewayError {
+  return new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent an answer the gateway cannot read: ${why}`);
+}
+
+/** Any failure while passing an answer on, as the gateway error the client and the log see. */
+function answerError(error: unknown, exchange: Exchange): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const name = exchange.upstream.name;
+  if (error instanceof McpgwError) return new GatewayError('upstream_bad_response', `upstream "${name}" sent an answer the gateway cannot pass on: ${error.message}`, { cause: error });
+  return new GatewayError('upstream_unavailable', `upstream "${name}" failed while answering`, { cause: error, data: { upstream: name } });
 }

@@ -134,10 +134,20 @@ export class Exchange {
     this.#audit(tracked);
   }
 
-  /** Answers with an error if nothing was sent yet; otherwise ends the response cleanly. */
-  fail(error: GatewayError): void {
+  /**
+   * Records that this exchange failed (its waiting requests are audited as
+   * `upstream_failed`) and reports the error, once; leaves the response as
+   * it is, for a caller that ends it its own way.
+   */
+  noteFailure(error: GatewayError): void {
+    if (this.#failed) return;
     this.#failed = true;
     this.runtime.onError?.(error, this.upstream.name);
+  }
+
+  /** Answers with an error if nothing was sent yet; otherwise ends the response cleanly. */
+  fail(error: GatewayError): void {
+    this.noteFailure(error);
     if (this.res.headersSent) {
       if (!this.res.writableEnded) this.res.end();
       return;

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { contentCoding, decodedBody } from './content-encoding.js';
 import { GatewayError } from './gateway-error.js';
 
 /**
@@ -14,11 +13,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
 
-  let source: Readable;
-  try {
-    source = decoded(req);
-  } catch (error) {
-    return Promise.reject(error);
+  const source = decodedBody(req);
+  if (source === undefined) {
+    return Promise.reject(new GatewayError('unsupported_encoding', `Content-Encoding "${contentCoding(req)}" is not supported; send identity, gzip, deflate or br`));
   }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -41,24 +38,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) fail(new Error('the client closed the connection'));
     });
   });
-}
-
-function decoded(req: IncomingMessage): Readable {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  switch (encoding) {
-    case 'identity':
-    case '':
-      return req;
-    case 'gzip':
-    case 'x-gzip':
-      return req.pipe(createGunzip());
-    case 'deflate':
-      return req.pipe(createInflate());
-    case 'br':
-      return req.pipe(createBrotliDecompress());
-    default:
-      throw new GatewayError('unsupported_encoding', `Content-Encoding "${encoding}" is not supported; send identity, gzip, deflate or br`);
-  }
 }
 
 function tooLarge(limit: number): GatewayError {

@@ -14,6 +14,7 @@ export class SseRewriteStream extends Transform {
   readonly #parser: SseParser;
   readonly #rewrite: SseDataRewriter;
   readonly #rewriteField: (line: string) => string;
+  #abandoned = false;
 
   /** `rewrite` gets each event's data; `rewriteField` each other line (`id:`, `event:`, comments). */
   constructor(rewrite: SseDataRewriter, rewriteField: (line: string) => string, maxEventBytes: number) {
@@ -32,7 +33,18 @@ export class SseRewriteStream extends Transform {
     }
   }
 
+  /**
+   * Ends the stream after the events completed so far, dropping an event
+   * still in progress: for a source that failed mid-event, whose last event
+   * is cut short (a cut-off secret would no longer match its pattern).
+   */
+  abandon(): void {
+    this.#abandoned = true;
+    if (!this.writableEnded) this.end();
+  }
+
   override _flush(callback: TransformCallback): void {
+    if (this.#abandoned) return callback();
     try {
       const last = this.#parser.flush();
       if (last !== null) this.#emit([last]);

@@ -246,7 +246,7 @@ describe('upstream faults', () => {
       const text = await response.text();
       expect(text).toContain('notifications/progress');
       await eventually(() => gateway.handle.inFlight() === 0);
-      expect(gateway.audits).toMatchObject([{ id: 1, outcome: 'no_response' }]);
+      expect(gateway.audits).toMatchObject([{ id: 1, outcome: 'upstream_failed' }]);
     } finally {
       await gateway.close();
       await dying.close();

@@ -1,0 +1,64 @@
+import { isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
+import { UTF8 } from './read-body.js';
+
+/** A body read as text, and how to write text back in its place. */
+export interface BodyText {
+  readonly text: string;
+  /** Bytes of `text` as the body carried them (for a body left as it came, the original bytes are sent instead). */
+  encode(text: string): Buffer;
+  /** The Content-Type to send with `encode`d text, when it differs from the upstream's. */
+  readonly contentType: string | undefined;
+}
+
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
+
+/**
+ * Decodes a body by the charset its Content-Type declares, so that redaction
+ * sees the characters a client will see. Without a charset (or with UTF-8):
+ * UTF-8, or — for a non-JSON body that is not valid UTF-8 — Latin-1, which
+ * keeps every byte that is not replaced. Any other charset the platform
+ * decodes (utf-16le, windows-1252, …) is decoded with it, and text written
+ * back is UTF-8 with the Content-Type saying so. Returns a reason string
+ * when the body cannot be read as declared: a charset nobody knows, or bytes
+ * that are not valid in it.
+ */
+export function bodyText(body: Buffer, contentType: string | undefined, json: boolean): BodyText | string {
+  const charset = charsetOf(contentType);
+  if (charset === undefined || UTF8_LABELS.has(charset)) {
+    // JSON.parse does not take a byte order mark; the strict decoder drops one.
+    if (json) return isUtf8(body) ? { text: UTF8.decode(body), encode: (text) => Buffer.from(text, 'utf8'), contentType } : 'it is not valid UTF-8';
+    if (isUtf8(body)) return { text: body.toString('utf8'), encode: (text) => Buffer.from(text, 'utf8'), contentType };
+    return { text: body.toString('latin1'), encode: (text) => Buffer.from(text, 'latin1'), contentType };
+  }
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    return `its charset "${charset}" is not one the gateway can read`;
+  }
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    return `it is not valid ${charset}`;
+  }
+  return { text, encode: (out) => Buffer.from(out, 'utf8'), contentType: withCharset(contentType as string, 'utf-8') };
+}
+
+/** The `charset` parameter of a media type, lowercased, without quotes. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  for (const parameter of contentType.split(';').slice(1)) {
+    const at = parameter.indexOf('=');
+    if (at === -1 || parameter.slice(0, at).trim().toLowerCase() !== 'charset') continue;
+    return parameter.slice(at + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+  return undefined;
+}
+
+function withCharset(contentType: string, charset: string): string {
+  const [type = '', ...parameters] = contentType.split(';');
+  const others = parameters.filter((parameter) => parameter.split('=')[0]?.trim().toLowerCase() !== 'charset');
+  return [type.trim(), ...others.map((parameter) => parameter.trim()), `charset=${charset}`].join('; ');
+}

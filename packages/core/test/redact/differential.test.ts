@@ -244,7 +244,9 @@ function generatePolicyCase(r: ReturnType<typeof createRandom>, anchors: boolean
     if (patterns.length === 0) continue;
     const tool = r.pick([null, null, '^alpha$', '^beta$']);
     const direction = r.pick(['both', 'both', 'request', 'response'] as const);
-    const replacement = c.entries.find((e) => e.rule === rule)?.replacement ?? '[REDACTED]';
+    // A config refuses control characters in a replacement (they would split SSE lines and
+    // headers); the redactor's own tests above keep newline replacements.
+    const replacement = (c.entries.find((e) => e.rule === rule)?.replacement ?? '[REDACTED]').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '#');
     const omitReplacement = replacement === '[REDACTED]' && r.chance(0.5);
     rules.push({
       name: `redact-${rule}`,

@@ -37,6 +37,13 @@ export class CompiledPolicy {
   readonly #redactRuleCount: number;
   readonly #redactRules: readonly CompiledRedactRule[];
   readonly #allRules: RuleMask;
+  /**
+   * Every response-side redact rule, whatever its `match`: the scope for a
+   * server message the gateway cannot place (an answer to no request it
+   * knows), so that such a message is redacted with everything, never with
+   * nothing.
+   */
+  readonly everyResponseRule: ResponseScope;
   /** Response scopes by the ordinals of their rules; see {@link #scopeFor}. */
   readonly #scopes = new Map<string, ResponseScope>();
 
@@ -89,6 +96,11 @@ export class CompiledPolicy {
     this.#redactRuleCount = parts.redactRules.length;
     this.#redactRules = parts.redactRules;
     this.#allRules = new Uint8Array(parts.redactRules.length).fill(1);
+    const responseRules = parts.redactRules.filter((rule) => rule.direction !== 'request');
+    this.everyResponseRule =
+      responseRules.length === 0
+        ? EMPTY_SCOPE
+        : new ResponseScope(this, Uint8Array.from(parts.redactRules, (rule) => (rule.direction === 'request' ? 0 : 1)), responseRules.map((rule) => rule.name));
     this.#requestRedactor = parts.requestRedactor;
     this.#responseRedactor = parts.responseRedactor;
     Object.freeze(this);

@@ -4,13 +4,11 @@
 // denied call would look like must never appear in it, and `exec` must never
 // run. It also carries the "leaky" tools the secret-leak tests need.
 
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CreateMessageResultSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { startSdkHttpServer } from './sdk-http-server.js';
 
 export const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 export const GITHUB_TOKEN = `ghp_${'a1B2c3D4e5'.repeat(3)}abcdef`;
@@ -126,68 +124,17 @@ function buildServer(executed: RecordingUpstream['executed']): McpServer {
 export async function startRecordingUpstream(options: { json?: boolean; port?: number } = {}): Promise<RecordingUpstream> {
   const received: ReceivedRequest[] = [];
   const executed: RecordingUpstream['executed'] = [];
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  const servers = new Set<McpServer>();
-  const sockets = new Set<Socket>();
-
-  const http = createServer(async (req, res) => {
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks);
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw });
-      let body: unknown;
-      if (raw.length > 0) {
-        try {
-          body = JSON.parse(raw.toString('utf8'));
-        } catch {
-          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'upstream: parse error' } }));
-          return;
-        }
-      }
-      const sessionId = req.headers['mcp-session-id'];
-      let transport = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
-      if (transport === undefined) {
-        if (req.method !== 'POST' || !isInitializeRequest(body)) {
-          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'upstream: no session' } }));
-          return;
-        }
-        const server = buildServer(executed);
-        servers.add(server);
-        const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          enableJsonResponse: options.json === true,
-          onsessioninitialized: (id) => void transports.set(id, created),
-          onsessionclosed: (id) => void transports.delete(id),
-        });
-        await server.connect(created);
-        transport = created;
-      }
-      await transport.handleRequest(req, res, body);
-    } catch {
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    }
+  const http = await startSdkHttpServer({
+    build: () => buildServer(executed),
+    transport: { enableJsonResponse: options.json === true },
+    onRequest: (req, body) => void received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }),
+    ...(options.port === undefined ? {} : { port: options.port }),
   });
-  http.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    port,
-    server: http,
+    ...http,
     received,
     executed,
     receivedText: () => Buffer.concat(received.map((request) => request.body)).toString('latin1'),
     ran: (tool) => executed.filter((entry) => entry.tool === tool).length,
-    close: async () => {
-      for (const server of servers) await server.close().catch(() => undefined);
-      http.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
   };
 }

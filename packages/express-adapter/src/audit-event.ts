@@ -1,10 +1,11 @@
 import type { JsonRpcId } from '@mcpgw/core';
+import type { GatewayErrorKind } from './gateway-error.js';
 
 /**
- * One `decision` audit event: one per JSON-RPC request, emitted when its
- * response completes (SPEC §5). It never carries message content — only
- * names, counts and codes — and names that match a redact pattern are
- * redacted too.
+ * One `decision` audit event: one per JSON-RPC request (and per refused
+ * notification), emitted when its response completes (SPEC §5). It never
+ * carries message content — only names, counts and codes — and names that
+ * match a redact pattern are redacted too.
  */
 export interface DecisionAuditEvent {
   readonly time: string;
@@ -28,7 +29,36 @@ export interface DecisionAuditEvent {
   readonly duration_ms: number;
   /** Set when the exchange ended without a response: why (client closed, upstream failed). */
   readonly outcome?: 'client_closed' | 'upstream_failed' | 'no_response';
+  /** Set when the answer arrived on another stream of the session than the request's own (a resumed GET stream). */
+  readonly resumed?: true;
 }
 
+/**
+ * One `request_refused` audit event: an HTTP request refused before any
+ * JSON-RPC request in it could be decided on (a parse error, a body too
+ * large, an Origin not allowed, a 2026-era batch, …). A flood of them is
+ * thinned: at most a few a second per reason, and the next one written
+ * says how many were left out (`suppressed`).
+ */
+export interface RefusalAuditEvent {
+  readonly time: string;
+  readonly event: 'request_refused';
+  readonly upstream: string;
+  readonly session: string | null;
+  readonly client: string | null;
+  /** The HTTP method of the refused request. */
+  readonly http_method: string | null;
+  readonly reason: GatewayErrorKind;
+  /** The error the client got, as it got it (names that match a redact pattern are redacted). */
+  readonly message: string;
+  readonly status: number;
+  readonly error_code: number;
+  /** Refusals of this reason left out since the last one written. */
+  readonly suppressed?: number;
+}
+
+/** Every event the gateway audits. */
+export type GatewayAuditEvent = DecisionAuditEvent | RefusalAuditEvent;
+
 /** Receives audit events; must not throw (errors are caught and dropped). */
-export type AuditListener = (event: DecisionAuditEvent) => void;
+export type AuditListener = (event: GatewayAuditEvent) => void;

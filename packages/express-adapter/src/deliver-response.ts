@@ -24,7 +24,7 @@ const isJsonType = (type: string) => type === 'application/json' || type === 'ap
  * gets a 502 (or, once a stream has started, a clean end), the requests are
  * audited as failed, and the gateway goes on serving.
  */
-export function deliverResponse(exchange: Exchange, upstream: IncomingMessage, fromPost: boolean): void {
+export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): void {
   const { res } = exchange;
   if (res.destroyed || res.writableEnded) {
     upstream.destroy();
@@ -42,15 +42,15 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage, f
       throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent its answer with Content-Encoding "${contentCoding(upstream)}", which the gateway cannot read`);
     }
     const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (type === 'text/event-stream') return deliverSse(exchange, upstream, source, fromPost);
-    deliverWhole(exchange, upstream, source, fromPost, isJsonType(type)).catch(failed);
+    if (type === 'text/event-stream') return deliverSse(exchange, upstream, source);
+    deliverWhole(exchange, upstream, source, isJsonType(type)).catch(failed);
   } catch (error) {
     failed(error);
   }
 }
 
 /** A response body read whole: JSON rewritten message by message, anything else as text. */
-async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, source: Readable, fromPost: boolean, json: boolean): Promise<void> {
+async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, source: Readable, json: boolean): Promise<void> {
   const { res } = exchange;
   const body = await readAll(upstream, source, exchange);
   const policy = exchange.lease.policy;
@@ -66,7 +66,7 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   const answered = [];
   if (json) {
     const parsed = parseServerJson(exchange, decoded.text);
-    const rewritten = rewriteServerBody(exchange, parsed, fromPost, decoded.text);
+    const rewritten = rewriteServerBody(exchange, parsed, decoded.text);
     text = rewritten.text;
     answered.push(...rewritten.answered);
   } else {
@@ -93,10 +93,10 @@ function parseServerJson(exchange: Exchange, text: string): unknown {
   }
 }
 
-function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Readable, fromPost: boolean): void {
+function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Readable): void {
   const { res } = exchange;
-  const policy = exchange.lease.policy;
-  const redactText = (text: string) => policy.redactText(text);
+  // The lease of a notification stream moves to each new generation: read it per event.
+  const redactText = (text: string) => exchange.lease.policy.redactText(text);
   res.writeHead(upstream.statusCode ?? 200, {
     ...responseHeaders(upstream.headers, ['content-length', 'content-encoding'], redactText),
     'x-accel-buffering': 'no',
@@ -113,13 +113,17 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
       }
       // Checked after parsing: JSON.parse is iterative, the redaction that follows is not.
       if (nestingDepth(data) > exchange.runtime.limits.depth) throw unreadable(exchange, `an event nests deeper than ${exchange.runtime.limits.depth} levels`);
-      const { text, answered } = rewriteServerBody(exchange, parsed, fromPost, data);
+      const { text, answered } = rewriteServerBody(exchange, parsed, data);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
       return text;
     },
     // `id:`, `event:`, comments and unknown fields reach the client too.
-    redactText,
+    (line) => {
+      // An event id is what a client resumes the stream after (Last-Event-ID).
+      if (line.startsWith('id:') && line.length > 3) exchange.noteEventId();
+      return redactText(line);
+    },
     exchange.runtime.limits.eventBytes,
   );
   pipeEndingCleanly(source, exchange, transform);

@@ -1,14 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
-import {
-  mirroredHeaderValues,
-  protocolEra,
-  type Decision,
-  type EvaluationContext,
-  type JsonRpcId,
-  type PolicyLease,
-  type ResponseScope,
-} from '@mcpgw/core';
+import { mirroredHeaderValues, protocolEra, type Decision, type EvaluationContext, type JsonRpcId, type PolicyLease, type ResponseScope } from '@mcpgw/core';
 import type { DecisionAuditEvent } from './audit-event.js';
 import { GatewayError } from './gateway-error.js';
 import { deliverResponse } from './deliver-response.js';
@@ -17,20 +9,8 @@ import type { GatewayUpstream } from './routing.js';
 import { readMessages } from './read-messages.js';
 import { refusalResponse } from './refusal-response.js';
 import { sendJson, sendRpcError } from './send.js';
+import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
 import type { UpstreamProxy } from './upstream-proxy.js';
-
-/** A client request forwarded upstream, waiting for its response. */
-export interface TrackedRequest {
-  readonly decision: Decision;
-  /** Whether it went to the upstream (an allowed request in a refused batch did not). */
-  readonly forwarded: boolean;
-  responseRedactions: number;
-  errorCode: number | null;
-  isError: boolean;
-  answered: boolean;
-}
-
-const idKey = (id: JsonRpcId | undefined): string => `${typeof id}:${String(id)}`;
 
 /** Methods forwarded without a body: MCP's GET stream and DELETE, and CORS preflights. */
 const BODYLESS_METHODS: ReadonlySet<string | undefined> = new Set(['GET', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -41,25 +21,32 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Where a server message came: on the response stream of a POST, a resumed GET stream, or the standalone GET stream. */
+export type StreamKind = 'post' | 'resumed' | 'standalone';
+
 /**
  * One HTTP request through the gateway, from admission to the end of its
  * response: the lease it is pinned to, the JSON-RPC requests it carries, and
- * their audit events. Every decision for it uses `lease.policy`.
+ * their audit events. Every decision for it uses `lease.policy`; a
+ * long-lived notification stream moves to the new generation on a reload.
  */
 export class Exchange {
-  readonly lease: PolicyLease;
   readonly context: EvaluationContext;
   readonly upstream: GatewayUpstream;
   readonly runtime: GatewayRuntime;
   readonly req: Request;
   readonly res: Response;
-  readonly #started = performance.now();
+  /** What the stream of this request's response is, for placing the server messages on it. */
+  readonly stream: StreamKind;
+  #lease: PolicyLease;
+  readonly #origin: RequestOrigin;
   /** Forwarded requests by id, to match responses to them. */
   readonly #byId = new Map<string, TrackedRequest>();
   /** Every request of this exchange, forwarded or refused: one audit event each. */
   readonly #all: TrackedRequest[] = [];
   #failed = false;
-  #session: string | null;
+  /** The response stream carried an event id: a client can resume it with Last-Event-ID. */
+  #resumable = false;
   #upstreamRequest: ClientRequest | null = null;
   #upstreamResponse: IncomingMessage | null = null;
 
@@ -68,19 +55,41 @@ export class Exchange {
     this.upstream = upstream;
     this.req = req;
     this.res = res;
-    this.lease = runtime.handle.acquire();
+    this.#lease = runtime.handle.acquire();
     // 2026-07-28 has no sessions: a leftover Mcp-Session-Id is ignored, as the spec says servers do.
-    const session = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined;
-    this.#session = typeof session === 'string' ? session : null;
+    const header = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined;
+    const session = typeof header === 'string' ? header : null;
+    const client = runtime.clientAddress(req);
     this.context = {
       upstream: upstream.name,
       headers: req.headers,
-      client: runtime.clientAddress(req),
+      client,
       paramHeaders: (tool) => runtime.paramHeaders.get(upstream.name, tool),
-      ...(this.#session === null ? {} : { session: this.#session }),
+      ...(session === null ? {} : { session }),
     };
+    this.#origin = {
+      generation: this.#lease.generation,
+      policy: this.#lease.policy,
+      upstream: upstream.name,
+      context: this.context,
+      client: client ?? null,
+      session,
+      started: performance.now(),
+      status: 0,
+    };
+    this.stream = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
     // 'close' comes once, after the response finished or the client went away.
     res.once('close', () => this.#closed());
+  }
+
+  /** The lease server messages are redacted under: the admission's, or for a notification stream the newest generation's. */
+  get lease(): PolicyLease {
+    return this.#lease;
+  }
+
+  /** The session this exchange belongs to, once known. */
+  get session(): string | null {
+    return this.#origin.session;
   }
 
   /** Handles the request; never rejects. */
@@ -97,18 +106,39 @@ export class Exchange {
         }
         // A GET opens the server's notification stream (2025 era): long-lived.
         if (method === 'GET') this.#longLived();
-        this.#forward(proxy, null, false);
+        this.#forward(proxy, null);
       } else {
         throw new GatewayError('method_not_allowed', `method ${method} is not used by MCP; use POST, GET or DELETE`);
       }
     } catch (error) {
-      this.fail(error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error }));
+      const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error });
+      // Refused before any JSON-RPC request in it was decided on: audited on its own (SPEC §5: every refusal).
+      if (this.#all.length === 0 && failure.status < 500) this.runtime.audit.refusal(this.refusalOrigin(), failure);
+      this.fail(failure);
     }
   }
 
-  /** The JSON-RPC requests of this exchange still waiting for an answer. */
-  tracked(id: JsonRpcId | undefined): TrackedRequest | undefined {
-    return this.#byId.get(idKey(id));
+  /** What a `request_refused` event says of this request. */
+  refusalOrigin(): { upstream: string; session: string | null; client: string | null; httpMethod: string | null; policy: RequestOrigin['policy'] } {
+    const { upstream, session, client, policy } = this.#origin;
+    return { upstream, session, client, httpMethod: this.req.method ?? null, policy };
+  }
+
+  /**
+   * The request a server message answers, if it is a response: this
+   * exchange's own, or one its session sent on another stream (then
+   * forgotten there: it is being answered). `undefined` when it answers no
+   * request the gateway knows — the caller must then assume the worst.
+   */
+  answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
+    const own = this.#byId.get(idKey(id));
+    const session = this.#origin.session;
+    if (session === null) return own;
+    if (own !== undefined) {
+      this.runtime.outstanding.remove(this.upstream.name, session, own);
+      return own;
+    }
+    return this.runtime.outstanding.take(this.upstream.name, session, id);
   }
 
   /** The forwarded request, when this exchange carries exactly one. */
@@ -117,21 +147,33 @@ export class Exchange {
     return this.#byId.values().next().value;
   }
 
-  /** Scopes of every tracked request: what a stream message that names no request is redacted with. */
+  /**
+   * Scopes of every request on this stream, under the current lease: what a
+   * stream message that answers no request is redacted with. A notification
+   * stream moved to a newer generation gets its request's scope anew.
+   */
   streamScopes(): ResponseScope[] {
-    return [...this.#byId.values()].map((tracked) => tracked.decision.responseScope);
+    const policy = this.#lease.policy;
+    return [...this.#byId.values()].map((tracked) =>
+      tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(tracked.decision.message, tracked.origin.context),
+    );
+  }
+
+  /** An SSE event on this response carried an `id`: the stream can be resumed after it ends. */
+  noteEventId(): void {
+    this.#resumable = true;
   }
 
   /** The session id, once the upstream has assigned one (initialize). */
   noteSession(session: string | undefined): void {
-    if (this.#session === null && session !== undefined) this.#session = session;
+    if (this.#origin.session === null && session !== undefined) this.#origin.session = session;
   }
 
   /** A response for a tracked request has been written: audit it now. */
   answered(tracked: TrackedRequest): void {
     if (tracked.answered) return;
     tracked.answered = true;
-    this.#audit(tracked);
+    this.runtime.audit.decision(tracked, this.res.statusCode, { resumed: tracked.origin !== this.#origin });
   }
 
   /**
@@ -158,12 +200,24 @@ export class Exchange {
     sendRpcError(this.res, error, waiting.length === 1 ? (waiting[0]?.decision.id ?? null) : null);
   }
 
+  /**
+   * Moves a long-lived notification stream to the handle's current
+   * generation (on a reload): it stays open, and what comes on it from now
+   * on is redacted with the new policy.
+   */
+  repin(): void {
+    if (this.#lease.generation === this.runtime.handle.generation) return;
+    const previous = this.#lease;
+    this.#lease = this.runtime.handle.acquire();
+    previous.release();
+  }
+
   async #post(proxy: UpstreamProxy): Promise<void> {
     const { messages, batch } = await readMessages(this.req, this.runtime);
     const decisions: Decision[] = [];
     const ids = new Set<string>();
     for (const message of messages) {
-      const decision = await this.lease.evaluate(message, this.context);
+      const decision = await this.#lease.evaluate(message, this.context);
       if (decision.kind === 'request') {
         const key = idKey(decision.id);
         if (ids.has(key)) throw new GatewayError('invalid_request', `Invalid Request: the id ${JSON.stringify(decision.id)} is used twice in one batch`);
@@ -173,17 +227,22 @@ export class Exchange {
     }
 
     if (decisions.some((decision) => !decision.forward)) {
-      const refusal = refusalResponse(decisions, batch, this.lease.generation);
+      const refusal = refusalResponse(decisions, batch, this.#lease.generation);
       for (const decision of decisions) {
         const tracked = this.#track(decision, false);
-        tracked.errorCode = refusal.codes.get(decision) ?? null;
+        // A refused notification gets no JSON-RPC answer, but its audit says why it was refused.
+        tracked.errorCode = refusal.codes.get(decision) ?? decision.error?.code ?? null;
       }
       return sendJson(this.res, refusal.status, refusal.body, refusal.headers);
     }
 
+    const session = this.#origin.session;
     for (const decision of decisions) {
       const tracked = this.#track(decision, true);
-      if (decision.kind === 'request') this.#byId.set(idKey(decision.id), tracked);
+      if (decision.kind !== 'request') continue;
+      this.#byId.set(idKey(decision.id), tracked);
+      // Its answer may come on another stream of the session (a resumed GET stream).
+      if (session !== null) this.runtime.outstanding.add(this.upstream.name, session, tracked);
     }
     // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
     if (decisions.some((decision) => decision.method === 'subscriptions/listen')) this.#longLived();
@@ -191,17 +250,17 @@ export class Exchange {
     // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
     const tool = decisions[0]?.tool ?? null;
     const mirrored = batch ? {} : mirroredHeaderValues(messages[0], outgoing, this.req.headers, tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream.name, tool));
-    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), true, mirrored);
+    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), mirrored);
   }
 
   #track(decision: Decision, forwarded: boolean): TrackedRequest {
-    const tracked: TrackedRequest = { decision, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false };
-    // Requests are audited; so are invalid messages, which may be attempts to slip past the policy.
-    if (decision.kind === 'request' || decision.action === 'invalid') this.#all.push(tracked);
+    const tracked: TrackedRequest = { decision, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
+    // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
+    if (decision.kind === 'request' || !decision.forward) this.#all.push(tracked);
     return tracked;
   }
 
-  #forward(proxy: UpstreamProxy, body: Buffer | null, fromPost: boolean, headers: Readonly<Record<string, string | null>> = {}): void {
+  #forward(proxy: UpstreamProxy, body: Buffer | null, headers: Readonly<Record<string, string | null>> = {}): void {
     proxy.forward(this.req, this.res, {
       body,
       headers,
@@ -210,16 +269,13 @@ export class Exchange {
       },
       onResponse: (response) => {
         this.#upstreamResponse = response;
-        deliverResponse(this, response, fromPost);
+        deliverResponse(this, response);
       },
       onError: (error) => this.fail(error),
     });
   }
 
-  /**
-   * Ends a long-lived notification stream (on reload or shutdown): the client
-   * reconnects, and its new stream is pinned to the current policy.
-   */
+  /** Ends a long-lived notification stream (at shutdown): the client reconnects, to another replica. */
   endStream(reason: string): void {
     this.#upstreamRequest?.destroy();
     this.#upstreamResponse?.destroy();
@@ -241,57 +297,23 @@ export class Exchange {
   #closed(): void {
     this.runtime.streams.delete(this);
     const finished = this.res.writableFinished;
+    this.#origin.status = this.res.statusCode;
     if (!finished) {
       // The client went away: cancel the upstream request (SPEC §7).
       this.#upstreamRequest?.destroy();
       this.#upstreamResponse?.destroy();
     }
+    const session = this.#origin.session;
     for (const tracked of this.#all) {
       if (tracked.answered) continue;
-      tracked.answered = true;
       const waiting = tracked.decision.forward;
-      this.#audit(tracked, !finished ? 'client_closed' : waiting && this.#failed ? 'upstream_failed' : waiting ? 'no_response' : undefined);
+      const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && this.#failed ? 'upstream_failed' : waiting ? 'no_response' : undefined;
+      // The upstream ended a stream the client can resume without the answer (2025-11-25
+      // polling): the answer comes on the resumed stream, and is audited then (or when forgotten).
+      if (outcome === 'no_response' && this.#resumable && session !== null && this.runtime.outstanding.await(this.upstream.name, session, tracked)) continue;
+      tracked.answered = true;
+      this.runtime.audit.decision(tracked, this.res.statusCode, outcome === undefined ? {} : { outcome });
     }
-    this.lease.release();
+    this.#lease.release();
   }
-
-  #audit(tracked: TrackedRequest, outcome?: DecisionAuditEvent['outcome']): void {
-    const { decision } = tracked;
-    if (this.runtime.onAudit === undefined) return;
-    const policy = this.lease.policy;
-    const text = (value: string | null) => (value === null ? null : policy.redactText(value));
-    const id = decision.id === undefined ? null : typeof decision.id === 'string' ? policy.redactText(decision.id) : decision.id;
-    const redacted = decision.redactions + tracked.responseRedactions > 0;
-    const event: DecisionAuditEvent = {
-      time: new Date().toISOString(),
-      event: 'decision',
-      generation: this.lease.generation,
-      upstream: this.upstream.name,
-      session: text(this.#session),
-      client: this.context.client ?? null,
-      method: text(decision.method),
-      tool: text(decision.tool),
-      id,
-      action: auditAction(tracked, redacted),
-      rules: decision.rules,
-      redactions: { request: decision.redactions, response: tracked.responseRedactions },
-      status: this.res.statusCode,
-      error_code: tracked.errorCode,
-      is_error: tracked.isError,
-      duration_ms: Math.round((performance.now() - this.#started) * 1000) / 1000,
-      ...(outcome === undefined ? {} : { outcome }),
-    };
-    try {
-      this.runtime.onAudit(event);
-    } catch {
-      // An audit sink must not break the request path.
-    }
-  }
-}
-
-function auditAction({ decision, forwarded }: TrackedRequest, redacted: boolean): DecisionAuditEvent['action'] {
-  if (decision.action === 'deny' || decision.action === 'rate_limit') return decision.action;
-  // Invalid messages, and allowed requests of a refused batch, never reached the upstream.
-  if (!forwarded) return 'deny';
-  return redacted ? 'redact' : 'allow';
 }

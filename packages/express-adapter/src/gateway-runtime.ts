@@ -1,8 +1,9 @@
 import type { Request } from 'express';
 import type { ParamHeaderMap, PolicyHandle } from '@mcpgw/core';
-import type { AuditListener } from './audit-event.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayError } from './gateway-error.js';
+import type { OutstandingRequests } from './outstanding-requests.js';
 
 /** Size bounds the gateway enforces. */
 export interface GatewayLimits {
@@ -12,8 +13,17 @@ export interface GatewayLimits {
   readonly responseBytes: number;
   /** One SSE event from an upstream (the stream is closed past it). */
   readonly eventBytes: number;
-  /** JSON nesting depth of a request body (400 past it). */
+  /** JSON nesting depth of a request body (400 past it) and of an upstream answer (502 past it). */
   readonly depth: number;
+  /**
+   * Forwarded 2025-era requests remembered, across sessions, until their
+   * answer arrives, which may be on another stream than their own (a
+   * resumed GET stream). An answer to a request no longer remembered is
+   * redacted with every response rule.
+   */
+  readonly outstandingRequests: number;
+  /** How long such a request is remembered, in ms. */
+  readonly outstandingMs: number;
 }
 
 /** `x-mcp-header` annotations learned from `tools/list` answers, per upstream and tool. */
@@ -40,7 +50,9 @@ export class ParamHeaderCache {
 /** What every exchange of one gateway shares. */
 export interface GatewayRuntime {
   readonly handle: PolicyHandle;
-  readonly onAudit: AuditListener | undefined;
+  readonly audit: AuditTrail;
+  /** Forwarded requests of each session whose answer has not arrived yet. */
+  readonly outstanding: OutstandingRequests;
   readonly onError: ((error: GatewayError, upstream: string) => void) | undefined;
   readonly limits: GatewayLimits;
   readonly paramHeaders: ParamHeaderCache;

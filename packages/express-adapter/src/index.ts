@@ -4,7 +4,7 @@
 export { mcpGateway, DEFAULT_LIMITS } from './mcp-gateway.js';
 export type { McpGatewayOptions, McpGatewayMiddleware } from './mcp-gateway.js';
 export type { GatewayLimits } from './gateway-runtime.js';
-export type { DecisionAuditEvent, AuditListener } from './audit-event.js';
+export type { DecisionAuditEvent, RefusalAuditEvent, GatewayAuditEvent, AuditListener } from './audit-event.js';
 export { GatewayError, GATEWAY_ERRORS } from './gateway-error.js';
 export type { GatewayErrorKind } from './gateway-error.js';
 export { SseParser, formatSseEvent } from './sse-parser.js';

@@ -1,10 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MAX_REDACTION_DEPTH, type PolicyHandle, type UpstreamConfig } from '@mcpgw/core';
 import type { AuditListener } from './audit-event.js';
+import { AuditTrail } from './audit-trail.js';
 import { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
 import { ParamHeaderCache, type GatewayLimits, type GatewayRuntime } from './gateway-runtime.js';
 import { createOriginCheck } from './origin.js';
+import { OutstandingRequests } from './outstanding-requests.js';
 import { createRouteTable, type RouteInput } from './routing.js';
 import { sendRpcError } from './send.js';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy.js';
@@ -37,7 +39,12 @@ export const DEFAULT_LIMITS: GatewayLimits = Object.freeze({
   responseBytes: 64 * 1024 * 1024,
   eventBytes: 16 * 1024 * 1024,
   depth: MAX_REDACTION_DEPTH,
+  outstandingRequests: 20_000,
+  outstandingMs: 10 * 60_000,
 });
+
+/** Requests remembered per session, at most, for answers on another stream. */
+const OUTSTANDING_PER_SESSION = 1_000;
 
 /** The middleware, with controls for reload and shutdown. */
 export type McpGatewayMiddleware = RequestHandler & {
@@ -47,7 +54,11 @@ export type McpGatewayMiddleware = RequestHandler & {
    * graceful shutdown. Returns how many were ended.
    */
   closeStreams(reason?: string): number;
-  /** Stops following policy swaps and drops upstream keep-alive connections. */
+  /**
+   * Stops following policy swaps, drops upstream keep-alive connections,
+   * and audits what is still owed: requests whose answer never came on
+   * another stream, and the count of refusals a flood left out.
+   */
   close(): void;
 };
 
@@ -69,43 +80,56 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
   const originAllowed = createOriginCheck(options.allowedOrigins);
   const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const audit = new AuditTrail(options.onAudit);
   const runtime: GatewayRuntime = {
     handle: options.handle,
-    onAudit: options.onAudit,
+    audit,
+    outstanding: new OutstandingRequests(
+      { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
+      // Its stream ended without the answer, and none came on another stream in time.
+      (tracked) => audit.decision(tracked, tracked.origin.status, { outcome: 'no_response' }),
+    ),
     onError: options.onError,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,
     streams: new Set(),
   };
-  const closeStreams = (reason: string, olderThan = Infinity): number => {
-    let ended = 0;
-    for (const stream of [...runtime.streams]) {
-      if (stream.lease.generation >= olderThan) continue;
-      stream.endStream(reason);
-      ended++;
-    }
-    return ended;
-  };
-  // A notification stream is pinned to the generation it was opened under;
-  // after a reload it ends so that its client reconnects under the new policy.
-  const unsubscribe = options.handle.onSwap((generation) => closeStreams('the policy was reloaded; reconnect', generation));
+  // A notification stream carries no request to decide on, only server messages
+  // to redact: on a reload it stays open and moves to the new generation, rather
+  // than end and rely on every client to reconnect (not all do).
+  const unsubscribe = options.handle.onSwap(() => {
+    for (const stream of runtime.streams) stream.repin();
+  });
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const upstream = table.resolve(routingPath(req));
     if (upstream === undefined) return next();
     const origin = req.headers.origin;
     if (!originAllowed(origin)) {
-      return sendRpcError(res, new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`));
+      const error = new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`);
+      const session = req.headers['mcp-session-id'];
+      audit.refusal(
+        { upstream: upstream.name, session: typeof session === 'string' ? session : null, client: runtime.clientAddress(req) ?? null, httpMethod: req.method ?? null, policy: options.handle.policy },
+        error,
+      );
+      return sendRpcError(res, error);
     }
     const exchange = new Exchange(runtime, upstream, req, res);
     void exchange.run(proxies.get(upstream.name) as UpstreamProxy);
   };
   return Object.assign(middleware, {
-    closeStreams: (reason = 'the gateway is shutting down; reconnect') => closeStreams(reason),
+    closeStreams: (reason = 'the gateway is shutting down; reconnect') => {
+      const streams = [...runtime.streams];
+      for (const stream of streams) stream.endStream(reason);
+      return streams.length;
+    },
     close: () => {
       unsubscribe();
       for (const proxy of proxies.values()) proxy.close();
+      runtime.outstanding.close();
+      audit.flush();
     },
   });
 }

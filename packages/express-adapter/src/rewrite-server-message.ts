@@ -1,35 +1,61 @@
-import { paramHeadersOf, type JsonRpcId } from '@mcpgw/core';
-import type { Exchange, TrackedRequest } from './exchange.js';
+import { paramHeadersOf, type CompiledPolicy, type JsonRpcId } from '@mcpgw/core';
+import type { Exchange } from './exchange.js';
+import type { TrackedRequest } from './tracked-request.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
- * Applies the exchange's pinned policy to one server-to-client message:
- * a response to one of its requests is redacted with that request's scope
- * (and a `tools/list` result filtered); anything else on the stream —
- * notifications, server requests — with the scopes of the stream's requests
- * joined with the rules that match the message itself. `tracked` is the
- * request the message answers, if any (see {@link trackedResponse}).
+ * What a server message is to the gateway: the answer to a request it knows
+ * (this stream's own, or one its session sent on another stream), an answer
+ * to no request it knows, or something else (a notification, a server
+ * request).
  */
-function rewriteServerMessage(exchange: Exchange, message: unknown, tracked: TrackedRequest | undefined): { message: unknown; answered: TrackedRequest | null } {
-  const policy = exchange.lease.policy;
+type Placement = { readonly kind: 'answer'; readonly tracked: TrackedRequest } | { readonly kind: 'stray' } | { readonly kind: 'other' };
 
-  if (tracked !== undefined && isRecord(message)) {
-    let current: Record<string, unknown> = message;
-    const result = message['result'];
-    if (tracked.decision.method === 'tools/list' && isRecord(result)) {
-      learnParamHeaders(exchange, result);
-      const filtered = policy.filterToolsList(result, exchange.context);
-      if (filtered.removed.length > 0) current = { ...message, result: filtered.result };
-    }
-    const redacted = policy.redactResponse(current, tracked.decision.responseScope);
+const OTHER: Placement = { kind: 'other' };
+const STRAY: Placement = { kind: 'stray' };
+
+function place(exchange: Exchange, message: unknown): Placement {
+  const isResponse = isRecord(message) && !Object.hasOwn(message, 'method') && (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error'));
+  if (!isResponse) return OTHER;
+  const tracked = exchange.answering(message['id'] as JsonRpcId);
+  return tracked === undefined ? STRAY : { kind: 'answer', tracked };
+}
+
+/** Whether a placed message's tools list (if any) must be filtered. */
+const filtersTools = (placement: Placement) =>
+  placement.kind === 'stray' || (placement.kind === 'answer' && (placement.tracked.decision.method === 'tools/list' || placement.tracked.ambiguous));
+
+/**
+ * Applies the policy to one server-to-client message (SPEC §3, §7):
+ * - an answer to a known request is redacted with that request's scope,
+ *   under the generation the request was admitted with, wherever it
+ *   arrives, and a `tools/list` result is filtered;
+ * - an answer the gateway cannot place (to no request it knows, or to an id
+ *   two outstanding requests share) is redacted with every response rule,
+ *   and a tools list in it is filtered: fail closed, never open;
+ * - anything else is redacted with the rules that match the message itself
+ *   joined with the scopes of the stream's requests — on a resumed stream,
+ *   whose requests the gateway cannot tell, with every response rule.
+ */
+function rewriteServerMessage(exchange: Exchange, message: unknown, placement: Placement): { message: unknown; answered: TrackedRequest | null } {
+  if (placement.kind === 'answer') {
+    const { tracked } = placement;
+    const policy = tracked.origin.policy;
+    const filtered = filterTools(policy, message, tracked.origin.context, filtersTools(placement), tracked.decision.method === 'tools/list' ? exchange : null);
+    const redacted = policy.redactResponse(filtered, tracked.ambiguous ? policy.everyResponseRule : tracked.decision.responseScope);
     tracked.responseRedactions += redacted.redactions;
-    noteOutcome(tracked, message);
+    noteOutcome(tracked, message as Record<string, unknown>);
     return { message: redacted.message, answered: tracked };
   }
 
-  const scope = policy.responseScope(message, exchange.context, ...exchange.streamScopes());
+  const policy = exchange.lease.policy;
+  if (placement.kind === 'stray') {
+    const filtered = filterTools(policy, message, exchange.context, true, null);
+    return { message: policy.redactResponse(filtered, policy.everyResponseRule).message, answered: null };
+  }
+  const scope = exchange.stream === 'resumed' ? policy.everyResponseRule : policy.responseScope(message, exchange.context, ...exchange.streamScopes());
   const redacted = policy.redactResponse(message, scope);
   // Progress and log notifications belong to the request whose stream carries them.
   const owner = redacted.redactions > 0 ? exchange.soleTracked() : undefined;
@@ -37,10 +63,13 @@ function rewriteServerMessage(exchange: Exchange, message: unknown, tracked: Tra
   return { message: redacted.message, answered: null };
 }
 
-/** The exchange's request that `message` answers, if it is a response to one. */
-function trackedResponse(exchange: Exchange, message: unknown, fromPost: boolean): TrackedRequest | undefined {
-  const isResponse = isRecord(message) && !Object.hasOwn(message, 'method') && (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error'));
-  return isResponse && fromPost ? exchange.tracked(message['id'] as JsonRpcId) : undefined;
+/** The message with the tools a deny rule refuses removed from its `result.tools`, when `filter` says so. */
+function filterTools(policy: CompiledPolicy, message: unknown, context: Exchange['context'], filter: boolean, learnFor: Exchange | null): unknown {
+  const result = isRecord(message) ? message['result'] : undefined;
+  if (!filter || !isRecord(result) || !Array.isArray(result['tools'])) return message;
+  if (learnFor !== null) learnParamHeaders(learnFor, result);
+  const filtered = policy.filterToolsList(result, context);
+  return filtered.removed.length === 0 ? message : { ...(message as Record<string, unknown>), result: filtered.result };
 }
 
 /** What the audit event says of the answer: its error code, or the tool result's isError. */
@@ -52,9 +81,7 @@ function noteOutcome(tracked: TrackedRequest, message: Record<string, unknown>):
 }
 
 function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>): void {
-  const tools = result['tools'];
-  if (!Array.isArray(tools)) return;
-  for (const tool of tools) {
+  for (const tool of result['tools'] as unknown[]) {
     if (isRecord(tool) && typeof tool['name'] === 'string') {
       exchange.runtime.paramHeaders.set(exchange.upstream.name, tool['name'], paramHeadersOf(tool));
     }
@@ -64,33 +91,34 @@ function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>):
 /**
  * Rewrites a parsed JSON body (one message or a batch) and serializes it;
  * returns the requests it answered. `raw` is the text it was parsed from:
- * when that text has no backslash (each string in it verbatim), answers no
- * `tools/list` (which is filtered), and no response pattern of the policy
+ * when that text has no backslash (each string in it verbatim), needs no
+ * tools list filtered, and no response pattern of any policy involved
  * occurs anywhere in it, nothing in it would change, and it is passed on as
  * it came instead of being serialized again.
  */
-export function rewriteServerBody(exchange: Exchange, parsed: unknown, fromPost: boolean, raw?: string): { text: string; answered: TrackedRequest[] } {
+export function rewriteServerBody(exchange: Exchange, parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
   const messages: readonly unknown[] = Array.isArray(parsed) ? parsed : [parsed];
-  const answering = messages.map((message) => trackedResponse(exchange, message, fromPost));
+  const placements = messages.map((message) => place(exchange, message));
   const answered: TrackedRequest[] = [];
-  if (
-    raw !== undefined &&
-    !raw.includes('\\') &&
-    !answering.some((tracked) => tracked?.decision.method === 'tools/list') &&
-    !exchange.lease.policy.responsePatternsMayOccur(raw)
-  ) {
-    messages.forEach((message, i) => {
-      const tracked = answering[i];
-      if (tracked === undefined || !isRecord(message)) return;
-      noteOutcome(tracked, message);
-      answered.push(tracked);
+  if (raw !== undefined && !raw.includes('\\') && !placements.some(filtersTools) && !patternsMayOccur(exchange, placements, raw)) {
+    placements.forEach((placement, i) => {
+      if (placement.kind !== 'answer') return;
+      noteOutcome(placement.tracked, messages[i] as Record<string, unknown>);
+      answered.push(placement.tracked);
     });
     return { text: raw, answered };
   }
   const rewritten = messages.map((message, i) => {
-    const result = rewriteServerMessage(exchange, message, answering[i]);
+    const result = rewriteServerMessage(exchange, message, placements[i] as Placement);
     if (result.answered !== null) answered.push(result.answered);
     return result.message;
   });
   return { text: JSON.stringify(Array.isArray(parsed) ? rewritten : rewritten[0]), answered };
+}
+
+/** Whether a response pattern of the stream's policy, or of the policy of a request answered here, may occur in `raw`. */
+function patternsMayOccur(exchange: Exchange, placements: readonly Placement[], raw: string): boolean {
+  const policy = exchange.lease.policy;
+  if (policy.responsePatternsMayOccur(raw)) return true;
+  return placements.some((placement) => placement.kind === 'answer' && placement.tracked.origin.policy !== policy && placement.tracked.origin.policy.responsePatternsMayOccur(raw));
 }

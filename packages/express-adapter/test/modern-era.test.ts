@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './fixtures/client.js';
-import { startGateway, type TestGateway } from './fixtures/gateway.js';
+import { compilePolicy, parseConfig } from '@mcpgw/core';
+import { configText, POLICY, startGateway, type TestGateway } from './fixtures/gateway.js';
 import {
   AWS_KEY,
   encodeHeaderValue,
@@ -525,6 +526,34 @@ describe('2026-07-28 streams through the gateway', () => {
     expect(upstream.openListens()).toBe(0);
     await eventually(() => gateway.audits.some((event) => event.method === 'subscriptions/listen'), 1000);
     expect(gateway.audits.find((event) => event.method === 'subscriptions/listen')).toMatchObject({ session: null, id: listen['id'], outcome: 'client_closed' });
+  });
+
+  it('subscriptions/listen stays open across a reload: what is pushed after it is redacted with the new rules', async () => {
+    const listen = rpc('subscriptions/listen', { notifications: { toolsListChanged: true } });
+    const stream = await openStream(gateway.url, listen);
+    const before = gateway.handle.policy;
+    try {
+      await stream.next(); // acknowledged
+      await eventually(() => upstream.openListens() === 1, 1000);
+      upstream.notify('notifications/tools/list_changed', { note: 'before marker-1' });
+      expect((await stream.next(1000)).message).toMatchObject({ params: { note: 'before marker-1' } });
+
+      const generation = gateway.handle.swap(compilePolicy(parseConfig(configText(upstream.url, `${POLICY}
+    - name: redact-markers
+      action: redact
+      direction: response
+      match: { method: subscriptions/listen }
+      patterns: ["marker-[0-9]+"]
+`))));
+      expect(gateway.handle.generations()).toEqual([{ generation, inFlight: 1, current: true }]);
+      upstream.notify('notifications/tools/list_changed', { note: 'after marker-2' });
+      expect((await stream.next(1000)).message).toMatchObject({ params: { note: 'after [REDACTED]' } });
+      expect(stream.ended()).toBe(false);
+    } finally {
+      stream.close();
+      gateway.handle.swap(before);
+    }
+    await eventually(() => gateway.handle.inFlight() === 0, 2000);
   });
 
   it('delivers the progress notifications of a slow call before its final response, event by event', async () => {

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connect, eventually, post } from './fixtures/client.js';
-import { startGateway, type TestGateway } from './fixtures/gateway.js';
+import { compilePolicy, parseConfig } from '@mcpgw/core';
+import { configText, POLICY, startGateway, type TestGateway } from './fixtures/gateway.js';
 import { readChunks, startRawUpstream, writeByteByByte } from './fixtures/raw-upstream.js';
 import { AWS_KEY, GITHUB_TOKEN, startUpstream, type TestUpstream } from './fixtures/upstream.js';
 
@@ -64,16 +65,29 @@ describe('2025-era transport through the gateway', () => {
     await client.close();
   });
 
-  it('ends a notification stream when the policy is reloaded, so the client reconnects under the new policy', async () => {
-    const init = await post(gateway.url, initialize);
-    const session = init.headers.get('mcp-session-id') as string;
-    await post(gateway.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { 'mcp-session-id': session });
-    const stream = await fetch(gateway.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } });
-    expect(stream.status).toBe(200);
-    expect(stream.headers.get('x-accel-buffering')).toBe('no');
-    const reading = readChunks(stream, () => undefined);
-    gateway.handle.swap(gateway.handle.policy);
-    await reading; // the stream ended cleanly
+  it('keeps a notification stream open across a reload: it moves to the new generation, whose rules apply to what comes next', async () => {
+    const { client } = await connect(gateway.url);
+    const logs: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(String(notification.params.data)));
+    await eventually(() => gateway.handle.inFlight() >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const getsBefore = upstream.log.gets;
+    await upstream.broadcast('before marker-1');
+    await eventually(() => logs.length === 1);
+
+    const generation = gateway.handle.swap(compilePolicy(parseConfig(configText(upstream.url, `${POLICY}
+    - name: redact-markers
+      action: redact
+      patterns: ["marker-[0-9]+"]
+`))));
+    // The old generation has no lease left: the stream moved instead of holding it.
+    expect(gateway.handle.generations()).toEqual([{ generation, inFlight: 1, current: true }]);
+    await upstream.broadcast('after marker-2');
+    await eventually(() => logs.length === 2);
+    expect(logs).toEqual(['before marker-1', 'after [REDACTED]']);
+    // The same stream carried both: the client did not have to open another.
+    expect(upstream.log.gets).toBe(getsBefore);
+    await client.close();
     await eventually(() => gateway.handle.inFlight() === 0);
   });
 

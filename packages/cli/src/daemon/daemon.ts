@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compilePolicy, compilePolicyInSlices, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
-import { mcpGateway, type DecisionAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
+import { mcpGateway, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { LicenseMonitor } from '../license/license-monitor.js';
@@ -64,7 +64,7 @@ export class Daemon {
       routes: config.routes,
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
-      onAudit: (event: DecisionAuditEvent) => this.#audit?.write(event),
+      onAudit: (event: GatewayAuditEvent) => this.#audit?.write(event),
       onError: (error, upstream) => this.#logger.warn({ upstream, kind: error.kind, status: error.status }, error.message),
     });
     this.#server = createHttpServer(this.#gateway, this.#handle, () => this.#draining);

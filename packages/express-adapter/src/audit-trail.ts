@@ -1,0 +1,148 @@
+import type { CompiledPolicy } from '@mcpgw/core';
+import type { AuditListener, DecisionAuditEvent, GatewayAuditEvent, RefusalAuditEvent } from './audit-event.js';
+import type { GatewayError, GatewayErrorKind } from './gateway-error.js';
+import type { TrackedRequest } from './tracked-request.js';
+
+/** Refusal events written per reason and second before a flood is thinned. */
+const REFUSALS_PER_SECOND = 10;
+
+/** What a refusal event says of where the refused request came from. */
+export interface RefusalOrigin {
+  readonly upstream: string;
+  readonly session: string | null;
+  readonly client: string | null;
+  readonly httpMethod: string | null;
+  /** For redacting names in the event (the policy the request was admitted under, or the current one). */
+  readonly policy: CompiledPolicy;
+}
+
+interface Thinning {
+  tokens: number;
+  at: number;
+  /** Refusals left out since the last one written, and the newest of them (written when the flood ends). */
+  suppressed: number;
+  latest: Omit<RefusalAuditEvent, 'suppressed'> | null;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Writes the gateway's audit events to its listener: one `decision` event
+ * per JSON-RPC request, and `request_refused` events for HTTP requests
+ * refused before any decision, thinned to {@link REFUSALS_PER_SECOND} per
+ * reason and second (the next one written, or one a second after a flood,
+ * counts those left out). A listener that throws never breaks a request.
+ */
+export class AuditTrail {
+  readonly #listener: AuditListener | undefined;
+  readonly #thinning = new Map<GatewayErrorKind, Thinning>();
+
+  constructor(listener: AuditListener | undefined) {
+    this.#listener = listener;
+  }
+
+  /** The decision event of a request, written when its answer is delivered (or it ended without one). */
+  decision(tracked: TrackedRequest, status: number, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean } = {}): void {
+    if (this.#listener === undefined) return;
+    const { decision, origin } = tracked;
+    const policy = origin.policy;
+    const text = (value: string | null) => (value === null ? null : policy.redactText(value));
+    const redacted = decision.redactions + tracked.responseRedactions > 0;
+    this.#emit({
+      time: new Date().toISOString(),
+      event: 'decision',
+      generation: origin.generation,
+      upstream: origin.upstream,
+      session: text(origin.session),
+      client: origin.client,
+      method: text(decision.method),
+      tool: text(decision.tool),
+      id: decision.id === undefined ? null : typeof decision.id === 'string' ? policy.redactText(decision.id) : decision.id,
+      action: auditAction(tracked, redacted),
+      rules: decision.rules,
+      redactions: { request: decision.redactions, response: tracked.responseRedactions },
+      status,
+      error_code: tracked.errorCode,
+      is_error: tracked.isError,
+      duration_ms: Math.round((performance.now() - origin.started) * 1000) / 1000,
+      ...(details.outcome === undefined ? {} : { outcome: details.outcome }),
+      ...(details.resumed === true ? { resumed: true } : {}),
+    });
+  }
+
+  /** A `request_refused` event for an HTTP request refused before any decision (thinned in a flood). */
+  refusal(origin: RefusalOrigin, error: GatewayError): void {
+    if (this.#listener === undefined) return;
+    const event: Omit<RefusalAuditEvent, 'suppressed'> = {
+      time: new Date().toISOString(),
+      event: 'request_refused',
+      upstream: origin.upstream,
+      session: origin.session === null ? null : origin.policy.redactText(origin.session),
+      client: origin.client,
+      http_method: origin.httpMethod,
+      reason: error.kind,
+      message: origin.policy.redactText(error.message),
+      status: error.status,
+      error_code: error.code,
+    };
+    const thinning = this.#thinningOf(error.kind);
+    const now = performance.now();
+    thinning.tokens = Math.min(REFUSALS_PER_SECOND, thinning.tokens + ((now - thinning.at) / 1000) * REFUSALS_PER_SECOND);
+    thinning.at = now;
+    if (thinning.tokens < 1) {
+      thinning.suppressed++;
+      thinning.latest = event;
+      thinning.timer ??= setTimeout(() => this.#flush(error.kind), 1000).unref();
+      return;
+    }
+    thinning.tokens--;
+    this.#writeRefusal(thinning, event);
+  }
+
+  /** Writes what a flood left out, now (at shutdown). */
+  flush(): void {
+    for (const reason of this.#thinning.keys()) this.#flush(reason);
+  }
+
+  #flush(reason: GatewayErrorKind): void {
+    const thinning = this.#thinning.get(reason);
+    if (thinning === undefined) return;
+    if (thinning.timer !== null) clearTimeout(thinning.timer);
+    thinning.timer = null;
+    const latest = thinning.latest;
+    if (latest === null) return;
+    // The newest one left out is written itself; it counts the others.
+    thinning.suppressed--;
+    this.#writeRefusal(thinning, latest);
+  }
+
+  #writeRefusal(thinning: Thinning, event: Omit<RefusalAuditEvent, 'suppressed'>): void {
+    const suppressed = thinning.suppressed;
+    thinning.suppressed = 0;
+    thinning.latest = null;
+    this.#emit(suppressed > 0 ? { ...event, suppressed } : event);
+  }
+
+  #thinningOf(reason: GatewayErrorKind): Thinning {
+    let thinning = this.#thinning.get(reason);
+    if (thinning === undefined) {
+      thinning = { tokens: REFUSALS_PER_SECOND, at: performance.now(), suppressed: 0, latest: null, timer: null };
+      this.#thinning.set(reason, thinning);
+    }
+    return thinning;
+  }
+
+  #emit(event: GatewayAuditEvent): void {
+    try {
+      this.#listener?.(event);
+    } catch {
+      // An audit sink must not break the request path.
+    }
+  }
+}
+
+function auditAction({ decision, forwarded }: TrackedRequest, redacted: boolean): DecisionAuditEvent['action'] {
+  if (decision.action === 'deny' || decision.action === 'rate_limit') return decision.action;
+  // Invalid messages, and allowed requests of a refused batch, never reached the upstream.
+  if (!forwarded) return 'deny';
+  return redacted ? 'redact' : 'allow';
+}

@@ -1,0 +1,43 @@
+import type { CompiledPolicy, Decision, EvaluationContext, JsonRpcId } from '@mcpgw/core';
+
+/**
+ * Where a request was admitted: the policy generation it is pinned to (its
+ * answer is redacted with that generation, wherever the answer arrives) and
+ * what its audit event says of its origin. One per HTTP request, shared by
+ * the JSON-RPC requests it carried.
+ */
+export interface RequestOrigin {
+  readonly generation: number;
+  readonly policy: CompiledPolicy;
+  readonly upstream: string;
+  readonly context: EvaluationContext;
+  readonly client: string | null;
+  /** The MCP session, once known (an `initialize` learns it from the answer). */
+  session: string | null;
+  /** `performance.now()` when the HTTP request arrived. */
+  readonly started: number;
+  /** HTTP status of the request's own response, set when it closed (for an answer audited later). */
+  status: number;
+}
+
+/** A JSON-RPC request of the client, from its decision until its audit event. */
+export interface TrackedRequest {
+  readonly decision: Decision;
+  readonly origin: RequestOrigin;
+  /** Whether it went to the upstream (an allowed request in a refused batch did not). */
+  readonly forwarded: boolean;
+  responseRedactions: number;
+  errorCode: number | null;
+  isError: boolean;
+  /** Audited already: nothing more is written for it. */
+  answered: boolean;
+  /**
+   * Another request of its session was outstanding with the same id: an
+   * answer to this id cannot be told apart, so it is redacted with every
+   * response rule and a tools list in it is filtered.
+   */
+  ambiguous: boolean;
+}
+
+/** Map key of a JSON-RPC id: `1` and `"1"` are different ids. */
+export const idKey = (id: JsonRpcId | undefined): string => `${typeof id}:${String(id)}`;

@@ -153,7 +153,8 @@ export class Daemon {
     }).catch((error: NodeJS.ErrnoException) => {
       throw new StartupError(`cannot listen on ${this.#config.listen}: ${error.code ?? error.message}`, { cause: error });
     });
-    this.#watcher?.start();
+    // Watching before the first log line: whoever waits for it can edit the file and be seen.
+    await this.#watcher?.start();
     this.#loader.warm();
     if (this.#config.license !== undefined) {
       this.#license = new LicenseMonitor(resolve(dirname(this.#options.configPath), this.#config.license.path), this.#logger);

@@ -162,8 +162,9 @@ export class PolicyHandle {
 
   /**
    * Calls `listener(generation, previous)` after each swap — for holders of
-   * long-lived leases (notification streams) that should end and reconnect
-   * under the new policy. Returns an unsubscribe function.
+   * long-lived leases (notification streams) that should move to the new
+   * generation: release the old lease and `acquire()` again. Returns an
+   * unsubscribe function.
    */
   onSwap(listener: SwapListener): () => void {
     this.#swapListeners.add(listener);

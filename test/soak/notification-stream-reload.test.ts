@@ -3,12 +3,11 @@
  * errors "Failed to open SSE stream: Service Unavailable"): a 2025-era GET
  * notification stream that the gateway admitted but whose upstream has not
  * answered yet when a reload swaps the policy is refused with a 503 JSON-RPC
- * error instead of being ended cleanly. hot-reload.md promises that
- * notification streams are "ended cleanly after a reload … MCP clients
- * reconnect it under the new policy"; the SDK client reconnects a GET stream
- * that ends, but treats a 503 as a failed attempt (2 at most) and does not
- * retry at all when it is the first GET after `initialize` — that client has
- * no notification stream for the rest of its session.
+ * error. The SDK client treats a 503 as a failed attempt (2 at most) and
+ * does not retry at all when it is the first GET after `initialize` — that
+ * client has no notification stream for the rest of its session. (Since
+ * then a reload keeps notification streams open and moves them to the new
+ * generation; these tests hold either way.)
  *
  * Made deterministic with an upstream that holds GET responses for 2 s.
  */

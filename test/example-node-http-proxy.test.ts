@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPollingUpstream, type PollingUpstream } from './attacks/polling-upstream.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UPSTREAM_SCRIPT = path.join(ROOT, 'examples/demo-upstream/server.mjs');
@@ -328,5 +329,52 @@ describe.each([
     const id = session.transport.sessionId;
     await session.transport.terminateSession();
     await upstream.waitFor((line) => line['event'] === 'session_closed' && line['session'] === id);
+  });
+});
+
+describe('the example node:http proxy in front of a server that ends POST streams early (the client resumes them)', () => {
+  let dir: string;
+  let upstream: PollingUpstream;
+  let proxyUrl: string;
+
+  beforeAll(async () => {
+    upstream = await startPollingUpstream();
+    dir = await mkdtemp(path.join(tmpdir(), 'mcpgw-example-polling-'));
+    const configPath = path.join(dir, 'mcpgw.yaml');
+    // Rules scoped to tools/call: only placing the answer (or failing closed) applies them on a resumed stream.
+    await writeFile(
+      configPath,
+      `upstreams:
+  - name: polling
+    url: ${upstream.url}
+policy:
+  rules:
+    - name: deny-exec
+      action: deny
+      match: { method: tools/call, tool: "^exec$" }
+    - name: redact-call-results
+      action: redact
+      match: { method: tools/call }
+      patterns: ["AKIA[0-9A-Z]{16}"]
+`,
+    );
+    ({ url: proxyUrl } = await start(PROXY_SCRIPT, ['--config', configPath, '--port', '0', '--upstream-url', upstream.url]));
+  });
+  afterAll(async () => {
+    await upstream?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an answer that arrives on the resumed GET stream is redacted, and a tools list there filtered', async () => {
+    const { client } = await connect(proxyUrl);
+    try {
+      const result = await client.callTool({ name: 'read_env', arguments: {} });
+      expect(JSON.stringify(result)).not.toMatch(AWS_KEY);
+      expect(result.content).toEqual([{ type: 'text', text: 'read_env: aws_access_key_id=[REDACTED]' }]);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['read_env']);
+      expect(upstream.gets.some((lastEventId) => lastEventId !== undefined)).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -102,11 +102,28 @@ async function serve(req, res, lease, signal) {
   if (req.method !== 'GET' && req.method !== 'DELETE') return sendJson(res, 405, rpcError(null, -32000, 'Method not allowed'), { allow: 'GET, POST, DELETE' });
   // GET opens the session's server-to-client stream; DELETE ends the session.
   // Nothing to decide on the way in. Messages on a GET stream answer no request
-  // of ours, so each gets the response-side rules that match the message itself.
+  // of ours, so each gets the response-side rules that match the message itself
+  // — but an answer arriving here (the server ended a POST's stream early and
+  // the client resumed it with Last-Event-ID), and anything on a resumed
+  // stream, belongs to a request this example does not track across streams:
+  // it fails closed, with every response rule. (@mcpgw/express remembers each
+  // session's requests by id and applies their own scope instead.)
   if (req.method === 'GET') streams.add(res);
   const response = await callUpstream(req, res, undefined, signal);
   const { policy } = lease;
-  if (response) await relay(response, res, signal, (message) => policy.redactResponse(message, policy.responseScope(message, context)).message);
+  const resumed = req.headers['last-event-id'] !== undefined;
+  const transform = (message) =>
+    resumed || isResponse(message) ? failClosed(policy, message, context) : policy.redactResponse(message, policy.responseScope(message, context)).message;
+  if (response) await relay(response, res, signal, transform);
+}
+
+/** A JSON-RPC response (result or error), as opposed to a request or notification. */
+const isResponse = (message) => message !== null && typeof message === 'object' && !Array.isArray(message) && !('method' in message) && ('result' in message || 'error' in message);
+
+/** A message the proxy cannot place: every response rule, and a tools list in it filtered. */
+function failClosed(policy, message, context) {
+  if (isResponse(message) && message.result !== undefined) message = { ...message, result: policy.filterToolsList(message.result, context).result };
+  return policy.redactResponse(message, policy.everyResponseRule).message;
 }
 
 async function post(req, res, lease, context, signal) {
@@ -149,7 +166,9 @@ async function post(req, res, lease, context, signal) {
   const { policy } = lease;
   const byId = new Map(allowed.filter((d) => d.kind === 'request').map((d) => [d.id, d]));
   const transform = (message) => {
-    const answered = message !== null && typeof message === 'object' && !('method' in message) ? byId.get(message.id) : undefined;
+    const answered = isResponse(message) ? byId.get(message.id) : undefined;
+    // An answer to none of this POST's requests: fail closed.
+    if (answered === undefined && isResponse(message)) return failClosed(policy, message, context);
     if (answered?.method === 'tools/list' && message.result !== undefined) {
       message = { ...message, result: policy.filterToolsList(message.result, context).result }; // hide denied tools
     }

@@ -4,7 +4,7 @@ import { compileRules } from '../policy/compile-rules.js';
 import { attachParsedRules, parsedRulesOf } from '../policy/parsed-rules.js';
 import { checkConfig } from './check-config.js';
 import { quote, toConfigIssue, type RawIssue } from './issue.js';
-import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
+import { ConfigSchema, DEFAULT_MAX_KEYS, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';
 import { memoFor, memoOf, rememberParse, reparseChangedRules } from './rules-reparse.js';
@@ -55,6 +55,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   max_size_mb: 100,
   compress_rotated: true,
   service_name: 'mcpgw',
+  /** rate_limit rules: keys counted at once per rule (not filled into the config: a rule's summary has it). */
+  max_keys: DEFAULT_MAX_KEYS,
 });
 
 /**

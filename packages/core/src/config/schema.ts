@@ -26,6 +26,9 @@ const StringOrList = (description: string) =>
     errorMessage: 'must be a string or a list of strings',
   });
 
+/** Keys a rate_limit rule counts separately at most, when it says no `max_keys`. */
+export const DEFAULT_MAX_KEYS = 100_000;
+
 /** `500ms`, `10s`, `1m`, `1h`: above zero (the upper bound is checked by parseWindow). */
 export const WINDOW_PATTERN = '^0*[1-9][0-9]*(ms|s|m|h)$';
 
@@ -92,6 +95,14 @@ export const RuleSchema = Type.Object(
         patternErrorMessage: 'must be global, client, session or header:<name>',
         description: 'rate_limit: what is counted separately (default global).',
         default: 'global',
+      }),
+    ),
+    max_keys: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        default: DEFAULT_MAX_KEYS,
+        description:
+          'rate_limit: most keys (clients, sessions, header values) counted at once; a new key beyond it is refused until an old one leaves its window (default 100000; not for key: global).',
       }),
     ),
   },

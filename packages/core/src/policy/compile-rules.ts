@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { RuleSchema, type MatchInput, type RuleInput } from '../config/schema.js';
+import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from '../config/schema.js';
 import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../config/issue.js';
 import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
@@ -10,7 +10,7 @@ import { runSteps } from './steps.js';
 const ACTION_FIELDS = {
   deny: ['message'],
   redact: ['direction', 'patterns', 'replacement'],
-  rate_limit: ['limit', 'window', 'key'],
+  rate_limit: ['limit', 'window', 'key', 'max_keys'],
 } as const satisfies Record<RuleInput['action'], readonly string[]>;
 
 const REQUIRED_FIELDS = {
@@ -19,7 +19,7 @@ const REQUIRED_FIELDS = {
   rate_limit: ['limit', 'window'],
 } as const satisfies Record<RuleInput['action'], readonly string[]>;
 
-const ALL_ACTION_FIELDS = ['message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key'] as const;
+const ALL_ACTION_FIELDS = ['message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key', 'max_keys'] as const;
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
@@ -154,6 +154,9 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
         issues.push({ at: [...at, 'window'], message: `${WINDOW_MESSAGE} (got ${quote(rule.window)})` });
       }
       const key = parseKey(rule.key ?? 'global');
+      if (key.kind === 'global' && rule.max_keys !== undefined) {
+        issues.push({ at, key: 'max_keys', message: '"max_keys" does not apply to key: global (a global limit counts in one key)' });
+      }
       if (issues.length !== before || windowMs === undefined || rule.limit === undefined) return undefined;
       return {
         ...common,
@@ -162,6 +165,7 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
         windowMs,
         key,
         counterId: [rule.name, rule.limit, windowMs, key.kind === 'header' ? `header:${key.header}` : key.kind].join('\u0000'),
+        maxKeys: key.kind === 'global' ? 1 : (rule.max_keys ?? DEFAULT_MAX_KEYS),
       };
     }
   }

@@ -56,8 +56,10 @@ export interface CompiledRateLimitRule extends RuleBase {
   readonly limit: number;
   readonly windowMs: number;
   readonly key: RateLimitKey;
-  /** Counter identity: the same name, limit, window and key keep their counts across reloads. */
+  /** Counter identity: the same name, limit, window and key keep their counts across reloads. Also the counters' group. */
   readonly counterId: string;
+  /** Most keys the rule's group of counters holds (`max_keys`; 1 for a global limit). */
+  readonly maxKeys: number;
 }
 
 export type CompiledRule = CompiledDenyRule | CompiledRedactRule | CompiledRateLimitRule;

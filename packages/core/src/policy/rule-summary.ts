@@ -19,6 +19,8 @@ export interface RuleSummary {
   readonly limit?: number;
   readonly windowMs?: number;
   readonly key?: string;
+  /** rate_limit: the key budget (`max_keys`, default filled in; 1 for a global limit). */
+  readonly maxKeys?: number;
 }
 
 export function summarizeRule(rule: CompiledRule): RuleSummary {
@@ -39,7 +41,12 @@ export function summarizeRule(rule: CompiledRule): RuleSummary {
       Object.assign(summary, { direction: rule.direction, patterns: Object.freeze([...rule.patterns]), replacement: rule.replacement });
       break;
     case 'rate_limit':
-      Object.assign(summary, { limit: rule.limit, windowMs: rule.windowMs, key: rule.key.kind === 'header' ? `header:${rule.key.header}` : rule.key.kind });
+      Object.assign(summary, {
+        limit: rule.limit,
+        windowMs: rule.windowMs,
+        key: rule.key.kind === 'header' ? `header:${rule.key.header}` : rule.key.kind,
+        maxKeys: rule.maxKeys,
+      });
       break;
   }
   return Object.freeze(summary) as unknown as RuleSummary;

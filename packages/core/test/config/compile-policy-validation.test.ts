@@ -84,6 +84,14 @@ describe('compilePolicy on configs built in code', () => {
       rule: 'd',
       message: 'policy.rules[0]: "limit" does not apply to deny rules',
     });
+    expect(policyError([{ name: 'm', action: 'rate_limit', limit: 1, window: '1m', key: 'client', max_keys: 0 }])).toMatchObject({
+      rule: 'm',
+      message: 'policy.rules[0].max_keys: must be at least 1 (got the number 0)',
+    });
+    expect(policyError([{ name: 'g', action: 'rate_limit', limit: 1, window: '1m', max_keys: 5 }])).toMatchObject({
+      rule: 'g',
+      message: 'policy.rules[0]: "max_keys" does not apply to key: global (a global limit counts in one key)',
+    });
     expect(policyError([...GOOD, { name: 'deny-shell', action: 'deny' }])).toMatchObject({
       rule: 'deny-shell',
       message: 'policy.rules[3].name: duplicate rule name "deny-shell" (first used by policy.rules[0])',

@@ -232,6 +232,34 @@ describe('rate-limit windows, keys and limits', () => {
     ]);
     expect(parseConfig(rateLimit('      limit: 1\n      window: 1s\n')).policy.rules[0]?.limit).toBe(1);
   });
+
+  it('max_keys is a whole number of at least 1, kept as written', () => {
+    const withMaxKeys = (value: string) => rateLimit(`      limit: 1\n      window: 1s\n      key: session\n      max_keys: ${value}\n`);
+    expect(parseConfig(withMaxKeys('5000')).policy.rules[0]?.max_keys).toBe(5000);
+    expect(parseConfig(rateLimit('      limit: 1\n      window: 1s\n      key: client\n')).policy.rules[0]?.max_keys).toBeUndefined();
+    expect(reportLines(withMaxKeys('0'))).toEqual(['policy.rules[0].max_keys (line 11): must be at least 1 (got the number 0)']);
+    expect(reportLines(withMaxKeys('2.5'))).toEqual(['policy.rules[0].max_keys (line 11): must be a whole number (got the number 2.5)']);
+    expect(reportLines(withMaxKeys('"100"'))).toEqual(['policy.rules[0].max_keys (line 11): must be a whole number (got a string)']);
+    expect(reportLines(withMaxKeys('[1]'))).toEqual(['policy.rules[0].max_keys (line 11): must be a whole number (got a list)']);
+  });
+
+  it('max_keys belongs to rate_limit rules that count more than one key', () => {
+    expect(reportLines(withRules('    - name: d\n      action: deny\n      max_keys: 10\n'))).toEqual([
+      'policy.rules[0] (line 8): "max_keys" does not apply to deny rules',
+    ]);
+    expect(reportLines(withRules('    - name: r\n      action: redact\n      patterns: [x]\n      max_keys: 10\n'))).toEqual([
+      'policy.rules[0] (line 9): "max_keys" does not apply to redact rules',
+    ]);
+    expect(reportLines(rateLimit('      limit: 1\n      window: 1s\n      max_keys: 10\n'))).toEqual([
+      'policy.rules[0] (line 10): "max_keys" does not apply to key: global (a global limit counts in one key)',
+    ]);
+    expect(reportLines(rateLimit('      limit: 1\n      window: 1s\n      key: global\n      max_keys: 10\n'))).toEqual([
+      'policy.rules[0] (line 11): "max_keys" does not apply to key: global (a global limit counts in one key)',
+    ]);
+    expect(reportLines(rateLimit('      limit: 1\n      window: 1s\n      key: client\n      max_key: 10\n'))).toEqual([
+      'policy.rules[0] (line 11): unknown key "max_key" (did you mean "max_keys"?)',
+    ]);
+  });
 });
 
 describe('numbers and names elsewhere', () => {

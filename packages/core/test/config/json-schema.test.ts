@@ -52,7 +52,7 @@ describe('configJsonSchema', () => {
     expect(propertyNames(items(props['routes']))).toEqual(sorted(['path', 'upstream']));
     expect(propertyNames(props['policy'])).toEqual(['rules']);
     expect(propertyNames(rule)).toEqual(
-      sorted(['name', 'action', 'match', 'message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key']),
+      sorted(['name', 'action', 'match', 'message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key', 'max_keys']),
     );
     expect(rule['required']).toEqual(['name', 'action']);
     expect(propertyNames(match)).toEqual(sorted(['method', 'tool', 'upstream', 'args', 'headers']));
@@ -69,6 +69,7 @@ describe('configJsonSchema', () => {
     expect(literals(ruleProps['action'])).toEqual(['deny', 'redact', 'rate_limit']);
     expect(literals(ruleProps['direction'])).toEqual(['request', 'response', 'both']);
     expect(ruleProps['limit']).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(ruleProps['max_keys']).toMatchObject({ type: 'integer', minimum: 1, default: 100000 });
     const window = new RegExp(ruleProps['window']!['pattern'] as string);
     for (const ok of ['500ms', '10s', '1m', '1h']) expect(window.test(ok), ok).toBe(true);
     for (const bad of ['5 minutes', '0s', '10d', '1.5s']) expect(window.test(bad), bad).toBe(false);

@@ -211,6 +211,7 @@ describe('parseConfig on valid configs', () => {
       max_size_mb: 100,
       compress_rotated: true,
       service_name: 'mcpgw',
+      max_keys: 100_000,
     });
     expectDeepFrozen(config);
   });

@@ -179,10 +179,14 @@ describe('compiled policy', () => {
     const summary = policyOf(`
 - { name: r, action: redact, patterns: ["x"] }
 - { name: l, action: rate_limit, limit: 5, window: 10s, key: "header:X-Key", match: { method: tools/call } }
+- { name: g, action: rate_limit, limit: 1, window: 1h }
+- { name: s, action: rate_limit, limit: 1, window: 1h, key: session, max_keys: 500 }
 `).rules;
     expect(summary).toEqual([
       { index: 0, name: 'r', action: 'redact', match: {}, direction: 'both', patterns: ['x'], replacement: '[REDACTED]' },
-      { index: 1, name: 'l', action: 'rate_limit', match: { method: ['tools/call'] }, limit: 5, windowMs: 10_000, key: 'header:x-key' },
+      { index: 1, name: 'l', action: 'rate_limit', match: { method: ['tools/call'] }, limit: 5, windowMs: 10_000, key: 'header:x-key', maxKeys: 100_000 },
+      { index: 2, name: 'g', action: 'rate_limit', match: {}, limit: 1, windowMs: 3_600_000, key: 'global', maxKeys: 1 },
+      { index: 3, name: 's', action: 'rate_limit', match: {}, limit: 1, windowMs: 3_600_000, key: 'session', maxKeys: 500 },
     ]);
   });
 });

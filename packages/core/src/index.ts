@@ -35,7 +35,7 @@ export type { PolicyLease, PolicyHandleOptions, GenerationStatus, DrainListener,
 
 export { MemoryRateLimitStore } from './rate-limit/memory-rate-limit-store.js';
 export type { MemoryRateLimitStoreOptions } from './rate-limit/memory-rate-limit-store.js';
-export type { RateLimitStore, RateLimitHit, RateLimitVerdict } from './rate-limit/rate-limit-store.js';
+export type { RateLimitStore, RateLimitHit, RateLimitVerdict, RateLimitRefusalReason } from './rate-limit/rate-limit-store.js';
 
 export { Redactor } from './redact/redactor.js';
 export type { RedactionEntry, RuleMask, Tally } from './redact/redactor.js';

@@ -19,6 +19,8 @@ export interface PolicyLease {
   release(): void;
   /** `policy.evaluate` with this lease's generation and rate-limit store filled in. */
   evaluate(message: unknown, context?: EvaluationContext): Promise<Decision>;
+  /** `policy.evaluateBatch` (a batch forwarded whole or not at all) with this lease's generation and rate-limit store filled in. */
+  evaluateBatch(messages: readonly unknown[], context?: EvaluationContext): Promise<Decision[]>;
 }
 
 /** A generation that is still running requests. */
@@ -72,7 +74,15 @@ class Lease implements PolicyLease {
   }
 
   evaluate(message: unknown, context: EvaluationContext = {}): Promise<Decision> {
-    return this.policy.evaluate(message, { ...context, generation: this.generation, rateLimits: context.rateLimits ?? this.rateLimits });
+    return this.policy.evaluate(message, this.#filledIn(context));
+  }
+
+  evaluateBatch(messages: readonly unknown[], context: EvaluationContext = {}): Promise<Decision[]> {
+    return this.policy.evaluateBatch(messages, this.#filledIn(context));
+  }
+
+  #filledIn(context: EvaluationContext): EvaluationContext {
+    return { ...context, generation: this.generation, rateLimits: context.rateLimits ?? this.rateLimits };
   }
 }
 

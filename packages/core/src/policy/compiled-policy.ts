@@ -1,14 +1,12 @@
-import { ErrorCodes, McpgwError } from '../errors.js';
-import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage, type JsonRpcError } from '../jsonrpc/message.js';
+import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage } from '../jsonrpc/message.js';
 import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
-import type { RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
-import { rateLimitKey } from '../rate-limit/rate-limit-key.js';
 import RE2 from 're2';
 import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../redact/redactor.js';
 import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
 import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from './compiled-rule.js';
+import { decideBatch, type Admissible, type DecisionSteps } from './decide-batch.js';
 import type { Decision, EvaluationContext, RedactionResult, ToolsListResult } from './decision.js';
-import { headerValue } from './header-value.js';
+import { refusal } from './refusal.js';
 import { ruleMatches } from './rule-matches.js';
 import { RuleIndex } from './rule-index.js';
 import { EMPTY_SCOPE, ResponseScope } from './response-scope.js';
@@ -49,6 +47,8 @@ export class CompiledPolicy {
 
   /** What the next policy may reuse: compiled rules, RE2 sets and redactors (see {@link compilePolicy}). */
   readonly #built: Built;
+  /** This policy's per-message steps, for {@link decideBatch}. */
+  readonly #steps: DecisionSteps;
 
   /**
    * The RE2 sets, redactors and lookup tables of a policy of these rules, one
@@ -103,6 +103,10 @@ export class CompiledPolicy {
         : new ResponseScope(this, Uint8Array.from(parts.redactRules, (rule) => (rule.direction === 'request' ? 0 : 1)), responseRules.map((rule) => rule.name));
     this.#requestRedactor = parts.requestRedactor;
     this.#responseRedactor = parts.responseRedactor;
+    this.#steps = Object.freeze({
+      check: (message: unknown, classified: ClassifiedMessage, context: EvaluationContext) => this.#check(message, classified, context),
+      admit: (admissible: Admissible, rules: string[]) => this.#redactRequest(admissible, rules),
+    });
     Object.freeze(this);
   }
 
@@ -118,10 +122,12 @@ export class CompiledPolicy {
 
   /**
    * Decides on one client-to-server JSON-RPC message (a request, a
-   * notification, or a response to a server request; not a batch — evaluate
-   * each element). A message that is not JSON-RPC, or whose mirrored headers
-   * (`context.headers`) disagree with it, is `invalid`. Then, as SPEC §3:
-   * deny, rate limits, request-side redaction.
+   * notification, or a response to a server request; for a batch use
+   * {@link evaluateBatch}). A message that is not JSON-RPC, or whose
+   * mirrored headers (`context.headers`) disagree with it, is `invalid`.
+   * Then, as SPEC §3: deny, rate limits (all of the message's hits counted
+   * at once, or none), request-side redaction. The one-message case of
+   * {@link evaluateBatch}.
    *
    * @example
    * const decision = await policy.evaluate(body, { upstream: 'everything', client: '10.0.0.7', rateLimits: store });
@@ -131,14 +137,40 @@ export class CompiledPolicy {
   evaluate(message: unknown, context: EvaluationContext = {}): Promise<Decision> {
     try {
       // Synchronous unless a rate-limit store answers with a Promise.
-      return Promise.resolve(this.#evaluate(message, context));
+      const decisions = decideBatch(this.#steps, [message], context);
+      return decisions instanceof Promise ? decisions.then(onlyDecision) : Promise.resolve(onlyDecision(decisions));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #evaluate(message: unknown, context: EvaluationContext): Decision | Promise<Decision> {
-    const classified = classifyMessage(message);
+  /**
+   * Decides on a JSON-RPC batch as a whole — it is forwarded whole or not
+   * at all: one decision per message, in order. Requests that share an id
+   * are refused as invalid (`-32600`, "the id … is used twice in one
+   * batch"); the others get the checks of {@link evaluate}. Only when no
+   * message is refused are the rate-limit hits of all of them counted, with
+   * one all-or-nothing store call. When any message is refused, at any
+   * step, nothing is counted and every message not refused itself is
+   * refused with `refusedWithBatch: true` (`-32003`, "not forwarded:
+   * another message in this batch was refused", `data: { generation }`; no
+   * reply for notifications and responses). No messages, no decisions.
+   *
+   * @example
+   * const decisions = await policy.evaluateBatch(body, context);
+   * if (decisions.some((d) => !d.forward)) return send(decisions.flatMap((d) => (d.reply === null ? [] : [d.reply])));
+   * forward(decisions.map((d) => d.message));
+   */
+  evaluateBatch(messages: readonly unknown[], context: EvaluationContext = {}): Promise<Decision[]> {
+    try {
+      return Promise.resolve(decideBatch(this.#steps, messages, context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The invalid and deny checks of one message (SPEC §3, step 1): a refusal, or the message waiting for its rate limits. */
+  #check(message: unknown, classified: ClassifiedMessage, context: EvaluationContext): Decision | Admissible {
     if (classified.kind === 'invalid') {
       return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_REQUEST, message: `Invalid Request: ${classified.problem}` });
     }
@@ -155,8 +187,6 @@ export class CompiledPolicy {
     }
 
     const matched = this.#matching(classified, context);
-    const generation = context.generation ?? 0;
-
     if (classified.kind !== 'response') {
       const denies = matched.filter((rule) => rule.action === 'deny');
       const first = denies[0];
@@ -164,38 +194,18 @@ export class CompiledPolicy {
         return refusal(classified, 'deny', denies.map((rule) => rule.name), {
           code: JsonRpcErrorCodes.DENIED,
           message: `denied by policy: ${first.message}`,
-          data: { rule: first.name, generation },
+          data: { rule: first.name, generation: context.generation ?? 0 },
         });
       }
     }
-    const state: Pending = { message, classified, matched, context, generation, names: [] };
-    return classified.kind === 'request' ? this.#limit(state, 0) : this.#redactRequest(state);
+    // Only requests are counted (SPEC §3, step 2): notifications and responses never are.
+    let limits: CompiledRateLimitRule[] | null = null;
+    if (classified.kind === 'request') for (const rule of matched) if (rule.action === 'rate_limit') (limits ??= []).push(rule);
+    return { message, classified, matched, limits: limits ?? NO_LIMITS };
   }
 
-  /** Counts the request under each matching rate_limit rule from `from` on, in order (SPEC §3, step 2). */
-  #limit(state: Pending, from: number): Decision | Promise<Decision> {
-    const { matched, classified, generation, names } = state;
-    for (let i = from; i < matched.length; i++) {
-      const rule = matched[i] as CompiledRule;
-      if (rule.action !== 'rate_limit') continue;
-      names.push(rule.name);
-      const verdict = this.#count(rule, state.context);
-      const decide = ({ allowed, retryAfterMs }: RateLimitVerdict): Decision | Promise<Decision> =>
-        allowed
-          ? this.#limit(state, i + 1)
-          : refusal(classified, 'rate_limit', names, {
-              code: JsonRpcErrorCodes.RATE_LIMITED,
-              message: `rate limited by policy: ${rule.name}`,
-              data: { rule: rule.name, generation, retry_after_ms: retryAfterMs },
-            }, retryAfterMs);
-      if (verdict instanceof Promise) return verdict.then(decide);
-      if (!verdict.allowed) return decide(verdict);
-    }
-    return this.#redactRequest(state);
-  }
-
-  /** Request-side redaction, and the response scope of what will come back (SPEC §3, step 3). */
-  #redactRequest({ message, classified, matched, names }: Pending): Decision {
+  /** Request-side redaction, and the response scope of what will come back (SPEC §3, step 3); `names` lists the rate limits that counted it. */
+  #redactRequest({ message, classified, matched }: Admissible, names: string[]): Decision {
     let requestMask: RuleMask | null = null;
     let responseMask: RuleMask | null = null;
     let scopeKey = '';
@@ -225,6 +235,7 @@ export class CompiledPolicy {
       redactions: tally.count,
       retryAfterMs: null,
       responseScope: responseMask === null ? EMPTY_SCOPE : this.#scopeFor(scopeKey, responseMask),
+      refusedWithBatch: false,
     };
   }
 
@@ -324,28 +335,6 @@ export class CompiledPolicy {
     return matched;
   }
 
-  /** Counts one hit in the store: the verdict, or a Promise of it from an async store. */
-  #count(rule: CompiledRateLimitRule, context: EvaluationContext): RateLimitVerdict | Promise<RateLimitVerdict> {
-    const store = context.rateLimits;
-    if (store === undefined) {
-      throw new McpgwError(ErrorCodes.RATE_LIMIT_STORE_MISSING, `rate_limit rule "${rule.name}" matched but no rate-limit store was given; evaluate through a PolicyHandle lease or pass context.rateLimits`);
-    }
-    const hit = {
-      key: rateLimitKey(rule, context.client, context.session, rule.key.kind === 'header' ? headerValue(context.headers, rule.key.header) : undefined),
-      limit: rule.limit,
-      windowMs: rule.windowMs,
-      now: context.now ?? Date.now(),
-    };
-    const failed = (cause: unknown) => new McpgwError(ErrorCodes.RATE_LIMIT_STORE_FAILED, `rate-limit store failed for rule "${rule.name}"`, { cause });
-    let verdict: RateLimitVerdict | Promise<RateLimitVerdict>;
-    try {
-      verdict = store.hit(hit);
-    } catch (cause) {
-      throw failed(cause);
-    }
-    return verdict instanceof Promise ? verdict.catch((cause: unknown) => Promise.reject(failed(cause))) : verdict;
-  }
-
   /** One ResponseScope per distinct set of response rules, made once (most requests share a few). */
   #scopeFor(key: string, mask: RuleMask): ResponseScope {
     let scope = this.#scopes.get(key);
@@ -356,16 +345,6 @@ export class CompiledPolicy {
     }
     return scope;
   }
-}
-
-/** State of an evaluation between its steps (the rate-limit step may wait for an async store). */
-interface Pending {
-  readonly message: unknown;
-  readonly classified: ClassifiedMessage;
-  readonly matched: readonly CompiledRule[];
-  readonly context: EvaluationContext;
-  readonly generation: number;
-  readonly names: string[];
 }
 
 /** What a compiled policy built, by what it was built from, for the next policy to reuse. */
@@ -390,30 +369,9 @@ type PatternSet = ReturnType<typeof RE2.Set>;
 /** Distinct response scopes kept per policy; beyond it scopes are made per request. */
 const MAX_CACHED_SCOPES = 4096;
 
-function refusal(
-  classified: ClassifiedMessage,
-  action: 'deny' | 'rate_limit' | 'invalid',
-  rules: readonly string[],
-  error: JsonRpcError,
-  retryAfterMs: number | null = null,
-): Decision {
-  return {
-    action,
-    kind: classified.kind,
-    method: classified.method,
-    tool: classified.tool,
-    id: classified.id,
-    rules,
-    forward: false,
-    message: null,
-    error,
-    // Notifications cannot be answered; an invalid message without a usable id is answered with id null.
-    reply: classified.kind === 'notification' ? null : { jsonrpc: '2.0', id: classified.id ?? null, error },
-    redactions: 0,
-    retryAfterMs,
-    responseScope: EMPTY_SCOPE,
-  };
-}
+const NO_LIMITS: readonly CompiledRateLimitRule[] = Object.freeze([]);
+
+const onlyDecision = (decisions: readonly Decision[]): Decision => decisions[0] as Decision;
 
 /**
  * Redacts every field of a message — keys included — but its envelope

@@ -61,6 +61,13 @@ export interface Decision {
   readonly retryAfterMs: number | null;
   /** Redaction to apply to everything that comes back for this message. */
   readonly responseScope: ResponseScope;
+  /**
+   * True when the message was refused only because another message of its
+   * batch was (a batch is forwarded whole or not at all): action `deny`,
+   * rules `[]`, error `-32003` "not forwarded: another message in this batch
+   * was refused". Its own rate limits were not asked. False otherwise.
+   */
+  readonly refusedWithBatch: boolean;
 }
 
 /** The result of redacting a server-to-client message. */

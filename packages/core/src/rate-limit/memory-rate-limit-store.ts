@@ -1,205 +1,182 @@
+import { KeyGroup } from './key-group.js';
 import type { RateLimitHit, RateLimitStore, RateLimitVerdict } from './rate-limit-store.js';
-
-/** Exact: the time of every allowed hit still in the window (limits up to {@link EXACT_MAX_LIMIT}). */
-interface Log {
-  readonly kind: 'log';
-  /** Times of allowed hits, oldest first; those before `start` have left the window. */
-  times: number[];
-  /** Index of the oldest hit still inside the window. */
-  start: number;
-  newest: number;
-  windowMs: number;
-}
-
-/**
- * Higher limits: allowed hits counted in {@link BUCKETS} buckets per window,
- * a bucket counting until its last instant leaves the window. Never more
- * than `limit` hits in any window; a hit may be refused up to one bucket
- * (windowMs / 1000) before the exact log would allow it.
- */
-interface Buckets {
-  readonly kind: 'buckets';
-  /** Ring of BUCKETS + 1 counts: bucket n (times in [n·bucketMs, (n+1)·bucketMs)) at n mod (BUCKETS + 1). */
-  readonly counts: Float64Array;
-  readonly bucketMs: number;
-  /** Bucket number of the newest hit. */
-  head: number;
-  /** Sum of `counts`. */
-  total: number;
-  newest: number;
-  windowMs: number;
-}
-
-type Counter = Log | Buckets;
-
-/** Limits up to this keep one timestamp per hit (at most this many per key). */
-const EXACT_MAX_LIMIT = 1000;
-/** Buckets per window above {@link EXACT_MAX_LIMIT}: ~8 KiB per key whatever the limit. */
-const BUCKETS = 1000;
+import { addHit, createCounter, fitCounter, isLive, retryAfter, type Counter } from './sliding-counter.js';
 
 export interface MemoryRateLimitStoreOptions {
-  /** How often idle keys are swept, in the store's clock (default 60 s). */
+  /** How often groups are swept of keys whose windows have passed, in the store's clock (default 60 s). */
   readonly sweepIntervalMs?: number;
-  /** Most keys kept; past it the oldest keys are dropped (default 100,000). */
+  /**
+   * An upper bound on every group's budget, whatever the hits ask for
+   * (default: none; each hit's `maxKeys`, a rule's `max_keys`, applies).
+   */
   readonly maxKeys?: number;
 }
 
 const ALLOWED: RateLimitVerdict = Object.freeze({ allowed: true, retryAfterMs: 0 });
 
+/** One hit of a call that will be counted if every hit of the call is allowed. */
+interface Granted {
+  readonly group: string;
+  readonly key: string;
+  /** The counter as judged. */
+  readonly counter: Counter;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly at: number;
+}
+
+/** What a `hitAll` call would count: the granted hits, and per key and group what they add. */
+class CallPlan {
+  readonly granted: Granted[] = [];
+  /** Hits granted per key so far in this call (made once there is more than one). */
+  #perKey: Map<string, number> | null = null;
+  /** Keys granted a place in their group's budget so far in this call, per group. */
+  #newKeys: Map<string, number> | null = null;
+  /** Counters made in this call for keys the store does not hold yet. */
+  #fresh: Map<string, Counter> | null = null;
+
+  pendingFor(key: string): number {
+    if (this.#perKey !== null) return this.#perKey.get(key) ?? 0;
+    const only = this.granted[0];
+    return only !== undefined && only.key === key ? 1 : 0;
+  }
+
+  newKeysIn(group: string): number {
+    return this.#newKeys?.get(group) ?? 0;
+  }
+
+  addNewKey(group: string): void {
+    (this.#newKeys ??= new Map()).set(group, this.newKeysIn(group) + 1);
+  }
+
+  freshCounter(key: string): Counter | undefined {
+    return this.#fresh?.get(key);
+  }
+
+  setFreshCounter(key: string, counter: Counter): void {
+    (this.#fresh ??= new Map()).set(key, counter);
+  }
+
+  grant(granted: Granted): void {
+    const only = this.granted[0];
+    if (only !== undefined && this.#perKey === null) this.#perKey = new Map([[only.key, 1]]);
+    this.#perKey?.set(granted.key, (this.#perKey.get(granted.key) ?? 0) + 1);
+    this.granted.push(granted);
+  }
+}
+
 /**
- * In-process sliding window: never more than `limit` allowed hits in any
+ * In-process sliding window: never more than `limit` counted hits in any
  * window `(t - windowMs, t]`, no fixed-window boundary burst, amortized O(1)
- * per hit. Limits up to 1,000 are exact (a log of the allowed hits' times,
- * at most `limit` per key, expired ones dropped as hits arrive); higher limits
- * count hits in 1,000 buckets per window (about 8 KiB per key whatever the
- * limit or the traffic), which may refuse a hit up to windowMs / 1000 early
- * and never lets one too many through. Keys idle for longer than their
- * window are swept lazily as time passes.
+ * per hit. Limits up to 1,000 are exact (a log of the counted hits' times,
+ * at most `limit` per key); higher limits count hits in 1,000 buckets per
+ * window (about 8 KiB per key whatever the limit or the traffic), which may
+ * refuse a hit up to windowMs / 1000 early and never lets one too many
+ * through.
+ *
+ * Keys live in groups (one per rule), each with its own budget of keys
+ * (`maxKeys` of its hits): keys of one group never push out keys of
+ * another, so a flood of fresh session ids cannot reset a global or
+ * per-client counter. A full group sweeps its keys whose windows have
+ * passed (O(1) per key dropped) and then refuses new keys
+ * (`reason: 'key_budget_full'`) until a place frees; its old keys count on.
+ * Memory is bounded by groups × their budgets.
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #counters = new Map<string, Counter>();
+  readonly #groups = new Map<string, KeyGroup>();
   readonly #sweepIntervalMs: number;
   readonly #maxKeys: number;
   #lastSweep = -Infinity;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    this.#maxKeys = options.maxKeys ?? 100_000;
+    this.#maxKeys = options.maxKeys ?? Infinity;
   }
 
-  /** Number of keys currently held. */
+  /** Number of keys currently held, in all groups. */
   get size(): number {
-    return this.#counters.size;
+    let size = 0;
+    for (const group of this.#groups.values()) size += group.size;
+    return size;
   }
 
-  hit({ key, limit, windowMs, now }: RateLimitHit): RateLimitVerdict {
-    if (now - this.#lastSweep >= this.#sweepIntervalMs) this.sweep(now);
+  /** {@link hitAll} for a single hit: counted if allowed. */
+  hit(hit: RateLimitHit): RateLimitVerdict {
+    return this.hitAll([hit])[0] as RateLimitVerdict;
+  }
 
-    const kind = limit <= EXACT_MAX_LIMIT ? 'log' : 'buckets';
-    let counter = this.#counters.get(key);
-    if (counter === undefined) {
-      if (this.#counters.size >= this.#maxKeys) this.#evict(now);
-      counter = kind === 'log' ? newLog(windowMs, now) : newBuckets(windowMs, now);
-      this.#counters.set(key, counter);
-    } else if (counter.kind !== kind || (counter.kind === 'buckets' && counter.windowMs !== windowMs)) {
-      // The same key under another limit or window (an API caller's choice; a
-      // policy's counter keys include both): carry the counts over, never fewer.
-      counter = convert(counter, kind, windowMs);
-      this.#counters.set(key, counter);
+  /** Judges the hits in order as if the allowed ones before each were counted; counts all if all are allowed, else none. */
+  hitAll(hits: readonly RateLimitHit[]): RateLimitVerdict[] {
+    const first = hits[0];
+    if (first === undefined) return [];
+    if (first.now - this.#lastSweep >= this.#sweepIntervalMs) this.sweep(first.now);
+    const plan = new CallPlan();
+    const verdicts: RateLimitVerdict[] = [];
+    let allowed = true;
+    for (const hit of hits) {
+      const verdict = this.#judge(hit, plan);
+      allowed &&= verdict.allowed;
+      verdicts.push(verdict);
     }
-    // A clock that steps back must not reopen a full window.
-    const at = Math.max(now, counter.newest);
-    return counter.kind === 'log' ? hitLog(counter, limit, windowMs, at) : hitBuckets(counter, limit, at);
+    if (allowed) this.#count(plan);
+    return verdicts;
   }
 
-  /** Drops keys with no hit inside their window. Runs on its own as time passes. */
+  /** Drops keys with no hit inside their window, and groups left empty. Runs on its own as time passes. */
   sweep(now: number): void {
     this.#lastSweep = now;
-    for (const [key, counter] of this.#counters) {
-      if (counter.newest <= now - counter.windowMs) this.#counters.delete(key);
+    for (const [name, group] of this.#groups) {
+      group.sweep(now);
+      if (group.size === 0) this.#groups.delete(name);
     }
   }
 
-  #evict(now: number): void {
-    this.sweep(now);
-    // Still full: drop the oldest keys (Map iteration is insertion order).
-    const excess = this.#counters.size - this.#maxKeys + 1;
-    let dropped = 0;
-    for (const key of this.#counters.keys()) {
-      if (dropped++ >= excess) break;
-      this.#counters.delete(key);
+  #judge(hit: RateLimitHit, plan: CallPlan): RateLimitVerdict {
+    const { key, limit, windowMs, now } = hit;
+    const group = this.#groups.get(hit.group);
+    let counter = group?.get(key) ?? plan.freshCounter(key);
+    const pending = plan.pendingFor(key);
+    if (pending === 0 && (counter === undefined || !isLive(counter, now))) {
+      // The key takes a place in its group's budget; a key whose window has passed is as good as new.
+      const budget = Math.min(hit.maxKeys, this.#maxKeys);
+      const used = () => (group?.size ?? 0) - (group?.get(key) === undefined ? 0 : 1) + plan.newKeysIn(hit.group);
+      if (used() >= budget && group !== undefined) {
+        group.sweep(now);
+        counter = group.get(key);
+      }
+      if (used() >= budget) {
+        // Keys this call counts again, and the new keys it brings, stay a whole window.
+        const retryAfterMs = group?.nextPlaceIn(now, (other) => plan.pendingFor(other) > 0) ?? Math.max(1, Math.ceil(windowMs));
+        return { allowed: false, retryAfterMs, reason: 'key_budget_full' };
+      }
+      plan.addNewKey(hit.group);
+    }
+    if (counter === undefined) {
+      counter = createCounter(limit, windowMs, now);
+      plan.setFreshCounter(key, counter);
+    }
+    const fitted = fitCounter(counter, limit, windowMs);
+    if (fitted !== counter) {
+      if (group?.get(key) === counter) group.replace(key, fitted);
+      else plan.setFreshCounter(key, fitted);
+    }
+    const at = Math.max(now, fitted.newest);
+    const retry = retryAfter(fitted, limit, windowMs, at, pending);
+    if (retry > 0) return { allowed: false, retryAfterMs: retry };
+    plan.grant({ group: hit.group, key, counter: fitted, limit, windowMs, at });
+    return ALLOWED;
+  }
+
+  #count(plan: CallPlan): void {
+    const { granted } = plan;
+    for (const { group: name, key, counter: judged, limit, windowMs, at } of granted) {
+      let group = this.#groups.get(name);
+      if (group === undefined) this.#groups.set(name, (group = new KeyGroup()));
+      // With several hits, a key may come twice (under another limit, even) or have been swept by a later
+      // hit's sweep (then it had no hit left): count on the key's counter as it is now.
+      const counter = granted.length === 1 ? judged : fitCounter(group.get(key) ?? plan.freshCounter(key) ?? createCounter(limit, windowMs, at), limit, windowMs);
+      addHit(counter, at);
+      group.touch(key, counter);
     }
   }
-}
-
-const newLog = (windowMs: number, now: number): Log => ({ kind: 'log', times: [], start: 0, newest: now, windowMs });
-
-const newBuckets = (windowMs: number, now: number): Buckets => {
-  const bucketMs = windowMs / BUCKETS;
-  return { kind: 'buckets', counts: new Float64Array(BUCKETS + 1), bucketMs, head: Math.floor(now / bucketMs), total: 0, newest: now, windowMs };
-};
-
-function hitLog(log: Log, limit: number, windowMs: number, at: number): RateLimitVerdict {
-  log.windowMs = windowMs;
-  // Hits that left the window (t - window, t] no longer count.
-  const horizon = at - windowMs;
-  while (log.start < log.times.length && (log.times[log.start] as number) <= horizon) log.start++;
-  // A rule whose limit went down under the same key counts only its newest hits.
-  if (log.times.length - log.start > limit) log.start = log.times.length - limit;
-  // Expired entries are dropped in batches: amortized O(1), memory bounded by the hits in the window.
-  if (log.start > 64 && log.start * 2 >= log.times.length) {
-    log.times = log.times.slice(log.start);
-    log.start = 0;
-  }
-
-  if (log.times.length - log.start >= limit) {
-    return { allowed: false, retryAfterMs: Math.max(1, Math.ceil((log.times[log.start] as number) + windowMs - at)) };
-  }
-  log.times.push(at);
-  log.newest = at;
-  return ALLOWED;
-}
-
-function hitBuckets(b: Buckets, limit: number, at: number): RateLimitVerdict {
-  const ring = b.counts.length;
-  const bucket = Math.floor(at / b.bucketMs);
-  // Buckets from head + 1 to `bucket` start empty; their slots held buckets that left the window.
-  if (bucket - b.head >= ring) {
-    b.counts.fill(0);
-    b.total = 0;
-  } else {
-    for (let n = b.head + 1; n <= bucket; n++) {
-      const slot = slotOf(n, ring);
-      b.total -= b.counts[slot] as number;
-      b.counts[slot] = 0;
-    }
-  }
-  if (bucket > b.head) b.head = bucket;
-
-  if (b.total >= limit) {
-    // The oldest buckets leave the window one by one (bucket n when (n+1)·bucketMs + windowMs is reached).
-    let remaining = b.total;
-    for (let n = bucket - ring + 1; n <= bucket; n++) {
-      remaining -= b.counts[slotOf(n, ring)] as number;
-      if (remaining < limit) return { allowed: false, retryAfterMs: Math.max(1, Math.ceil((n + 1) * b.bucketMs + b.windowMs - at)) };
-    }
-    return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(b.windowMs)) };
-  }
-  const slot = slotOf(bucket, ring);
-  b.counts[slot] = (b.counts[slot] as number) + 1;
-  b.total++;
-  b.newest = at;
-  return ALLOWED;
-}
-
-/** Where bucket `n` lives in a ring of `ring` slots (bucket numbers may be negative: clocks are any numbers). */
-const slotOf = (n: number, ring: number): number => ((n % ring) + ring) % ring;
-
-/** The same hits under the other representation, each counted no earlier than it happened. */
-function convert(counter: Counter, kind: Counter['kind'], windowMs: number): Counter {
-  // (time, count) pairs, oldest first; a bucket's hits are placed at its end (or the newest hit, if sooner).
-  const hits: Array<[number, number]> = [];
-  if (counter.kind === 'log') {
-    for (let i = counter.start; i < counter.times.length; i++) hits.push([counter.times[i] as number, 1]);
-  } else {
-    const ring = counter.counts.length;
-    for (let n = counter.head - ring + 1; n <= counter.head; n++) {
-      const count = counter.counts[slotOf(n, ring)] as number;
-      if (count > 0) hits.push([Math.min((n + 1) * counter.bucketMs, counter.newest), count]);
-    }
-  }
-  if (kind === 'log') {
-    const log = newLog(windowMs, counter.newest);
-    for (const [time, count] of hits) for (let i = 0; i < count; i++) log.times.push(time);
-    return log;
-  }
-  const buckets = newBuckets(windowMs, counter.newest);
-  for (const [time, count] of hits) {
-    const n = Math.floor(time / buckets.bucketMs);
-    if (n <= buckets.head - buckets.counts.length) continue; // already out of any window ending now or later
-    const slot = slotOf(n, buckets.counts.length);
-    buckets.counts[slot] = (buckets.counts[slot] as number) + count;
-    buckets.total += count;
-  }
-  return buckets;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimitStore, type EvaluationContext } from '../../src/index.js';
+import { MemoryRateLimitStore, type EvaluationContext, type RateLimitStore } from '../../src/index.js';
 import { AWS_KEY, call, policyOf, request } from '../helpers.js';
 
 const ctx = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({
@@ -355,8 +355,22 @@ describe('rate_limit rules in decisions', () => {
     await two.evaluate(call('a'), context);
     const third = await two.evaluate(call('a'), context);
     expect(third.error?.data).toMatchObject({ rule: 'global' });
+    expect(third.rules).toEqual(['per-client', 'global']);
+    // The third used no per-client quota: the fourth is refused by global again, not by per-client.
     const fourth = await two.evaluate(call('a'), context);
-    expect(fourth.error?.data).toMatchObject({ rule: 'per-client' });
+    expect(fourth.error?.data).toMatchObject({ rule: 'global' });
+  });
+
+  it('a message refused by its second rate_limit rule leaves the first rule\'s quota unused', async () => {
+    const two = policyOf(`
+- { name: per-client, action: rate_limit, limit: 2, window: 1m, key: client }
+- { name: search-global, action: rate_limit, match: { tool: "^search$" }, limit: 1, window: 1m }
+`);
+    const context = ctx({ now: 0 });
+    expect((await two.evaluate(call('search'), context)).action).toBe('allow');
+    for (let i = 0; i < 5; i++) expect((await two.evaluate(call('search'), context)).error?.data).toMatchObject({ rule: 'search-global' });
+    expect((await two.evaluate(call('other'), context)).action).toBe('allow');
+    expect((await two.evaluate(call('other'), context)).error?.data).toMatchObject({ rule: 'per-client' });
   });
 
   it('keys by session and by header, sharing one counter when the value is absent', async () => {
@@ -375,9 +389,9 @@ describe('rate_limit rules in decisions', () => {
     expect((await keyed.evaluate(call('h'), { ...base, headers: { 'x-api-key': 'k2' } })).action).toBe('allow');
   });
 
-  it('works with an async store (a Promise-returning hit)', async () => {
+  it('works with an async store (a Promise-returning hitAll)', async () => {
     const inner = new MemoryRateLimitStore();
-    const asyncStore = { hit: async (hit: Parameters<MemoryRateLimitStore['hit']>[0]) => inner.hit(hit) };
+    const asyncStore = { hitAll: async (hits: Parameters<MemoryRateLimitStore['hitAll']>[0]) => inner.hitAll(hits) };
     const context = ctx({ now: 0, rateLimits: asyncStore });
     await policy.evaluate(call('search'), context);
     await policy.evaluate(call('search'), context);
@@ -386,10 +400,16 @@ describe('rate_limit rules in decisions', () => {
 
   it('says which rule needs a store when none is given, and wraps store failures', async () => {
     await expect(policy.evaluate(call('search'), { upstream: 'docs' })).rejects.toMatchObject({ code: 'MCPGW_ERR_RATE_LIMIT_STORE_MISSING' });
-    const broken = { hit: async () => Promise.reject(new Error('connection refused')) };
+    const broken = { hitAll: async () => Promise.reject(new Error('connection refused')) };
     await expect(policy.evaluate(call('search'), ctx({ rateLimits: broken }))).rejects.toMatchObject({
       code: 'MCPGW_ERR_RATE_LIMIT_STORE_FAILED',
       message: 'rate-limit store failed for rule "limit-search"',
+    });
+    // A store written for the one-hit interface cannot count a message's hits all at once: it is refused, not half used.
+    const oneHitOnly = { hit: () => ({ allowed: true, retryAfterMs: 0 }) } as unknown as RateLimitStore;
+    await expect(policy.evaluate(call('search'), ctx({ rateLimits: oneHitOnly }))).rejects.toMatchObject({
+      code: 'MCPGW_ERR_RATE_LIMIT_STORE_FAILED',
+      cause: { message: 'the rate-limit store has no hitAll(hits) method: a RateLimitStore counts all the hits of a message or batch in one call' },
     });
     // A request no rate limit matches needs no store.
     expect((await policy.evaluate(call('other'), { upstream: 'docs' })).action).toBe('allow');

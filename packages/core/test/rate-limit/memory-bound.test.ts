@@ -25,7 +25,7 @@ gc();
 const before = process.memoryUsage().heapUsed;
 // One hit every 10 ms for 10,000 s (simulated clock) under limit 1,000,000 per 1 s: never more than 100 inside the window.
 let refused = 0;
-for (let i = 0; i < 1_000_000; i++) if (!store.hit({ key: 'k', limit: 1_000_000, windowMs: 1000, now: i * 10 }).allowed) refused++;
+for (let i = 0; i < 1_000_000; i++) if (!store.hit({ key: 'k', group: 'g', maxKeys: 1, limit: 1_000_000, windowMs: 1000, now: i * 10 }).allowed) refused++;
 gc();
 const after = process.memoryUsage().heapUsed;
 process.stdout.write(JSON.stringify({ growthMb: (after - before) / 1048576, refused, keys: store.size }));
@@ -43,8 +43,8 @@ describe('rate-limit store memory', () => {
   it('a key with a high limit and a long window stays small however busy it is', { timeout: 30_000 }, async () => {
     // 2,000 requests/s (simulated clock) for an hour under 10,000,000 per hour on 2 keys: 14.4 million hits, none refused.
     const busy = script
-      .replace('for (let i = 0; i < 1_000_000; i++) if (!store.hit({ key: \'k\', limit: 1_000_000, windowMs: 1000, now: i * 10 }).allowed) refused++;',
-        'for (let i = 0; i < 7_200_000; i++) for (const key of [\'a\', \'b\']) if (!store.hit({ key, limit: 10_000_000, windowMs: 3_600_000, now: i * 0.5 }).allowed) refused++;');
+      .replace('for (let i = 0; i < 1_000_000; i++) if (!store.hit({ key: \'k\', group: \'g\', maxKeys: 1, limit: 1_000_000, windowMs: 1000, now: i * 10 }).allowed) refused++;',
+        'for (let i = 0; i < 7_200_000; i++) for (const key of [\'a\', \'b\']) if (!store.hit({ key, group: \'g\', maxKeys: 2, limit: 10_000_000, windowMs: 3_600_000, now: i * 0.5 }).allowed) refused++;');
     expect(busy).not.toBe(script);
     const result = await run(busy);
     expect(result.refused).toBe(0);

@@ -214,20 +214,11 @@ export class Exchange {
 
   async #post(proxy: UpstreamProxy): Promise<void> {
     const { messages, batch } = await readMessages(this.req, this.runtime);
-    const decisions: Decision[] = [];
-    const ids = new Set<string>();
-    for (const message of messages) {
-      const decision = await this.#lease.evaluate(message, this.context);
-      if (decision.kind === 'request') {
-        const key = idKey(decision.id);
-        if (ids.has(key)) throw new GatewayError('invalid_request', `Invalid Request: the id ${JSON.stringify(decision.id)} is used twice in one batch`);
-        ids.add(key);
-      }
-      decisions.push(decision);
-    }
+    // The batch is decided whole, in core: forwarded whole or not at all, quota used only when forwarded.
+    const decisions = await this.#lease.evaluateBatch(messages, this.context);
 
     if (decisions.some((decision) => !decision.forward)) {
-      const refusal = refusalResponse(decisions, batch, this.#lease.generation);
+      const refusal = refusalResponse(decisions, batch);
       for (const decision of decisions) {
         const tracked = this.#track(decision, false);
         // A refused notification gets no JSON-RPC answer, but its audit says why it was refused.

@@ -19,9 +19,10 @@ export interface RefusalResponse {
  * Maps refusals to HTTP (SPEC §3): refusals travel as JSON-RPC errors with
  * 200 (`Retry-After` for rate limits); a body that is not JSON-RPC is a 400;
  * a refused notification, which JSON-RPC cannot answer, a 403. A batch with
- * any refused element is refused whole, one error per request.
+ * any refused element is refused whole (the core decides it so: see
+ * `evaluateBatch`), one error per request.
  */
-export function refusalResponse(decisions: readonly Decision[], batch: boolean, generation: number): RefusalResponse {
+export function refusalResponse(decisions: readonly Decision[], batch: boolean): RefusalResponse {
   const codes = new Map<Decision, number>();
   const replies: unknown[] = [];
   let retryAfterMs = 0;
@@ -30,15 +31,11 @@ export function refusalResponse(decisions: readonly Decision[], batch: boolean, 
     if (decision.reply !== null) {
       replies.push(decision.reply);
       codes.set(decision, decision.reply.error.code);
-    } else if (decision.forward && decision.kind === 'request') {
-      // Allowed on its own, but its batch is refused whole: never forward part of a batch.
-      const error = { code: JsonRpcErrorCodes.DENIED, message: 'not forwarded: another message in this batch was refused', data: { generation } };
-      replies.push({ jsonrpc: '2.0', id: decision.id, error });
-      codes.set(decision, error.code);
     }
   }
   const headers: Record<string, string> = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
-  const refused = decisions.find((decision) => !decision.forward) as Decision;
+  // The message refused for itself, not one refused only along with its batch.
+  const refused = decisions.find((decision) => !decision.forward && !decision.refusedWithBatch) as Decision;
   if (!batch || replies.length === 0) {
     const reply = batch ? null : refused.reply;
     // A refused notification cannot be answered in JSON-RPC: say so at the HTTP level.

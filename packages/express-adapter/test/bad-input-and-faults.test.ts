@@ -129,10 +129,16 @@ describe('bad requests', () => {
     expect(forwardedSince(before)).toEqual([]);
   });
 
-  it('refuses a batch that uses one id twice', async () => {
+  it('refuses a batch that uses one id twice, answering each of those requests with -32600 and HTTP 200', async () => {
+    const before = upstream.received.length;
     const response = await post(gateway.url, JSON.stringify([call('echo', 1), call('echo', 1)]));
-    expect(response.status).toBe(400);
-    expect(response.json).toMatchObject({ error: { code: -32600 } });
+    expect(response.status).toBe(200);
+    const twice = { code: -32600, message: 'Invalid Request: the id 1 is used twice in one batch' };
+    expect(response.json).toEqual([
+      { jsonrpc: '2.0', id: 1, error: twice },
+      { jsonrpc: '2.0', id: 1, error: twice },
+    ]);
+    expect(forwardedSince(before)).toEqual([]);
   });
 
   it('forwards an allowed batch with each element redacted', async () => {

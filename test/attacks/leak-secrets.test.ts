@@ -329,15 +329,16 @@ describe('secrets from a scripted raw upstream', () => {
       expect(response.headers['x-debug-key']).toBe('[REDACTED]');
     });
 
-    it('the envelope of a server message (id of a server request, method of a notification) is not redacted', async () => {
+    it('the envelope a server chose (id of a server request, method of a notification) is redacted too; the id of the answer is the client\'s own', async () => {
       script = (res, id) =>
         sse(`data: ${JSON.stringify({ jsonrpc: '2.0', id: `srv-${AWS_KEY}`, method: 'sampling/createMessage', params: { messages: [] } })}\n\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: `notifications/${GITHUB_TOKEN}`, params: { text: AWS_KEY } })}\n\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result: {} })}\n\n`)(res);
       const response = await ask();
       expect(response.messages).toEqual([
-        { jsonrpc: '2.0', id: `srv-${AWS_KEY}`, method: 'sampling/createMessage', params: { messages: [] } },
-        { jsonrpc: '2.0', method: `notifications/${GITHUB_TOKEN}`, params: { text: '[REDACTED]' } },
+        { jsonrpc: '2.0', id: 'srv-[REDACTED]', method: 'sampling/createMessage', params: { messages: [] } },
+        { jsonrpc: '2.0', method: 'notifications/[REDACTED]', params: { text: '[REDACTED]' } },
         { jsonrpc: '2.0', id: 1, result: {} },
       ]);
+      expect(response.raw.match(SECRETS_G)).toBeNull();
     });
   });
 });

@@ -7,7 +7,7 @@ export interface BodyText {
   readonly text: string;
   /** Bytes of `text` as the body carried them (for a body left as it came, the original bytes are sent instead). */
   encode(text: string): Buffer;
-  /** The Content-Type to send with `encode`d text, when it differs from the upstream's. */
+  /** The Content-Type to send with `encode`d text: the upstream's, or one that says UTF-8 for text read in another charset. */
   readonly contentType: string | undefined;
 }
 

@@ -5,7 +5,7 @@ import { bodyText } from './body-text.js';
 import { contentCoding, decodedBody } from './content-encoding.js';
 import type { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
-import { responseHeaders } from './http-headers.js';
+import { headerSafe, responseHeaders } from './http-headers.js';
 import { nestingDepth } from './read-body.js';
 import { rewriteServerBody } from './rewrite-server-message.js';
 import { SseRewriteStream } from './sse-transform.js';
@@ -36,6 +36,10 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): 
   };
   try {
     const session = upstream.headers['mcp-session-id'];
+    // A session id cannot be rewritten (the client sends it back) nor passed on if it holds what a pattern matches.
+    if (typeof session === 'string' && exchange.lease.policy.redactText(session) !== session) {
+      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" assigned an Mcp-Session-Id that a redact pattern matches; it is not passed on`);
+    }
     exchange.noteSession(typeof session === 'string' ? session : undefined);
     const source = decodedBody(upstream);
     if (source === undefined) {
@@ -54,7 +58,7 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   const { res } = exchange;
   const body = await readAll(upstream, source, exchange);
   const policy = exchange.lease.policy;
-  const headers = responseHeaders(upstream.headers, ['content-length', 'content-encoding'], (value) => policy.redactText(value));
+  const headers = responseHeaders(upstream, ['content-length', 'content-encoding'], (value) => policy.redactText(value));
   if (body.length === 0) {
     res.writeHead(upstream.statusCode ?? 200, headers);
     return void res.end();
@@ -64,21 +68,39 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   if (typeof decoded === 'string') throw unreadable(exchange, decoded);
   let text: string;
   const answered = [];
-  if (json) {
-    const parsed = parseServerJson(exchange, decoded.text);
+  // Decided from the body, whatever its Content-Type says: JSON a client may parse is read as JSON
+  // (its escapes resolved before redaction, a tools list in it filtered).
+  const parsed = json ? parseServerJson(exchange, decoded.text) : tryJson(decoded.text);
+  if (parsed !== NOT_JSON) {
+    if (!json && nestingDepth(decoded.text) > exchange.runtime.limits.depth) throw unreadable(exchange, `it nests deeper than ${exchange.runtime.limits.depth} levels`);
     const rewritten = rewriteServerBody(exchange, parsed, decoded.text);
     text = rewritten.text;
     answered.push(...rewritten.answered);
   } else {
     text = policy.redactText(decoded.text);
   }
-  // Left as it came: the upstream's own bytes. Rewritten: in the body's charset, or UTF-8 saying so.
-  const unchanged = text === decoded.text;
+  // Left as it came: the upstream's own bytes. Rewritten, or read in another charset than UTF-8: the
+  // text as read (the bytes themselves may hold what the declared charset hides), in UTF-8 saying so.
+  const unchanged = text === decoded.text && decoded.contentType === upstream.headers['content-type'];
   const out = unchanged ? body : decoded.encode(text);
-  const contentType = unchanged ? undefined : decoded.contentType;
+  const contentType = unchanged || decoded.contentType === upstream.headers['content-type'] ? undefined : headerSafe(policy.redactText(decoded.contentType as string));
   res.writeHead(upstream.statusCode ?? 200, { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }), 'content-length': out.length });
   res.end(out);
   for (const tracked of answered) exchange.answered(tracked);
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The text parsed as JSON — after a leading byte order mark, which
+ * JSON.parse refuses and other parsers skip — or {@link NOT_JSON}.
+ */
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /** One server message (or batch) as JSON, refused as unreadable past the gateway's depth limit. */
@@ -98,19 +120,15 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
   // The lease of a notification stream moves to each new generation: read it per event.
   const redactText = (text: string) => exchange.lease.policy.redactText(text);
   res.writeHead(upstream.statusCode ?? 200, {
-    ...responseHeaders(upstream.headers, ['content-length', 'content-encoding'], redactText),
+    ...responseHeaders(upstream, ['content-length', 'content-encoding'], redactText),
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
   const transform = new SseRewriteStream(
     (data) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
-        return redactText(data);
-      }
+      const parsed = tryJson(data);
+      // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
+      if (parsed === NOT_JSON) return redactText(data);
       // Checked after parsing: JSON.parse is iterative, the redaction that follows is not.
       if (nestingDepth(data) > exchange.runtime.limits.depth) throw unreadable(exchange, `an event nests deeper than ${exchange.runtime.limits.depth} levels`);
       const { text, answered } = rewriteServerBody(exchange, parsed, data);

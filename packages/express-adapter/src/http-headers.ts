@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -28,21 +28,27 @@ export function hopByHopNames(headers: IncomingHttpHeaders): ReadonlySet<string>
 /** `Connection` values that name no extra header (the common case, answered without allocating). */
 const STANDARD_CONNECTION = new Set(['keep-alive', 'close']);
 
-/** Response headers that identify or frame the message; never rewritten. */
-const STRUCTURAL = new Set(['content-type', 'content-length', 'content-encoding', 'mcp-session-id', 'date', 'etag', 'last-modified', 'vary', 'cache-control']);
-
 /**
  * Response headers to send to the client: the upstream's, minus hop-by-hop
  * headers and those in `drop` (e.g. content-length when the body is
- * rewritten), with every other value passed through `redact`.
+ * rewritten), with every value passed through `redact` — `Content-Type`,
+ * `ETag` and the like too, since an upstream may put anything in them — and
+ * a header whose very name `redact` would change left out. (The caller
+ * decides on `Mcp-Session-Id`, which cannot be rewritten without breaking
+ * the session.)
  */
-export function responseHeaders(upstream: IncomingHttpHeaders, drop: readonly string[] = [], redact?: (value: string) => string): OutgoingHttpHeaders {
-  const skip = hopByHopNames(upstream);
+export function responseHeaders(upstream: IncomingMessage, drop: readonly string[], redact: (value: string) => string): OutgoingHttpHeaders {
+  const skip = new Set([...hopByHopNames(upstream.headers), ...drop]);
+  // Names as the upstream wrote them: Node lowercases them, and a pattern may care about case.
+  const raw = upstream.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (redact(name) !== name) skip.add(name.toLowerCase());
+  }
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || skip.has(name) || drop.includes(name)) continue;
-    if (redact === undefined || STRUCTURAL.has(name)) out[name] = value;
-    else out[name] = typeof value === 'string' ? headerSafe(redact(value)) : value.map((item) => headerSafe(redact(item)));
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value === undefined || skip.has(name)) continue;
+    out[name] = typeof value === 'string' ? headerSafe(redact(value)) : value.map((item) => headerSafe(redact(item)));
   }
   return out;
 }

@@ -53,14 +53,30 @@ function rewriteServerMessage(exchange: Exchange, message: unknown, placement: P
   const policy = exchange.lease.policy;
   if (placement.kind === 'stray') {
     const filtered = filterTools(policy, message, exchange.context, true, null);
-    return { message: policy.redactResponse(filtered, policy.everyResponseRule).message, answered: null };
+    return { message: redactEnvelope(policy, policy.redactResponse(filtered, policy.everyResponseRule).message), answered: null };
   }
   const scope = exchange.stream === 'resumed' ? policy.everyResponseRule : policy.responseScope(message, exchange.context, ...exchange.streamScopes());
   const redacted = policy.redactResponse(message, scope);
   // Progress and log notifications belong to the request whose stream carries them.
   const owner = redacted.redactions > 0 ? exchange.soleTracked() : undefined;
   if (owner !== undefined) owner.responseRedactions += redacted.redactions;
-  return { message: redacted.message, answered: null };
+  return { message: redactEnvelope(policy, redacted.message), answered: null };
+}
+
+/**
+ * The `method` and `id` of a server message that answers no request of the
+ * client, redacted as text with every pattern of the policy. They route the
+ * message and are otherwise left alone; but these were chosen by the server,
+ * not the client, and a server may put anything in them. (The id of an
+ * answer to a known request is the client's own, and stays as it is.)
+ */
+function redactEnvelope(policy: CompiledPolicy, message: unknown): unknown {
+  if (!isRecord(message)) return message;
+  const { method, id } = message;
+  const redactedMethod = typeof method === 'string' ? policy.redactText(method) : method;
+  const redactedId = typeof id === 'string' ? policy.redactText(id) : id;
+  if (redactedMethod === method && redactedId === id) return message;
+  return { ...message, method: redactedMethod, id: redactedId };
 }
 
 /** The message with the tools a deny rule refuses removed from its `result.tools`, when `filter` says so. */

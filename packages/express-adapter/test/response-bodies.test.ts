@@ -40,12 +40,29 @@ describe('answer bodies in charsets and codings', () => {
     expect(bytes.toString('utf8')).toBe('key=[REDACTED] café');
   });
 
-  it('a text body with nothing to redact is passed on as its own bytes, in its own charset', async () => {
-    const body = Buffer.from('nothing secret here', 'utf16le');
-    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-16le' }).end(body);
-    const { type, bytes } = await fetchAnswer();
-    expect(type).toBe('text/plain; charset=utf-16le');
-    expect(bytes.equals(body)).toBe(true);
+  it('a text body in another charset than UTF-8 is always sent as the text read, in UTF-8: its bytes may hold what the charset hides', async () => {
+    // ASCII bytes that happen to be valid UTF-16LE: read as declared, nothing matches; a client that ignores the charset would read the key.
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-16le' }).end(Buffer.from(`key ${AWS_KEY}!!`, 'latin1'));
+    const { status, type, bytes } = await fetchAnswer();
+    expect(status).toBe(200);
+    expect(type).toBe('text/plain; charset=utf-8');
+    expect(bytes.toString('latin1')).not.toContain(AWS_KEY);
+    expect(bytes.toString('utf8')).toBe(Buffer.from(`key ${AWS_KEY}!!`, 'latin1').toString('utf16le'));
+    // Nothing hidden: the same text, now in UTF-8.
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-16le' }).end(Buffer.from('nothing secret here', 'utf16le'));
+    expect((await fetchAnswer()).bytes.toString('utf8')).toBe('nothing secret here');
+  });
+
+  it('a body that is JSON is read as JSON whatever its Content-Type says: escaped secrets are redacted, tools lists filtered', async () => {
+    const escaped = '{"jsonrpc":"2.0","id":1,"result":{"text":"\\u0041KIAIOSFODNN7EXAMPLE"}}';
+    answer = (res) => void res.writeHead(200, { 'content-length': Buffer.byteLength(escaped) }).end(escaped);
+    let result = await fetchAnswer();
+    expect(JSON.parse(result.bytes.toString('utf8'))).toEqual({ jsonrpc: '2.0', id: 1, result: { text: '[REDACTED]' } });
+    // An answer to no request the gateway knows, as text/plain after a byte order mark: still read as JSON, its tools list filtered.
+    const stray = JSON.stringify({ jsonrpc: '2.0', id: 'never-asked', result: { tools: [{ name: 'exec', inputSchema: {} }, { name: 'echo', inputSchema: {} }] } });
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end(`\ufeff${stray}`);
+    result = await fetchAnswer();
+    expect(JSON.parse(result.bytes.toString('utf8'))).toMatchObject({ result: { tools: [{ name: 'echo' }] } });
   });
 
   it('a JSON answer in UTF-16 is read in its charset: the secret in it is redacted', async () => {
@@ -73,5 +90,56 @@ describe('answer bodies in charsets and codings', () => {
     expect(status).toBe(502);
     expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ error: { message: 'upstream "main" sent its answer with Content-Encoding "zstd", which the gateway cannot read' } });
     expect(bytes.toString('latin1')).not.toContain(AWS_KEY);
+  });
+
+  it.each([
+    ['Content-Type', { 'content-type': `application/json; note=${AWS_KEY}` }],
+    ['ETag', { etag: `"${AWS_KEY}"` }],
+    ['Cache-Control', { 'cache-control': `private, x=${AWS_KEY}` }],
+    ['Vary', { vary: AWS_KEY }],
+    ['Date', { date: AWS_KEY }],
+    ['Last-Modified', { 'last-modified': AWS_KEY }],
+  ])('a secret in the %s header is redacted like any header value', async (_, headers) => {
+    answer = (res) => void res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }));
+    const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: call(1) });
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(JSON.stringify([...response.headers])).not.toContain(AWS_KEY);
+    expect(JSON.stringify([...response.headers])).toContain('[REDACTED]');
+  });
+
+  it('a header whose name holds a secret is left out', async () => {
+    answer = (res) => void res.writeHead(200, { 'content-type': 'application/json', [`x-${AWS_KEY}`]: '1', 'x-kept': 'yes' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }));
+    const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: call(1) });
+    await response.arrayBuffer();
+    expect([...response.headers.keys()].join(',').toUpperCase()).not.toContain(AWS_KEY);
+    expect(response.headers.get('x-kept')).toBe('yes');
+  });
+
+  it('an Mcp-Session-Id a pattern matches cannot be rewritten without breaking the session: 502, not passed on', async () => {
+    answer = (res) => void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': `s-${AWS_KEY}` }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }));
+    const { status, bytes } = await fetchAnswer();
+    expect(status).toBe(502);
+    expect(bytes.toString('latin1')).not.toContain(AWS_KEY);
+  });
+
+  it('the method and id a server chose are redacted too; the id of an answer to the client is its own and stays', async () => {
+    const events = [
+      { jsonrpc: '2.0', method: `notifications/${AWS_KEY}`, params: {} },
+      { jsonrpc: '2.0', id: `req-${AWS_KEY}`, method: 'sampling/createMessage', params: {} },
+      { jsonrpc: '2.0', id: `stray-${AWS_KEY}`, result: {} },
+      { jsonrpc: '2.0', id: 1, result: { ok: true } },
+    ];
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join(''));
+    const { bytes } = await fetchAnswer();
+    const text = bytes.toString('utf8');
+    expect(text).not.toContain(AWS_KEY);
+    const delivered = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as unknown);
+    expect(delivered).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/[REDACTED]', params: {} },
+      { jsonrpc: '2.0', id: 'req-[REDACTED]', method: 'sampling/createMessage', params: {} },
+      { jsonrpc: '2.0', id: 'stray-[REDACTED]', result: {} },
+      { jsonrpc: '2.0', id: 1, result: { ok: true } },
+    ]);
   });
 });

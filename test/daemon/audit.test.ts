@@ -1,23 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { allAuditLines } from './audit-files.js';
 import { daemonConfig, Proc, startDaemon, startDemoUpstream, tempDir } from './harness.js';
-
-/** Every audit line in `dir`: rotated .gz files gunzipped, plus the live file. */
-function allAuditLines(dir: string): { lines: Array<Record<string, unknown>>; rotated: string[]; plain: string[] } {
-  const files = readdirSync(dir);
-  const rotated = files.filter((name) => name.startsWith('audit.jsonl.') && name.endsWith('.gz'));
-  const plain = files.filter((name) => name.startsWith('audit.jsonl.') && !name.endsWith('.gz'));
-  const text = [...rotated.map((name) => gunzipSync(readFileSync(join(dir, name))).toString('utf8')), readFileSync(join(dir, 'audit.jsonl'), 'utf8')].join('');
-  const lines = text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { lines, rotated, plain };
-}
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'audit-test', version: '1.0.0' });

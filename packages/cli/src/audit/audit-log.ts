@@ -1,12 +1,10 @@
-import { closeSync, renameSync } from 'node:fs';
+import { closeSync, renameSync, statSync } from 'node:fs';
 import { AuditLogError, AuditLogErrorCodes, describeCause, type AuditLogErrorCode } from './audit-log-error.js';
 import { resolveAuditLogOptions, type AuditLogOptions, type ResolvedAuditLogOptions } from './audit-log-options.js';
-import { BackgroundQueue } from './background-queue.js';
-import { settleRotatedFile } from './compress-rotated.js';
 import { formatAuditLine, type AuditEvent } from './format-audit-line.js';
 import { appendLine, openLiveFile, type LiveFile } from './live-file.js';
 import { RotationNamer } from './rotated-name.js';
-import { findUnsettledRotations, type UnsettledRotations } from './unsettled-rotations.js';
+import { RotatedFileSettler } from './rotated-file-settler.js';
 
 export type { AuditLogOptions } from './audit-log-options.js';
 export type { AuditEvent } from './format-audit-line.js';
@@ -33,13 +31,15 @@ const RETRY_MS = 1000;
  *   than the limit is still written, alone in a fresh file. The live path is
  *   never rotated when it is not a regular file (e.g. `/dev/stdout`).
  * - **Compression.** With `compressRotated`, each rotated file is gzipped in
- *   the background, one at a time: `<name>.gz.tmp` is written, fsynced and
- *   renamed to `<name>.gz`, and only then is `<name>` removed. A failure is
- *   reported and leaves `<name>` in place.
+ *   the background, one at a time, once it has not changed for
+ *   `ROTATED_GRACE_MS` after its rename (another process may append a last
+ *   line to it): see `compressRotatedFile`. A failure is reported and leaves
+ *   `<name>` in place.
  * - **Crash recovery at open** (and when `path` changes or compression is
  *   turned on): a partial last line in the live file is cut back to the last
- *   "\n" (reported as `MCPGW_ERR_AUDIT_PARTIAL_LINE_CUT`); `.gz.tmp` leftovers
- *   are removed; a rotated plain file whose `.gz` gunzips completely is removed;
+ *   "\n" (reported as `MCPGW_ERR_AUDIT_PARTIAL_LINE_CUT`); abandoned temporary
+ *   gzips are removed (see `removeAbandonedTemporary`); a rotated plain file
+ *   whose `.gz` gunzips completely is removed;
  *   with `compressRotated`, rotated plain files without `.gz` are compressed.
  * - **Failures** never throw from `write()` and never crash the process: they
  *   go to `onError`. When the live file cannot be opened or written, lines are
@@ -68,11 +68,14 @@ export class AuditLog {
   #closedReported = false;
   /** Leftovers of earlier runs to settle once the live file is open (its directory is then known to be usable). */
   #settlePending = false;
-  readonly #queue: BackgroundQueue;
+  readonly #settler: RotatedFileSettler;
 
   private constructor(options: AuditLogOptions) {
     this.#options = resolveAuditLogOptions(options);
-    this.#queue = new BackgroundQueue((error) => this.#report(AuditLogErrorCodes.COMPRESS_FAILED, this.#options.path, 'could not compress a rotated file', error));
+    this.#settler = new RotatedFileSettler(
+      (code, file, what, cause) => this.#report(code, file, what, cause),
+      () => this.#options.path,
+    );
   }
 
   /**
@@ -170,7 +173,8 @@ export class AuditLog {
 
   /**
    * Closes the live file. Resolves (never rejects) when the background
-   * compressions, including those queued before, have finished.
+   * compressions, including those queued before, have finished — for a
+   * file rotated just before, at least `ROTATED_GRACE_MS` after its rename.
    */
   async close(): Promise<void> {
     if (!this.#closed) {
@@ -178,7 +182,7 @@ export class AuditLog {
       this.#closeFd(this.#fd, this.#options.path);
       this.#fd = null;
     }
-    await this.#queue.idle();
+    await this.#settler.idle();
   }
 
   /** Opens the live file; on failure reports it and leaves the log closed until a retry. */
@@ -237,32 +241,15 @@ export class AuditLog {
     }
     this.#closeFd(this.#fd, live);
     this.#fd = null;
-    if (this.#options.compressRotated) this.#queueSettle(rotated, true);
+    if (this.#options.compressRotated) this.#settler.compressRotated(rotated, statSync(rotated));
     this.#openLive();
   }
 
-  /** Queues the compression or cleanup of rotated files an earlier run left behind. */
+  /** Queues the compression or cleanup of rotated files an earlier run, or another instance, left behind. */
   #settleLeftovers(): void {
     this.#settlePending = false;
-    let unsettled: UnsettledRotations;
-    try {
-      unsettled = findUnsettledRotations(this.#options.path, this.#options.compressRotated);
-    } catch (error) {
-      this.#report(AuditLogErrorCodes.COMPRESS_FAILED, this.#options.path, 'cannot list rotated files', error);
-      return;
-    }
-    if (unsettled.newest !== undefined) this.#namer = new RotationNamer(unsettled.newest);
-    for (const file of unsettled.files) this.#queueSettle(file, this.#options.compressRotated);
-  }
-
-  #queueSettle(file: string, compress: boolean): void {
-    this.#queue.push(async () => {
-      try {
-        await settleRotatedFile(file, compress);
-      } catch (error) {
-        this.#report(AuditLogErrorCodes.COMPRESS_FAILED, file, 'cannot compress, the plain file is kept', error);
-      }
-    });
+    const newest = this.#settler.settleLeftovers(this.#options.path, this.#options.compressRotated);
+    if (newest !== undefined) this.#namer = new RotationNamer(newest);
   }
 
   #closeFd(fd: number | null, file: string): void {

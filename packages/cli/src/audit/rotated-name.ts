@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-/** What a rotated file is: the plain rotated log, its gzip, or a gzip being written. */
+/** What a rotated file is: the plain rotated log, its gzip, or a gzip being written (`.gz.tmp`, or `.gz.<pid>-<hex>.tmp`). */
 export type RotatedFileKind = 'plain' | 'gz' | 'gz.tmp';
 
 /** A file in the audit directory that belongs to one rotation of the live file. */
@@ -18,6 +19,8 @@ export interface RotatedFile {
 }
 
 const STAMP_AND_COUNTER = /^(\d{8}T\d{6}\.\d{3}Z)(?:-(\d+))?$/;
+/** `.gz.<pid>-<hex>.tmp`, one per compressor, or `.gz.tmp`, the name earlier versions used. */
+const TEMPORARY_GZIP = /\.gz(?:\.(\d+)-[0-9a-f]+)?\.tmp$/;
 
 /** `2026-11-26T01:02:03.456Z` → `20261126T010203.456Z`: fixed width, sorts as text, no `:` in file names. */
 export function formatRotationStamp(date: Date): string {
@@ -33,9 +36,10 @@ export function parseRotatedName(liveName: string, fileName: string): RotatedFil
   if (!fileName.startsWith(prefix)) return undefined;
   let rest = fileName.slice(prefix.length);
   let kind: RotatedFileKind = 'plain';
-  if (rest.endsWith('.gz.tmp')) {
+  const temporary = TEMPORARY_GZIP.exec(rest);
+  if (temporary !== null) {
     kind = 'gz.tmp';
-    rest = rest.slice(0, -'.gz.tmp'.length);
+    rest = rest.slice(0, temporary.index);
   } else if (rest.endsWith('.gz')) {
     kind = 'gz';
     rest = rest.slice(0, -'.gz'.length);
@@ -68,6 +72,25 @@ export function listRotatedFiles(livePath: string): RotatedFile[] {
     if (file !== undefined) files.push(file);
   }
   return files.sort(compareRotatedFiles);
+}
+
+/**
+ * A name for the gzip of `file` while it is being written, unique to this
+ * compression (pid and random), so that two processes compressing the same
+ * file never write to, or delete, each other's temporary file.
+ *
+ * @example
+ * temporaryGzipPath('/var/log/mcpgw/audit.jsonl.20261126T010203.456Z')
+ * // '/var/log/mcpgw/audit.jsonl.20261126T010203.456Z.gz.4242-9f3a61c2.tmp'
+ */
+export function temporaryGzipPath(file: string): string {
+  return `${file}.gz.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** The pid in the name of a temporary gzip (`.gz.<pid>-<hex>.tmp`): the process that writes it; undefined for other names. */
+export function temporaryGzipWriter(file: string): number | undefined {
+  const pid = TEMPORARY_GZIP.exec(file)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }
 
 /**

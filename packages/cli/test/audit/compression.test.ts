@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -41,8 +41,8 @@ describe('AuditLog compression of rotated files', () => {
     const file = path.join(dir, 'audit.jsonl');
     const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
     writeFileSync(rotated, `${JSON.stringify({ event: 'old' })}\n`);
-    mkdirSync(`${rotated}.gz.tmp`); // a directory where the temporary gzip must go
-    writeFileSync(path.join(`${rotated}.gz.tmp`, 'blocker'), '');
+    mkdirSync(`${rotated}.gz`); // a directory where the gzip must go
+    writeFileSync(path.join(`${rotated}.gz`, 'blocker'), '');
     const errors: Error[] = [];
     const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: true, onError: (e) => errors.push(e) });
     log.write({ event: 'startup' });
@@ -50,7 +50,7 @@ describe('AuditLog compression of rotated files', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: AuditLogErrorCodes.COMPRESS_FAILED, path: rotated });
     expect(errors[0]?.message).toContain('cannot compress, the plain file is kept');
-    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z', 'audit.jsonl.20260101T000000.000Z.gz.tmp']);
+    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z', 'audit.jsonl.20260101T000000.000Z.gz']);
   });
 
   it('a compression that fails midway removes its temporary file', async () => {
@@ -61,5 +61,37 @@ describe('AuditLog compression of rotated files', () => {
     await log.close();
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/cannot compress, the plain file is kept: .*EISDIR/)]);
     expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z']);
+  });
+
+  it('waits until a rotated file is quiet: a line another instance appends late is compressed with it', async () => {
+    const file = path.join(dir, 'audit.jsonl');
+    const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
+    writeFileSync(rotated, `${JSON.stringify({ event: 'r', n: 1 })}\n`);
+    const errors: Error[] = [];
+    const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: true, onError: (e) => errors.push(e) });
+    // Another instance that checked the live path just before the rename appends one more line.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    appendFileSync(rotated, `${JSON.stringify({ event: 'r', n: 2 })}\n`);
+    await log.close();
+    expect(readAuditFiles(file).map((f) => [f.kind, parseLines(f.content).map((l) => l.n)])).toEqual([
+      ['gz', [1, 2]],
+      ['live', []],
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it('two logs compressing the same rotated file at once leave one complete .gz and no plain or temporary file', async () => {
+    const file = path.join(dir, 'audit.jsonl');
+    const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
+    const content = Array.from({ length: 2000 }, (_, n) => `${JSON.stringify({ event: 'r', n })}\n`).join('');
+    writeFileSync(rotated, content);
+    const errors: Error[] = [];
+    const options = { path: file, maxSizeMb: 1, compressRotated: true, onError: (e: Error) => errors.push(e) };
+    const first = AuditLog.open(options);
+    const second = AuditLog.open(options);
+    await Promise.all([first.close(), second.close()]);
+    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z.gz']);
+    expect(readAuditFiles(file)[0]?.content).toBe(content);
+    expect(errors).toEqual([]);
   });
 });

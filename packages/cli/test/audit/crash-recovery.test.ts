@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
+/** Dates a file back an hour: a temporary gzip that old was left by a compression that died. */
+const abandon = (file: string): void => utimesSync(file, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
 const line = (event: string): string => `${JSON.stringify({ time: '2026-11-26T00:00:00.000Z', event })}\n`;
 
 describe('AuditLog crash recovery at open', () => {
@@ -67,25 +70,51 @@ describe('AuditLog crash recovery at open', () => {
     expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z']);
   });
 
-  it('deletes a .gz.tmp leftover and compresses its plain file again', async () => {
+  it('deletes an abandoned .gz.tmp leftover and compresses its plain file again', async () => {
     const file = path.join(dir, 'audit.jsonl');
     const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
     writeFileSync(rotated, line('r1') + line('r2'));
     writeFileSync(`${rotated}.gz.tmp`, gzipSync(line('r1') + line('r2')).subarray(0, 20));
+    abandon(`${rotated}.gz.tmp`);
     const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: true });
     await log.close();
     expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z.gz']);
     expect(readAuditFiles(file).flatMap((f) => parseLines(f.content).map((l) => l.event))).toEqual(['r1', 'r2']);
   });
 
-  it('deletes a .gz.tmp leftover even when compression is now off, keeping the plain file', async () => {
+  it('deletes an abandoned temporary gzip even when compression is now off, keeping the plain file', async () => {
     const file = path.join(dir, 'audit.jsonl');
     const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
     writeFileSync(rotated, line('r1'));
-    writeFileSync(`${rotated}.gz.tmp`, 'partial');
+    writeFileSync(`${rotated}.gz.4242-0a1b2c3d.tmp`, 'partial');
+    abandon(`${rotated}.gz.4242-0a1b2c3d.tmp`);
     const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: false });
     await log.close();
     expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z']);
+  });
+
+  it('leaves a recent temporary gzip of a running process alone: another instance may be writing it', async () => {
+    const file = path.join(dir, 'audit.jsonl');
+    const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
+    const tmp = `${rotated}.gz.${process.pid}-0a1b2c3d.tmp`;
+    writeFileSync(rotated, line('r1'));
+    writeFileSync(tmp, 'being written');
+    const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: true });
+    await log.close();
+    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z.gz', path.basename(tmp)]);
+    expect(readFileSync(tmp, 'utf8')).toBe('being written');
+  });
+
+  it('deletes a recent temporary gzip whose process has exited (a restart right after a crash)', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const file = path.join(dir, 'audit.jsonl');
+    const rotated = path.join(dir, 'audit.jsonl.20260101T000000.000Z');
+    writeFileSync(rotated, line('r1'));
+    writeFileSync(`${rotated}.gz.${String(child.pid)}-0a1b2c3d.tmp`, 'partial');
+    const log = AuditLog.open({ path: file, maxSizeMb: 1, compressRotated: true });
+    await log.close();
+    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.20260101T000000.000Z.gz']);
   });
 
   it('removes a rotated plain file whose .gz is complete, keeping that .gz as it is', async () => {

@@ -98,7 +98,9 @@ export function temporaryGzipWriter(file: string): number | undefined {
  * collide and sort in rotation order: `<live>.<stamp>` and, for further
  * rotations in the same millisecond, `<live>.<stamp>-1`, `-2`, … When the
  * clock steps back, the previous stamp is reused with the next counter, so
- * order by name stays the order of rotation.
+ * order by name stays the order of rotation. Names are checked against the
+ * disk, so a name another process took is skipped: when several processes
+ * write one live file, call it under the rotation lock (`rotateLiveFile`).
  */
 export class RotationNamer {
   #stamp = '';

@@ -3,8 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * How long a rotated file must stay unchanged, after its rename, before it is
- * compressed: another instance writing the same live file may still append
- * to the file just renamed.
+ * compressed. Another instance writing the same live file checks the live
+ * path just before each write, so it may still append one line to the file
+ * just renamed; that append comes within microseconds, unless that process
+ * is paused between its check and its write (see `LiveWriter`'s STALL_MS).
  */
 export const ROTATED_GRACE_MS = 1000;
 

@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'http', script: 'http.mjs', about: '@mcpgw/express and the daemon: requests and SSE vs bare proxies, RSS' },
   { name: 'reload', script: 'reload.mjs', about: 'daemon: p99 latency while a 1,000-rule policy reloads every 100 ms' },
   { name: 'sse', script: 'sse.mjs', about: '@mcpgw/express: MB/s of 1 and 8 MiB SSE answers with secrets redacted, vs bare proxies' },
+  { name: 'audit', script: 'audit.mjs', about: 'daemon audit log: µs per decision line, and what the check of the live path before each write adds' },
 ];
 
 const argv = process.argv.slice(2);

@@ -21,7 +21,8 @@ export const ABANDONED_TEMPORARY_MS = 60_000;
  * meanwhile, waits until it is quiet and compresses it again. At every
  * instant the rotated lines are whole in `<file>` or in a complete
  * `<file>.gz`. On failure the temporary file is removed, `<file>` stays,
- * and the error is thrown.
+ * and the error is thrown. Call it once the file has been quiet for the
+ * grace period after its rename, as `settleRotatedFile` does.
  */
 export async function compressRotatedFile(file: string): Promise<void> {
   for (let round = 1; ; round++) {

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * is paused between its check and its write (see `LiveWriter`'s STALL_MS).
  */
 export const ROTATED_GRACE_MS = 1000;
+/** Looks at a rotated file that keeps changing before giving up on it for this run. */
+const LOOKS = 3;
 
 /** Size, modification time and identity of a file, to tell whether it changed. */
 export interface FileSnapshot {
@@ -32,17 +34,17 @@ export function quietSince(seen: FileSnapshot | undefined): QuietSince {
 
 /**
  * Resolves once `file` has stayed unchanged (size, mtime, inode) for
- * `graceMs`, with its snapshot, or with undefined when it is gone. The wait
- * counts from `since` and, when the file changed after that, from its last
- * change as its timestamps tell (so a file that changed long ago is not
- * waited for again); a timestamp in the future counts as now. After `rounds`
- * looks that each saw a change, throws (the caller leaves the file as it is,
- * for a later start).
+ * {@link ROTATED_GRACE_MS}, with its snapshot, or with undefined when it is
+ * gone. The wait counts from `since` and, when the file changed after that,
+ * from its last change as its timestamps tell (so a file that changed long
+ * ago is not waited for again); a timestamp in the future counts as now.
+ * After `LOOKS` looks that each saw a change, throws (the caller leaves the
+ * file as it is, for a later start).
  */
-export async function waitUntilQuiet(file: string, since: QuietSince, graceMs = ROTATED_GRACE_MS, rounds = 3): Promise<FileSnapshot | undefined> {
+export async function waitUntilQuiet(file: string, since: QuietSince): Promise<FileSnapshot | undefined> {
   let { at, seen } = since;
-  for (let round = 0; round < rounds; round++) {
-    const left = at + graceMs - performance.now();
+  for (let round = 0; round < LOOKS; round++) {
+    const left = at + ROTATED_GRACE_MS - performance.now();
     if (left > 0) await sleep(left);
     const now = await snapshotIfExists(file);
     if (now === undefined) return undefined;
@@ -51,7 +53,7 @@ export async function waitUntilQuiet(file: string, since: QuietSince, graceMs = 
     at = performance.now() - age;
     seen = now;
   }
-  throw new Error(`still being written to after ${rounds} looks ${graceMs} ms apart`);
+  throw new Error(`still being written to after ${LOOKS} looks ${ROTATED_GRACE_MS} ms apart`);
 }
 
 /** A file's snapshot, or undefined when it does not exist. */

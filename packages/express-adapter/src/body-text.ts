@@ -5,8 +5,8 @@ import { UTF8 } from './read-body.js';
 /** A body read as text, and how to write text back in its place. */
 export interface BodyText {
   readonly text: string;
-  /** Bytes of `text` as the body carried them (for a body left as it came, the original bytes are sent instead). */
-  encode(text: string): Buffer;
+  /** How text is written back: UTF-8, or Latin-1 for a body that is not UTF-8 and declares no charset (every byte kept). */
+  readonly encoding: 'utf8' | 'latin1';
   /** The Content-Type to send with `encode`d text: the upstream's, or one that says UTF-8 for text read in another charset. */
   readonly contentType: string | undefined;
 }
@@ -27,9 +27,9 @@ export function bodyText(body: Buffer, contentType: string | undefined, json: bo
   const charset = charsetOf(contentType);
   if (charset === undefined || UTF8_LABELS.has(charset)) {
     // JSON.parse does not take a byte order mark; the strict decoder drops one.
-    if (json) return isUtf8(body) ? { text: UTF8.decode(body), encode: (text) => Buffer.from(text, 'utf8'), contentType } : 'it is not valid UTF-8';
-    if (isUtf8(body)) return { text: body.toString('utf8'), encode: (text) => Buffer.from(text, 'utf8'), contentType };
-    return { text: body.toString('latin1'), encode: (text) => Buffer.from(text, 'latin1'), contentType };
+    if (json) return isUtf8(body) ? { text: UTF8.decode(body), encoding: 'utf8', contentType } : 'it is not valid UTF-8';
+    if (isUtf8(body)) return { text: body.toString('utf8'), encoding: 'utf8', contentType };
+    return { text: body.toString('latin1'), encoding: 'latin1', contentType };
   }
   let decoder: TextDecoder;
   try {
@@ -43,7 +43,7 @@ export function bodyText(body: Buffer, contentType: string | undefined, json: bo
   } catch {
     return `it is not valid ${charset}`;
   }
-  return { text, encode: (out) => Buffer.from(out, 'utf8'), contentType: withCharset(contentType as string, 'utf-8') };
+  return { text, encoding: 'utf8', contentType: withCharset(contentType as string, 'utf-8') };
 }
 
 /** The `charset` parameter of a media type, lowercased, without quotes. */

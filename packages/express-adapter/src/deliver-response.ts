@@ -79,12 +79,12 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   } else {
     text = policy.redactText(decoded.text);
   }
-  // Left as it came: the upstream's own bytes. Rewritten, or read in another charset than UTF-8: the
-  // text as read (the bytes themselves may hold what the declared charset hides), in UTF-8 saying so.
-  const unchanged = text === decoded.text && decoded.contentType === upstream.headers['content-type'];
-  const out = unchanged ? body : decoded.encode(text);
-  const contentType = unchanged || decoded.contentType === upstream.headers['content-type'] ? undefined : headerSafe(policy.redactText(decoded.contentType as string));
-  res.writeHead(upstream.statusCode ?? 200, { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }), 'content-length': out.length });
+  // Rewritten, or read in another charset than UTF-8 (whose bytes may hold what the declared
+  // charset hides): the text as read, in UTF-8 saying so. A string goes out with the headers in
+  // one write; a body that is not UTF-8 and declares no charset goes out as its own bytes.
+  const out = decoded.encoding === 'utf8' ? text : text === decoded.text ? body : Buffer.from(text, 'latin1');
+  const contentType = decoded.contentType === upstream.headers['content-type'] ? undefined : headerSafe(policy.redactText(decoded.contentType as string));
+  res.writeHead(upstream.statusCode ?? 200, { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }), 'content-length': Buffer.byteLength(out) });
   res.end(out);
   for (const tracked of answered) exchange.answered(tracked);
 }

@@ -54,7 +54,7 @@ export function responseHeaders(upstream: IncomingMessage, drop: readonly string
 }
 
 /** Characters an HTTP field value may not carry as they are: controls but tab, and anything past Latin-1. */
-const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/u;
+const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * A field value that can be written as-is. A redact replacement may carry

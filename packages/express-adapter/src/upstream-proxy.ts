@@ -102,7 +102,8 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         proxyReq.once('close', () => {
           clearTimeout(timer);
           // Closed with neither an answer nor an error: never leave the request unsettled.
-          settle(req, new GatewayError('upstream_unavailable', `upstream "${upstream.name}" closed the connection without answering`, { data: { upstream: upstream.name } }));
+          // (Checked first: an error is made only when one is owed, not on every close.)
+          if (pending.has(req)) settle(req, new GatewayError('upstream_unavailable', `upstream "${upstream.name}" closed the connection without answering`, { data: { upstream: upstream.name } }));
         });
         hooks.onRequest?.(proxyReq);
       },

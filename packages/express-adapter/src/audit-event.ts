@@ -31,6 +31,8 @@ export interface DecisionAuditEvent {
   readonly outcome?: 'client_closed' | 'upstream_failed' | 'no_response';
   /** Set when the answer arrived on another stream of the session than the request's own (a resumed GET stream). */
   readonly resumed?: true;
+  /** Set on a rate_limit refusal that is not the limit itself: `key_budget_full` (the rule holds `max_keys` keys, and this one is new). */
+  readonly reason?: 'key_budget_full';
 }
 
 /**

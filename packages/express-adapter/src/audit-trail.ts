@@ -47,6 +47,7 @@ export class AuditTrail {
     const policy = origin.policy;
     const text = (value: string | null) => (value === null ? null : policy.redactText(value));
     const redacted = decision.redactions + tracked.responseRedactions > 0;
+    const reason = (decision.error?.data as { reason?: unknown } | undefined)?.reason;
     this.#emit({
       time: new Date().toISOString(),
       event: 'decision',
@@ -66,6 +67,7 @@ export class AuditTrail {
       duration_ms: Math.round((performance.now() - origin.started) * 1000) / 1000,
       ...(details.outcome === undefined ? {} : { outcome: details.outcome }),
       ...(details.resumed === true ? { resumed: true } : {}),
+      ...(reason === 'key_budget_full' ? { reason } : {}),
     });
   }
 

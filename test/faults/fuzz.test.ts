@@ -18,6 +18,7 @@ import type { DecisionAuditEvent } from '@mcpgw/express';
 import { startGateway, type TestGateway } from '../../packages/express-adapter/test/fixtures/gateway.js';
 import { startDemoUpstream, type Proc } from '../daemon/harness.js';
 import { openSession } from '../attacks/wire.js';
+import { Random } from './random.js';
 
 const COUNT = Number(process.env['MCPGW_FUZZ_COUNT'] ?? 10_000);
 const SEED = Number(process.env['MCPGW_FUZZ_SEED'] ?? 0x5eed);
@@ -28,34 +29,6 @@ const SECRET_PATTERN = /AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{36}/;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** mulberry32: a small, fast, seeded PRNG (same seed, same requests). */
-class Random {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(max: number): number {
-    return Math.floor(this.next() * max);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) out[i] = this.int(256);
-    return out;
-  }
-}
 
 const METHODS = ['tools/call', 'tools/call', 'tools/call', 'tools/list', 'initialize', 'ping', 'resources/read', 'resources/list', 'prompts/get', 'prompts/list', 'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'logging/setLevel', 'completion/complete', 'subscriptions/listen', 'server/discover', 'sampling/createMessage', 'Tools/Call', 'tools/call ', ''];
 const TOOLS = ['echo', 'search', 'get_config', 'exec', 'exec', 'slow', 'nope', 'EXEC', 'exec ', '__proto__', 'constructor'];

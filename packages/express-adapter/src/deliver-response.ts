@@ -70,9 +70,9 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   const answered = [];
   // Decided from the body, whatever its Content-Type says: JSON a client may parse is read as JSON
   // (its escapes resolved before redaction, a tools list in it filtered).
-  const parsed = json ? parseServerJson(exchange, decoded.text) : tryJson(decoded.text);
+  const parsed = readServerJson(exchange, decoded.text, 'it');
+  if (parsed === NOT_JSON && json) throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`);
   if (parsed !== NOT_JSON) {
-    if (!json && nestingDepth(decoded.text) > exchange.runtime.limits.depth) throw unreadable(exchange, `it nests deeper than ${exchange.runtime.limits.depth} levels`);
     const rewritten = rewriteServerBody(exchange, parsed, decoded.text);
     text = rewritten.text;
     answered.push(...rewritten.answered);
@@ -92,27 +92,23 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
 const NOT_JSON = Symbol('not JSON');
 
 /**
- * The text parsed as JSON — after a leading byte order mark, which
- * JSON.parse refuses and other parsers skip — or {@link NOT_JSON}.
+ * A server's text (a whole body, or one SSE event's data, `what` in the
+ * error) parsed as JSON — after a leading byte order mark, which JSON.parse
+ * refuses and other parsers skip — or {@link NOT_JSON}. JSON nested deeper
+ * than the gateway's bound (the one client messages get) is refused as
+ * unreadable: redaction cannot follow it. (JSON.parse itself is iterative:
+ * parsing first is safe at any depth.)
  */
-function tryJson(text: string): unknown {
+function readServerJson(exchange: Exchange, text: string, what: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return NOT_JSON;
   }
-}
-
-/** One server message (or batch) as JSON, refused as unreadable past the gateway's depth limit. */
-function parseServerJson(exchange: Exchange, text: string): unknown {
   const depth = exchange.runtime.limits.depth;
-  // The same bound as for client messages: redaction cannot follow deeper, so such an answer is not passed on.
-  if (nestingDepth(text) > depth) throw unreadable(exchange, `it nests deeper than ${depth} levels`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`, { cause });
-  }
+  if (nestingDepth(text) > depth) throw unreadable(exchange, `${what} nests deeper than ${depth} levels`);
+  return parsed;
 }
 
 function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Readable): void {
@@ -126,11 +122,9 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
   res.flushHeaders();
   const transform = new SseRewriteStream(
     (data) => {
-      const parsed = tryJson(data);
+      const parsed = readServerJson(exchange, data, 'an event');
       // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
       if (parsed === NOT_JSON) return redactText(data);
-      // Checked after parsing: JSON.parse is iterative, the redaction that follows is not.
-      if (nestingDepth(data) > exchange.runtime.limits.depth) throw unreadable(exchange, `an event nests deeper than ${exchange.runtime.limits.depth} levels`);
       const { text, answered } = rewriteServerBody(exchange, parsed, data);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);

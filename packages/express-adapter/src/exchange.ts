@@ -2,6 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { mirroredHeaderValues, protocolEra, type Decision, type EvaluationContext, type JsonRpcId, type PolicyLease, type ResponseScope } from '@mcpgw/core';
 import type { DecisionAuditEvent } from './audit-event.js';
+import type { RefusalOrigin } from './audit-trail.js';
 import { GatewayError } from './gateway-error.js';
 import { deliverResponse } from './deliver-response.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -119,7 +120,7 @@ export class Exchange {
   }
 
   /** What a `request_refused` event says of this request. */
-  refusalOrigin(): { upstream: string; session: string | null; client: string | null; httpMethod: string | null; policy: RequestOrigin['policy'] } {
+  refusalOrigin(): RefusalOrigin {
     const { upstream, session, client, policy } = this.#origin;
     return { upstream, session, client, httpMethod: this.req.method ?? null, policy };
   }

@@ -10,6 +10,7 @@ export interface RequestOrigin {
   readonly generation: number;
   readonly policy: CompiledPolicy;
   readonly upstream: string;
+  /** What filtering an answer's tools list needs of the request's context (no headers: it may be remembered long). */
   readonly context: EvaluationContext;
   readonly client: string | null;
   /** The MCP session, once known (an `initialize` learns it from the answer). */

@@ -38,33 +38,64 @@ describe('OutstandingRequests', () => {
     expect(outstanding.size).toBe(0);
   });
 
-  it('two outstanding requests of one session with one id are both marked ambiguous; the first stays findable', () => {
+  it('requests of one session that share an id are all ambiguous, and so is a later one while any of them is outstanding', () => {
     const outstanding = create();
-    const first = tracked(7);
-    const second = tracked(7);
-    outstanding.add('main', 's', first);
-    outstanding.add('main', 's', second);
-    expect(first.ambiguous).toBe(true);
-    expect(second.ambiguous).toBe(true);
-    expect(outstanding.take('main', 's', 7)).toBe(first);
+    const [a, b, c, d] = [tracked(7), tracked(7), tracked(7), tracked(7)];
+    outstanding.add('main', 's', a);
+    expect(a.ambiguous).toBe(false);
+    outstanding.add('main', 's', b);
+    expect([a.ambiguous, b.ambiguous]).toEqual([true, true]);
+    // a is answered on its own stream; b is still outstanding, so c cannot be told from it.
+    outstanding.remove(a);
+    outstanding.add('main', 's', c);
+    expect(c.ambiguous).toBe(true);
+    expect(outstanding.take('main', 's', 7)).toBe(b);
+    outstanding.remove(c);
+    // None left with that id: a new one is not ambiguous.
+    outstanding.add('main', 's', d);
+    expect(d.ambiguous).toBe(false);
   });
 
-  it('keeps at most maxPerSession per session and maxRequests in all, forgetting the oldest; a forgotten awaited request is handed to onForget', () => {
+  it('past maxPerSession a request is not remembered, and while it is outstanding every new request of its session is ambiguous', () => {
+    const outstanding = create({ maxPerSession: 3 });
+    const kept = [1, 2, 3].map(tracked);
+    for (const request of kept) outstanding.add('main', 'busy', request);
+    const over = tracked(4);
+    outstanding.add('main', 'busy', over);
+    expect(over.ambiguous).toBe(true);
+    expect(outstanding.take('main', 'busy', 4)).toBeUndefined();
+    outstanding.remove(kept[0] as TrackedRequest);
+    const next = tracked(5);
+    outstanding.add('main', 'busy', next);
+    expect(next.ambiguous).toBe(true);
+    // Once the unremembered one is gone (and there is room), ids are told apart again.
+    outstanding.remove(over);
+    outstanding.remove(next);
+    const later = tracked(6);
+    outstanding.add('main', 'busy', later);
+    expect(later.ambiguous).toBe(false);
+    // Other sessions were never affected.
+    const elsewhere = tracked(4);
+    outstanding.add('main', 'other', elsewhere);
+    expect(elsewhere.ambiguous).toBe(false);
+  });
+
+  it('keeps at most maxRequests in all, forgetting the oldest; a forgotten awaited request is handed to onForget, one still on its stream makes its session ambiguous', () => {
     const forgotten: TrackedRequest[] = [];
-    const outstanding = create({ maxRequests: 5, maxPerSession: 3 }, (request) => void forgotten.push(request));
-    const own = [1, 2, 3, 4].map(tracked);
-    for (const request of own) outstanding.add('main', 'flood', request);
-    expect(outstanding.size).toBe(3);
-    expect(outstanding.take('main', 'flood', 4)).toBeUndefined();
+    const outstanding = create({ maxRequests: 3 }, (request) => void forgotten.push(request));
     const awaited = tracked('victim');
     outstanding.add('main', 'victim', awaited);
-    expect(outstanding.await('main', 'victim', awaited)).toBe(true);
-    for (const id of [10, 11, 12]) outstanding.add('main', `other-${id}`, tracked(id));
-    expect(outstanding.size).toBe(5);
-    // The flood's oldest went first; the awaited one is still there.
-    expect(forgotten).toEqual([]);
-    for (const id of [13, 14, 15]) outstanding.add('main', `other-${id}`, tracked(id));
+    expect(outstanding.await(awaited)).toBe(true);
+    const open = tracked('open');
+    outstanding.add('main', 'open', open);
+    outstanding.add('main', 'other-1', tracked(1));
+    outstanding.add('main', 'other-2', tracked(2));
     expect(forgotten).toEqual([awaited]);
+    outstanding.add('main', 'other-3', tracked(3));
+    expect(outstanding.size).toBe(3);
+    const sameSession = tracked('next');
+    outstanding.add('main', 'open', sameSession);
+    expect(sameSession.ambiguous).toBe(true);
   });
 
   it('forgets requests after ttlMs, on its own; an awaited one unanswered goes to onForget, an answered one does not', async () => {
@@ -75,8 +106,8 @@ describe('OutstandingRequests', () => {
     const answered = tracked(2);
     const plain = tracked(3);
     for (const request of [awaited, answered, plain]) outstanding.add('main', 's', request);
-    outstanding.await('main', 's', awaited);
-    outstanding.await('main', 's', answered);
+    outstanding.await(awaited);
+    outstanding.await(answered);
     answered.answered = true;
     await vi.advanceTimersByTimeAsync(1_500);
     expect(outstanding.size).toBe(0);
@@ -89,7 +120,7 @@ describe('OutstandingRequests', () => {
     const awaited = tracked(1);
     outstanding.add('main', 's', awaited);
     outstanding.add('main', 's', tracked(2));
-    outstanding.await('main', 's', awaited);
+    outstanding.await(awaited);
     outstanding.close();
     expect(forgotten).toEqual([awaited]);
   });

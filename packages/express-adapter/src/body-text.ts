@@ -5,8 +5,13 @@ import { UTF8 } from './read-body.js';
 /** A body read as text, and how to write text back in its place. */
 export interface BodyText {
   readonly text: string;
-  /** How text is written back: UTF-8, or Latin-1 for a body that is not UTF-8 and declares no charset (every byte kept). */
-  readonly encoding: 'utf8' | 'latin1';
+  /**
+   * `utf8`: the text is what goes out, in UTF-8. `lossy`: a body that is not
+   * UTF-8 and declares no charset, read as UTF-8 with U+FFFD for what is not
+   * (as lenient clients read it); it keeps its own bytes when nothing in it
+   * changes.
+   */
+  readonly encoding: 'utf8' | 'lossy';
   /** The Content-Type to send with `encode`d text: the upstream's, or one that says UTF-8 for text read in another charset. */
   readonly contentType: string | undefined;
 }
@@ -16,8 +21,8 @@ const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 /**
  * Decodes a body by the charset its Content-Type declares, so that redaction
  * sees the characters a client will see. Without a charset (or with UTF-8):
- * UTF-8, or — for a non-JSON body that is not valid UTF-8 — Latin-1, which
- * keeps every byte that is not replaced. Any other charset the platform
+ * UTF-8 — for a non-JSON body that is not valid UTF-8, read leniently (see
+ * `encoding: 'lossy'`). Any other charset the platform
  * decodes (utf-16le, windows-1252, …) is decoded with it, and text written
  * back is UTF-8 with the Content-Type saying so. Returns a reason string
  * when the body cannot be read as declared: a charset nobody knows, or bytes
@@ -29,7 +34,7 @@ export function bodyText(body: Buffer, contentType: string | undefined, json: bo
     // JSON.parse does not take a byte order mark; the strict decoder drops one.
     if (json) return isUtf8(body) ? { text: UTF8.decode(body), encoding: 'utf8', contentType } : 'it is not valid UTF-8';
     if (isUtf8(body)) return { text: body.toString('utf8'), encoding: 'utf8', contentType };
-    return { text: body.toString('latin1'), encoding: 'latin1', contentType };
+    return { text: body.toString('utf8'), encoding: 'lossy', contentType };
   }
   let decoder: TextDecoder;
   try {
@@ -57,7 +62,8 @@ export function charsetOf(contentType: string | undefined): string | undefined {
   return undefined;
 }
 
-function withCharset(contentType: string, charset: string): string {
+/** The media type with its charset parameter set to `charset`. */
+export function withCharset(contentType: string, charset: string): string {
   const [type = '', ...parameters] = contentType.split(';');
   const others = parameters.filter((parameter) => parameter.split('=')[0]?.trim().toLowerCase() !== 'charset');
   return [type.trim(), ...others.map((parameter) => parameter.trim()), `charset=${charset}`].join('; ');

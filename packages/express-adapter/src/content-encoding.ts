@@ -23,6 +23,9 @@ export function decodedBody(message: IncomingMessage): Readable | undefined {
   const create = DECODERS[coding];
   if (create === undefined) return undefined;
   const decoder = create();
+  // Its failure goes to whoever reads it; one made and then not read (its message refused
+  // for another reason) must not take the process down with an unheard 'error'.
+  decoder.on('error', ignore);
   // pipe() passes on data and a normal end, not a failure or an early close.
   const stop = (error: Error) => {
     if (!decoder.destroyed) decoder.destroy(error);
@@ -33,6 +36,8 @@ export function decodedBody(message: IncomingMessage): Readable | undefined {
   });
   return message.pipe(decoder);
 }
+
+function ignore(): void {}
 
 /** The `Content-Encoding` of a message, as sent (for error messages). */
 export const contentCoding = (message: IncomingMessage): string => (message.headers['content-encoding'] ?? '').trim();

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { McpgwError } from '@mcpgw/core';
-import { bodyText } from './body-text.js';
+import { bodyText, withCharset } from './body-text.js';
 import { contentCoding, decodedBody } from './content-encoding.js';
 import type { Exchange } from './exchange.js';
 import { GatewayError } from './gateway-error.js';
@@ -41,11 +41,18 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): 
       throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" assigned an Mcp-Session-Id that a redact pattern matches; it is not passed on`);
     }
     exchange.noteSession(typeof session === 'string' ? session : undefined);
+    const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    // MCP answers a GET with an event stream (or an error). A client may read any successful
+    // answer to its GET as one whatever its Content-Type (the MCP SDK does), while another reads
+    // it as the type says: such an answer cannot be checked for both, and is refused.
+    const status = upstream.statusCode ?? 200;
+    if (type !== 'text/event-stream' && exchange.req.method === 'GET' && status >= 200 && status < 300 && status !== 204) {
+      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" answered a GET with ${type === '' ? 'no Content-Type' : `"${type}"`}, not an event stream`);
+    }
     const source = decodedBody(upstream);
     if (source === undefined) {
       throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent its answer with Content-Encoding "${contentCoding(upstream)}", which the gateway cannot read`);
     }
-    const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (type === 'text/event-stream') return deliverSse(exchange, upstream, source);
     deliverWhole(exchange, upstream, source, isJsonType(type)).catch(failed);
   } catch (error) {
@@ -81,9 +88,21 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   }
   // Rewritten, or read in another charset than UTF-8 (whose bytes may hold what the declared
   // charset hides): the text as read, in UTF-8 saying so. A string goes out with the headers in
-  // one write; a body that is not UTF-8 and declares no charset goes out as its own bytes.
-  const out = decoded.encoding === 'utf8' ? text : text === decoded.text ? body : Buffer.from(text, 'latin1');
-  const contentType = decoded.contentType === upstream.headers['content-type'] ? undefined : headerSafe(policy.redactText(decoded.contentType as string));
+  // one write.
+  let out: string | Buffer = text;
+  let contentType = decoded.contentType;
+  if (decoded.encoding === 'lossy') {
+    if (text !== decoded.text) {
+      contentType = withCharset(upstream.headers['content-type'] ?? 'text/plain', 'utf-8');
+    } else {
+      // Nothing to change in the UTF-8 reading: its own bytes go, unless a client reading them
+      // as Latin-1 would see what a pattern matches; then that reading, redacted, as Latin-1.
+      const asLatin1 = body.toString('latin1');
+      const redacted = policy.redactText(asLatin1);
+      out = redacted === asLatin1 ? body : Buffer.from(redacted, 'latin1');
+    }
+  }
+  contentType = contentType === upstream.headers['content-type'] ? undefined : headerSafe(policy.redactText(contentType as string));
   res.writeHead(upstream.statusCode ?? 200, { ...headers, ...(contentType === undefined ? {} : { 'content-type': contentType }), 'content-length': Buffer.byteLength(out) });
   res.end(out);
   for (const tracked of answered) exchange.answered(tracked);

@@ -43,6 +43,8 @@ export class Exchange {
   readonly #origin: RequestOrigin;
   /** Forwarded requests by id, to match responses to them. */
   readonly #byId = new Map<string, TrackedRequest>();
+  /** What was forwarded for each, while this exchange lives (a notification stream's scope is computed from it anew after a reload). */
+  readonly #forwarded = new Map<TrackedRequest, unknown>();
   /** Every request of this exchange, forwarded or refused: one audit event each. */
   readonly #all: TrackedRequest[] = [];
   #failed = false;
@@ -72,7 +74,8 @@ export class Exchange {
       generation: this.#lease.generation,
       policy: this.#lease.policy,
       upstream: upstream.name,
-      context: this.context,
+      // Not the headers: a remembered request must stay small. (Filtering a tools list ignores header conditions.)
+      context: { upstream: upstream.name, ...(client === undefined ? {} : { client }), ...(session === null ? {} : { session }) },
       client: client ?? null,
       session,
       started: performance.now(),
@@ -106,15 +109,16 @@ export class Exchange {
           throw new GatewayError('invalid_request', `Invalid Request: a ${method} request must not have a body`);
         }
         // A GET opens the server's notification stream (2025 era): long-lived.
-        if (method === 'GET') this.#longLived();
+        if (method === 'GET' && !this.#longLived()) return;
         this.#forward(proxy, null);
       } else {
         throw new GatewayError('method_not_allowed', `method ${method} is not used by MCP; use POST, GET or DELETE`);
       }
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error });
-      // Refused before any JSON-RPC request in it was decided on: audited on its own (SPEC §5: every refusal).
-      if (this.#all.length === 0 && failure.status < 500) this.runtime.audit.refusal(this.refusalOrigin(), failure);
+      // Refused before any JSON-RPC request in it was decided on (a bad body, or a failure while
+      // deciding, such as a rate-limit store that cannot answer): audited on its own (SPEC §5).
+      if (this.#all.length === 0) this.runtime.audit.refusal(this.refusalOrigin(), failure);
       this.fail(failure);
     }
   }
@@ -136,7 +140,7 @@ export class Exchange {
     const session = this.#origin.session;
     if (session === null) return own;
     if (own !== undefined) {
-      this.runtime.outstanding.remove(this.upstream.name, session, own);
+      this.runtime.outstanding.remove(own);
       return own;
     }
     return this.runtime.outstanding.take(this.upstream.name, session, id);
@@ -156,7 +160,7 @@ export class Exchange {
   streamScopes(): ResponseScope[] {
     const policy = this.#lease.policy;
     return [...this.#byId.values()].map((tracked) =>
-      tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(tracked.decision.message, tracked.origin.context),
+      tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(this.#forwarded.get(tracked), this.context),
     );
   }
 
@@ -233,11 +237,12 @@ export class Exchange {
       const tracked = this.#track(decision, true);
       if (decision.kind !== 'request') continue;
       this.#byId.set(idKey(decision.id), tracked);
+      this.#forwarded.set(tracked, decision.message);
       // Its answer may come on another stream of the session (a resumed GET stream).
       if (session !== null) this.runtime.outstanding.add(this.upstream.name, session, tracked);
     }
     // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
-    if (decisions.some((decision) => decision.method === 'subscriptions/listen')) this.#longLived();
+    if (decisions.some((decision) => decision.method === 'subscriptions/listen') && !this.#longLived()) return;
     const outgoing = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
     // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
     const tool = decisions[0]?.tool ?? null;
@@ -246,7 +251,8 @@ export class Exchange {
   }
 
   #track(decision: Decision, forwarded: boolean): TrackedRequest {
-    const tracked: TrackedRequest = { decision, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
+    // Without the message: a tracked request may be remembered after its exchange, and must not keep a whole body alive.
+    const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
     // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
     if (decision.kind === 'request' || !decision.forward) this.#all.push(tracked);
     return tracked;
@@ -282,8 +288,21 @@ export class Exchange {
     if (!this.res.writableEnded) this.res.end();
   }
 
-  #longLived(): void {
+  /**
+   * Joins the notification streams (moved on each reload, ended at
+   * shutdown). A POST's stream is known to be one only once its body was
+   * read and decided: a reload meanwhile moves it now; if the streams were
+   * ended meanwhile (shutdown), it is ended at once and false returned.
+   */
+  #longLived(): boolean {
+    const ended = this.runtime.streamsEnded;
+    if (ended !== null) {
+      this.endStream(ended);
+      return false;
+    }
     this.runtime.streams.add(this);
+    this.repin();
+    return true;
   }
 
   #closed(): void {
@@ -295,14 +314,15 @@ export class Exchange {
       this.#upstreamRequest?.destroy();
       this.#upstreamResponse?.destroy();
     }
-    const session = this.#origin.session;
     for (const tracked of this.#all) {
       if (tracked.answered) continue;
       const waiting = tracked.decision.forward;
       const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && this.#failed ? 'upstream_failed' : waiting ? 'no_response' : undefined;
       // The upstream ended a stream the client can resume without the answer (2025-11-25
       // polling): the answer comes on the resumed stream, and is audited then (or when forgotten).
-      if (outcome === 'no_response' && this.#resumable && session !== null && this.runtime.outstanding.await(this.upstream.name, session, tracked)) continue;
+      if (outcome === 'no_response' && this.#resumable && this.runtime.outstanding.await(tracked)) continue;
+      // Otherwise no answer is owed any more: an answer arriving later is one the gateway cannot place.
+      this.runtime.outstanding.remove(tracked);
       tracked.answered = true;
       this.runtime.audit.decision(tracked, this.res.statusCode, outcome === undefined ? {} : { outcome });
     }

@@ -15,6 +15,8 @@ export interface GatewayLimits {
   readonly eventBytes: number;
   /** JSON nesting depth of a request body (400 past it) and of an upstream answer (502 past it). */
   readonly depth: number;
+  /** Messages in one JSON-RPC batch (400 past it). */
+  readonly batchMessages: number;
   /**
    * Forwarded 2025-era requests remembered, across sessions, until their
    * answer arrives, which may be on another stream than their own (a
@@ -59,4 +61,6 @@ export interface GatewayRuntime {
   readonly clientAddress: (req: Request) => string | undefined;
   /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */
   readonly streams: Set<Exchange>;
+  /** Why notification streams were ended (shutdown), once they were: a stream that starts after that ends at once. */
+  streamsEnded: string | null;
 }

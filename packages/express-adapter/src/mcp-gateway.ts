@@ -39,6 +39,7 @@ export const DEFAULT_LIMITS: GatewayLimits = Object.freeze({
   responseBytes: 64 * 1024 * 1024,
   eventBytes: 16 * 1024 * 1024,
   depth: MAX_REDACTION_DEPTH,
+  batchMessages: 100,
   outstandingRequests: 20_000,
   outstandingMs: 10 * 60_000,
 });
@@ -51,7 +52,8 @@ export type McpGatewayMiddleware = RequestHandler & {
   /**
    * Ends every open long-lived notification stream (2025-era GET streams,
    * 2026-era `subscriptions/listen`) cleanly; their clients reconnect. For
-   * graceful shutdown. Returns how many were ended.
+   * graceful shutdown: from then on, a notification stream that starts is
+   * ended at once. Returns how many were ended.
    */
   closeStreams(reason?: string): number;
   /**
@@ -95,6 +97,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
     paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,
     streams: new Set(),
+    streamsEnded: null,
   };
   // A notification stream carries no request to decide on, only server messages
   // to redact: on a reload it stays open and moves to the new generation, rather
@@ -121,6 +124,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   };
   return Object.assign(middleware, {
     closeStreams: (reason = 'the gateway is shutting down; reconnect') => {
+      runtime.streamsEnded = reason;
       const streams = [...runtime.streams];
       for (const stream of streams) stream.endStream(reason);
       return streams.length;

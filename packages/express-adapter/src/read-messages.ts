@@ -16,6 +16,10 @@ export async function readMessages(req: Request, runtime: GatewayRuntime): Promi
   const batch = Array.isArray(parsed);
   const messages: unknown[] = batch ? parsed : [parsed];
   if (messages.length === 0) throw new GatewayError('invalid_request', 'Invalid Request: empty batch');
+  // Each element is decided, answered and audited on its own: a batch of many tiny invalid
+  // elements would otherwise cost far more to answer than to send.
+  const most = runtime.limits.batchMessages;
+  if (messages.length > most) throw new GatewayError('invalid_request', `Invalid Request: a batch of ${messages.length} messages is more than the gateway takes (${most})`);
   if (batch && protocolEra(req.headers, messages[0]) === 'modern') {
     throw new GatewayError('invalid_request', 'Invalid Request: protocol 2026-07-28 sends one message per POST; batches are not allowed');
   }

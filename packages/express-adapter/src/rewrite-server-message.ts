@@ -65,16 +65,19 @@ function rewriteServerMessage(exchange: Exchange, message: unknown, placement: P
 
 /**
  * The `method` and `id` of a server message that answers no request of the
- * client, redacted as text with every pattern of the policy. They route the
- * message and are otherwise left alone; but these were chosen by the server,
- * not the client, and a server may put anything in them. (The id of an
- * answer to a known request is the client's own, and stays as it is.)
+ * client, redacted with every response rule. They route the message and are
+ * otherwise left alone; but these were chosen by the server, not the
+ * client, and a server may put anything in them. (The id of an answer to a
+ * known request is the client's own, and stays as it is.) Response rules
+ * only, as for the rest of a server message, so that a body passed on as it
+ * came (see {@link rewriteServerBody}) gets the same treatment.
  */
 function redactEnvelope(policy: CompiledPolicy, message: unknown): unknown {
   if (!isRecord(message)) return message;
   const { method, id } = message;
-  const redactedMethod = typeof method === 'string' ? policy.redactText(method) : method;
-  const redactedId = typeof id === 'string' ? policy.redactText(id) : id;
+  const redact = (value: string) => policy.redactResponse(value, policy.everyResponseRule).message;
+  const redactedMethod = typeof method === 'string' ? redact(method) : method;
+  const redactedId = typeof id === 'string' ? redact(id) : id;
   if (redactedMethod === method && redactedId === id) return message;
   return { ...message, method: redactedMethod, id: redactedId };
 }

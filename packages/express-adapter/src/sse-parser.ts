@@ -7,6 +7,8 @@ export interface SseEvent {
 }
 
 const LF = 0x0a;
+/** A UTF-8 byte order mark (EF BB BF) read as Latin-1. */
+const MISREAD_BOM = '\u00ef\u00bb\u00bf';
 const CR = 0x0d;
 
 /**
@@ -89,7 +91,10 @@ export class SseParser {
     let line = bytes.toString('utf8');
     if (this.#first) {
       this.#first = false;
+      // A byte order mark starts no field. Clients also skip one misread as
+      // Latin-1 ("ï»¿"): what they read as data, this reads as data too.
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      else if (line.startsWith(MISREAD_BOM)) line = line.slice(MISREAD_BOM.length);
     }
     return line;
   }

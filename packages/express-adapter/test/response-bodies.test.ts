@@ -142,4 +142,13 @@ describe('answer bodies in charsets and codings', () => {
       { jsonrpc: '2.0', id: 1, result: { ok: true } },
     ]);
   });
+
+  it('a successful answer to a GET that is not an event stream: 502 (clients disagree on how to read it); an error status passes', async () => {
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end(`data: {"jsonrpc":"2.0","method":"notifications/message","params":{"data":"\\u0041KIAIOSFODNN7EXAMPLE"}}\n\n`);
+    const refused = await fetch(gateway.url, { headers: { accept: 'text/event-stream' } });
+    expect(refused.status).toBe(502);
+    expect(await refused.text()).toContain('answered a GET with \\"text/plain\\", not an event stream');
+    answer = (res) => void res.writeHead(405, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Method not allowed"}}');
+    expect((await fetch(gateway.url, { headers: { accept: 'text/event-stream' } })).status).toBe(405);
+  });
 });

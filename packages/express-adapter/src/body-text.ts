@@ -32,7 +32,13 @@ export function bodyText(body: Buffer, contentType: string | undefined, json: bo
   const charset = charsetOf(contentType);
   if (charset === undefined || UTF8_LABELS.has(charset)) {
     // JSON.parse does not take a byte order mark; the strict decoder drops one.
-    if (json) return isUtf8(body) ? { text: UTF8.decode(body), encoding: 'utf8', contentType } : 'it is not valid UTF-8';
+    if (json) {
+      try {
+        return { text: UTF8.decode(body), encoding: 'utf8', contentType };
+      } catch {
+        return 'it is not valid UTF-8';
+      }
+    }
     if (isUtf8(body)) return { text: body.toString('utf8'), encoding: 'utf8', contentType };
     return { text: body.toString('utf8'), encoding: 'lossy', contentType };
   }
@@ -52,7 +58,7 @@ export function bodyText(body: Buffer, contentType: string | undefined, json: bo
 }
 
 /** The `charset` parameter of a media type, lowercased, without quotes. */
-export function charsetOf(contentType: string | undefined): string | undefined {
+function charsetOf(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
   for (const parameter of contentType.split(';').slice(1)) {
     const at = parameter.indexOf('=');

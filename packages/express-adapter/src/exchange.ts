@@ -91,11 +91,6 @@ export class Exchange {
     return this.#lease;
   }
 
-  /** The session this exchange belongs to, once known. */
-  get session(): string | null {
-    return this.#origin.session;
-  }
-
   /** Handles the request; never rejects. */
   async run(proxy: UpstreamProxy): Promise<void> {
     try {
@@ -118,13 +113,13 @@ export class Exchange {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error });
       // Refused before any JSON-RPC request in it was decided on (a bad body, or a failure while
       // deciding, such as a rate-limit store that cannot answer): audited on its own (SPEC §5).
-      if (this.#all.length === 0) this.runtime.audit.refusal(this.refusalOrigin(), failure);
+      if (this.#all.length === 0) this.runtime.audit.refusal(this.#refusalOrigin(), failure);
       this.fail(failure);
     }
   }
 
   /** What a `request_refused` event says of this request. */
-  refusalOrigin(): RefusalOrigin {
+  #refusalOrigin(): RefusalOrigin {
     const { upstream, session, client, policy } = this.#origin;
     return { upstream, session, client, httpMethod: this.req.method ?? null, policy };
   }

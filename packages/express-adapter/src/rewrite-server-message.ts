@@ -43,7 +43,8 @@ function rewriteServerMessage(exchange: Exchange, message: unknown, placement: P
   if (placement.kind === 'answer') {
     const { tracked } = placement;
     const policy = tracked.origin.policy;
-    const filtered = filterTools(policy, message, tracked.origin.context, filtersTools(placement), tracked.decision.method === 'tools/list' ? exchange : null);
+    if (tracked.decision.method === 'tools/list') learnParamHeaders(exchange, message);
+    const filtered = filtersTools(placement) ? filterTools(policy, message, tracked.origin.context) : message;
     const redacted = policy.redactResponse(filtered, tracked.ambiguous ? policy.everyResponseRule : tracked.decision.responseScope);
     tracked.responseRedactions += redacted.redactions;
     noteOutcome(tracked, message as Record<string, unknown>);
@@ -52,7 +53,7 @@ function rewriteServerMessage(exchange: Exchange, message: unknown, placement: P
 
   const policy = exchange.lease.policy;
   if (placement.kind === 'stray') {
-    const filtered = filterTools(policy, message, exchange.context, true, null);
+    const filtered = filterTools(policy, message, exchange.context);
     return { message: redactEnvelope(policy, policy.redactResponse(filtered, policy.everyResponseRule).message), answered: null };
   }
   const scope = exchange.stream === 'resumed' ? policy.everyResponseRule : policy.responseScope(message, exchange.context, ...exchange.streamScopes());
@@ -82,11 +83,10 @@ function redactEnvelope(policy: CompiledPolicy, message: unknown): unknown {
   return { ...message, method: redactedMethod, id: redactedId };
 }
 
-/** The message with the tools a deny rule refuses removed from its `result.tools`, when `filter` says so. */
-function filterTools(policy: CompiledPolicy, message: unknown, context: Exchange['context'], filter: boolean, learnFor: Exchange | null): unknown {
-  const result = isRecord(message) ? message['result'] : undefined;
-  if (!filter || !isRecord(result) || !Array.isArray(result['tools'])) return message;
-  if (learnFor !== null) learnParamHeaders(learnFor, result);
+/** The message with the tools a deny rule refuses removed from its `result.tools`, if it has such a list. */
+function filterTools(policy: CompiledPolicy, message: unknown, context: Exchange['context']): unknown {
+  const result = toolsResult(message);
+  if (result === undefined) return message;
   const filtered = policy.filterToolsList(result, context);
   return filtered.removed.length === 0 ? message : { ...(message as Record<string, unknown>), result: filtered.result };
 }
@@ -99,7 +99,16 @@ function noteOutcome(tracked: TrackedRequest, message: Record<string, unknown>):
   tracked.isError = isRecord(result) && result['isError'] === true;
 }
 
-function learnParamHeaders(exchange: Exchange, result: Record<string, unknown>): void {
+/** The `result` of a message, when it holds a `tools` list. */
+function toolsResult(message: unknown): Record<string, unknown> | undefined {
+  const result = isRecord(message) ? message['result'] : undefined;
+  return isRecord(result) && Array.isArray(result['tools']) ? result : undefined;
+}
+
+/** Remembers the `x-mcp-header` annotations of the tools a `tools/list` answer lists. */
+function learnParamHeaders(exchange: Exchange, message: unknown): void {
+  const result = toolsResult(message);
+  if (result === undefined) return;
   for (const tool of result['tools'] as unknown[]) {
     if (isRecord(tool) && typeof tool['name'] === 'string') {
       exchange.runtime.paramHeaders.set(exchange.upstream.name, tool['name'], paramHeadersOf(tool));

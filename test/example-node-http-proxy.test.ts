@@ -6,6 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -375,6 +376,34 @@ policy:
       expect(upstream.gets.some((lastEventId) => lastEventId !== undefined)).toBe(true);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('the example node:http proxy in front of an upstream that is down', () => {
+  it('answers 502 -32010 naming the upstream; only its log has the socket error', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcpgw-example-'));
+    try {
+      const configPath = path.join(dir, 'mcpgw.yaml');
+      await copyFile(DEMO_CONFIG, configPath);
+      // A port that was free a moment ago: nothing listens there.
+      const probe = createNetServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const { process: proxy, url } = await start(PROXY_SCRIPT, ['--config', configPath, '--port', '0', '--upstream-url', `http://127.0.0.1:${port}/mcp`]);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(response.status).toBe(502);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32010, message: 'upstream "demo" is unreachable', data: { upstream: 'demo' } } });
+      expect(text).not.toContain('ECONNREFUSED');
+      expect(await proxy.waitFor((line) => line['event'] === 'upstream_error')).toMatchObject({ upstream: 'demo', detail: `connect ECONNREFUSED 127.0.0.1:${port}` });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -189,9 +189,12 @@ async function callUpstream(req, res, body, signal) {
     return await fetch(upstream.url, { method: req.method, headers, body, signal: AbortSignal.any([signal, timer.signal]) });
   } catch (error) {
     if (signal.aborted) throw error;
+    // The socket error (ECONNREFUSED, the upstream's address) is for the operator, not the client (SPEC §3).
     const timedOut = timer.signal.aborted;
-    const message = `upstream "${upstream.name}" ${timedOut ? 'timed out' : 'is unreachable'}`;
-    sendJson(res, timedOut ? 504 : 502, rpcError(null, JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE, message, { upstream: upstream.name }));
+    const message = `upstream "${upstream.name}" ${timedOut ? `did not answer within ${upstream.timeout_ms} ms` : 'is unreachable'}`;
+    const code = timedOut ? JsonRpcErrorCodes.UPSTREAM_TIMEOUT : JsonRpcErrorCodes.UPSTREAM_UNREACHABLE;
+    log({ event: 'upstream_error', upstream: upstream.name, msg: message, detail: error.cause?.message ?? error.message });
+    sendJson(res, timedOut ? 504 : 502, rpcError(null, code, message, { upstream: upstream.name }));
     return undefined;
   } finally {
     clearTimeout(timeout);

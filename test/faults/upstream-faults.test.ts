@@ -104,7 +104,7 @@ describe.each([
       const response = await slow.response;
       expect(await slow.ended).toBe('end');
       expect(response.statusCode).toBe(502);
-      expect(JSON.parse(slow.chunks.join(''))).toMatchObject({ id: 7, error: { code: -32002, data: { upstream: 'main' } } });
+      expect(JSON.parse(slow.chunks.join(''))).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32010, message: 'upstream "main" is unreachable', data: { upstream: 'main' } } });
     } else {
       const response = await slow.response;
       expect(response.statusCode).toBe(200);
@@ -125,10 +125,10 @@ describe.each([
     await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBe(0);
     await expect.poll(() => gateway.audits.find((event) => event.id === 7)?.outcome, { timeout: 3000 }).toMatch(json ? /upstream_failed/ : /no_response|upstream_failed/);
 
-    // While it is down: 502 -32002, quickly.
+    // While it is down: 502 -32010, quickly, without the socket error.
     const down = await rpc(gateway.url, call('echo', 8, { text: 'x' }), { 'mcp-session-id': session });
     expect(down.status).toBe(502);
-    expect(down.messages).toMatchObject([{ id: 8, error: { code: -32002 } }]);
+    expect(down.messages).toEqual([{ jsonrpc: '2.0', id: 8, error: { code: -32010, message: 'upstream "main" is unreachable', data: { upstream: 'main' } } }]);
 
     // Back on the same port: the old session is gone (upstream state), a new one works.
     upstream = await demoUpstream(upstream.port, json);
@@ -198,11 +198,13 @@ describe('an upstream that sends its JSON body slowly', () => {
     const response = await stalled.response;
     // The gateway reads a JSON answer whole; the fixture's timeout_ms is 2000.
     expect(response.statusCode).toBe(504);
+    expect(await stalled.ended).toBe('end');
+    expect(JSON.parse(stalled.chunks.join(''))).toEqual({ jsonrpc: '2.0', id: 2, error: { code: -32011, message: 'upstream "main" stopped sending its response for 2000 ms', data: { upstream: 'main' } } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(Date.now() - started).toBeLessThan(5000);
     await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBe(0);
     await expect.poll(() => upstreamSawClose, { timeout: 3000 }).toBe(true);
-    await expect.poll(() => gateway.audits.find((event) => event.id === 2)).toMatchObject({ status: 504, error_code: -32002, outcome: 'upstream_failed' });
+    await expect.poll(() => gateway.audits.find((event) => event.id === 2)).toMatchObject({ status: 504, error_code: -32011, outcome: 'upstream_failed' });
   }, 15_000);
 });
 
@@ -231,7 +233,7 @@ describe('an upstream that breaks its answer', () => {
     };
     const response = await rpc(gateway.url, call('echo', 3));
     expect(response.status).toBe(502);
-    expect(response.messages).toMatchObject([{ id: 3, error: { code: -32002 } }]);
+    expect(response.messages).toEqual([{ jsonrpc: '2.0', id: 3, error: { code: -32010, message: 'upstream "main" failed while answering', data: { upstream: 'main' } } }]);
     expect(response.raw).not.toMatch(SECRET_PATTERN);
   });
 
@@ -241,7 +243,7 @@ describe('an upstream that breaks its answer', () => {
     const started = performance.now();
     const response = await rpc(gateway.url, call('echo', 4));
     expect(response.status).toBe(502);
-    expect(response.messages).toMatchObject([{ id: 4, error: { code: -32002 } }]);
+    expect(response.messages).toMatchObject([{ id: 4, error: { code: -32010, message: 'upstream "main" sent a response larger than 1048576 bytes' } }]);
     expect(performance.now() - started).toBeLessThan(3000);
   });
 

@@ -29,6 +29,12 @@ export interface DecisionAuditEvent {
   readonly duration_ms: number;
   /** Set when the exchange ended without a response: why (client closed, upstream failed). */
   readonly outcome?: 'client_closed' | 'upstream_failed' | 'no_response';
+  /**
+   * With `outcome: "upstream_failed"`: what failed, for operators — the
+   * client's message and what it was not told, such as the socket error
+   * (`upstream "main" is unreachable: connect ECONNREFUSED 10.0.0.5:3001`).
+   */
+  readonly upstream_error?: string;
   /** Set when the answer arrived on another stream of the session than the request's own (a resumed GET stream). */
   readonly resumed?: true;
   /** Set on a rate_limit refusal that is not the limit itself: `key_budget_full` (the rule holds `max_keys` keys, and this one is new). */

@@ -41,7 +41,7 @@ export class AuditTrail {
   }
 
   /** The decision event of a request, written when its answer is delivered (or it ended without one). */
-  decision(tracked: TrackedRequest, status: number, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean } = {}): void {
+  decision(tracked: TrackedRequest, status: number, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean; upstreamError?: string | undefined } = {}): void {
     if (this.#listener === undefined) return;
     const { decision, origin } = tracked;
     const policy = origin.policy;
@@ -66,6 +66,7 @@ export class AuditTrail {
       is_error: tracked.isError,
       duration_ms: Math.round((performance.now() - origin.started) * 1000) / 1000,
       ...(details.outcome === undefined ? {} : { outcome: details.outcome }),
+      ...(details.upstreamError === undefined ? {} : { upstream_error: policy.redactText(details.upstreamError) }),
       ...(details.resumed === true ? { resumed: true } : {}),
       ...(reason === 'key_budget_full' ? { reason } : {}),
     });

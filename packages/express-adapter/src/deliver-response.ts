@@ -4,7 +4,7 @@ import { McpgwError } from '@mcpgw/core';
 import { bodyText, withCharset } from './body-text.js';
 import { contentCoding, decodedBody } from './content-encoding.js';
 import type { Exchange } from './exchange.js';
-import { GatewayError } from './gateway-error.js';
+import { describeFailure, GatewayError, upstreamError } from './gateway-error.js';
 import { headerSafe, responseHeaders } from './http-headers.js';
 import { nestingDepth } from './read-body.js';
 import { rewriteServerBody } from './rewrite-server-message.js';
@@ -38,7 +38,7 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): 
     const session = upstream.headers['mcp-session-id'];
     // A session id cannot be rewritten (the client sends it back) nor passed on if it holds what a pattern matches.
     if (typeof session === 'string' && exchange.lease.policy.redactText(session) !== session) {
-      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" assigned an Mcp-Session-Id that a redact pattern matches; it is not passed on`);
+      throw upstreamError('upstream_bad_response', exchange.upstream.name, 'assigned an Mcp-Session-Id that a redact pattern matches; it is not passed on');
     }
     exchange.noteSession(typeof session === 'string' ? session : undefined);
     const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -47,11 +47,11 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): 
     // it as the type says: such an answer cannot be checked for both, and is refused.
     const status = upstream.statusCode ?? 200;
     if (type !== 'text/event-stream' && exchange.req.method === 'GET' && status >= 200 && status < 300 && status !== 204) {
-      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" answered a GET with ${type === '' ? 'no Content-Type' : `"${type}"`}, not an event stream`);
+      throw upstreamError('upstream_bad_response', exchange.upstream.name, `answered a GET with ${type === '' ? 'no Content-Type' : `"${type}"`}, not an event stream`);
     }
     const source = decodedBody(upstream);
     if (source === undefined) {
-      throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent its answer with Content-Encoding "${contentCoding(upstream)}", which the gateway cannot read`);
+      throw upstreamError('upstream_bad_response', exchange.upstream.name, `sent its answer with Content-Encoding "${contentCoding(upstream)}", which the gateway cannot read`);
     }
     if (type === 'text/event-stream') return deliverSse(exchange, upstream, source);
     deliverWhole(exchange, upstream, source, isJsonType(type)).catch(failed);
@@ -78,7 +78,7 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   // Decided from the body, whatever its Content-Type says: JSON a client may parse is read as JSON
   // (its escapes resolved before redaction, a tools list in it filtered).
   const parsed = readServerJson(exchange, decoded.text, 'it');
-  if (parsed === NOT_JSON && json) throw new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent malformed JSON`);
+  if (parsed === NOT_JSON && json) throw upstreamError('upstream_bad_response', exchange.upstream.name, 'sent malformed JSON');
   if (parsed !== NOT_JSON) {
     const rewritten = rewriteServerBody(exchange, parsed, decoded.text);
     text = rewritten.text;
@@ -173,7 +173,7 @@ function readAll(response: IncomingMessage, source: Readable, exchange: Exchange
     let size = 0;
     const idle = setTimeout(() => {
       source.destroy();
-      reject(new GatewayError('upstream_timeout', `upstream "${name}" stopped sending its response for ${timeoutMs} ms`, { data: { upstream: name } }));
+      reject(upstreamError('upstream_timeout', name, `stopped sending its response for ${timeoutMs} ms`));
     }, timeoutMs);
     idle.unref();
     source.on('data', (chunk: Buffer) => {
@@ -182,7 +182,7 @@ function readAll(response: IncomingMessage, source: Readable, exchange: Exchange
       if (size > limit) {
         clearTimeout(idle);
         source.destroy();
-        reject(new GatewayError('upstream_bad_response', `upstream "${name}" sent a response larger than ${limit} bytes`));
+        reject(upstreamError('upstream_bad_response', name, `sent a response larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
@@ -214,21 +214,29 @@ function pipeEndingCleanly(source: Readable, exchange: Exchange, transform: SseR
     // The events already passed on stand; a half-received one is dropped, and the stream ends.
     transform.abandon();
   });
+  // The transform fails only on what it was given (an event too large, one that cannot be redacted).
   transform.on('error', (error) => {
     source.destroy();
-    exchange.fail(answerError(error, exchange));
+    exchange.fail(answerError(error, exchange, true));
   });
   source.pipe(transform).pipe(exchange.res);
 }
 
 function unreadable(exchange: Exchange, why: string): GatewayError {
-  return new GatewayError('upstream_bad_response', `upstream "${exchange.upstream.name}" sent an answer the gateway cannot read: ${why}`);
+  return upstreamError('upstream_bad_response', exchange.upstream.name, `sent an answer the gateway cannot read: ${why}`);
 }
 
-/** Any failure while passing an answer on, as the gateway error the client and the log see. */
-function answerError(error: unknown, exchange: Exchange): GatewayError {
+/**
+ * Any failure while passing an answer on, as the gateway error the client
+ * sees: an answer the gateway cannot pass on (`unusable`, or a redaction
+ * that failed) says why; a connection or decoding failure underneath (a
+ * reset, a corrupt gzip stream) is only in the `detail`.
+ */
+function answerError(error: unknown, exchange: Exchange, unusable = false): GatewayError {
   if (error instanceof GatewayError) return error;
   const name = exchange.upstream.name;
-  if (error instanceof McpgwError) return new GatewayError('upstream_bad_response', `upstream "${name}" sent an answer the gateway cannot pass on: ${error.message}`, { cause: error });
-  return new GatewayError('upstream_unavailable', `upstream "${name}" failed while answering`, { cause: error, data: { upstream: name } });
+  if (unusable || error instanceof McpgwError) {
+    return upstreamError('upstream_bad_response', name, `sent an answer the gateway cannot pass on: ${(error as Error).message}`, { cause: error });
+  }
+  return upstreamError('upstream_unavailable', name, 'failed while answering', { cause: error, detail: describeFailure(error) });
 }

@@ -47,7 +47,12 @@ export class Exchange {
   readonly #forwarded = new Map<TrackedRequest, unknown>();
   /** Every request of this exchange, forwarded or refused: one audit event each. */
   readonly #all: TrackedRequest[] = [];
-  #failed = false;
+  /** The body was a JSON-RPC batch: an error answers each of its requests, in an array. */
+  #batch = false;
+  /** Why the exchange failed, once it did (the first failure). */
+  #failure: GatewayError | null = null;
+  /** The client went away before its response was complete: what fails after that is the gateway's own cancellation. */
+  #clientGone = false;
   /** The response stream carried an event id: a client can resume it with Last-Event-ID. */
   #resumable = false;
   #upstreamRequest: ClientRequest | null = null;
@@ -179,15 +184,20 @@ export class Exchange {
   /**
    * Records that this exchange failed (its waiting requests are audited as
    * `upstream_failed`) and reports the error, once; leaves the response as
-   * it is, for a caller that ends it its own way.
+   * it is, for a caller that ends it its own way. A failure that follows the
+   * client's leaving is the gateway cancelling the upstream request: not
+   * reported, and not the upstream's failure.
    */
   noteFailure(error: GatewayError): void {
-    if (this.#failed) return;
-    this.#failed = true;
+    if (this.#failure !== null || this.#clientGone) return;
+    this.#failure = error;
     this.runtime.onError?.(error, this.upstream.name);
   }
 
-  /** Answers with an error if nothing was sent yet; otherwise ends the response cleanly. */
+  /**
+   * Answers with an error if nothing was sent yet — for a batch, one error
+   * per request, with its id — otherwise ends the response cleanly.
+   */
   fail(error: GatewayError): void {
     this.noteFailure(error);
     if (this.res.headersSent) {
@@ -197,7 +207,17 @@ export class Exchange {
     if (this.res.destroyed) return;
     const waiting = [...this.#byId.values()];
     for (const tracked of waiting) tracked.errorCode = error.code;
-    sendRpcError(this.res, error, waiting.length === 1 ? (waiting[0]?.decision.id ?? null) : null);
+    const ids = waiting.map((tracked) => tracked.decision.id ?? null);
+    sendRpcError(this.res, error, { id: this.#batch && ids.length > 0 ? ids : ids.length === 1 ? (ids[0] as JsonRpcId) : null, message: this.#clientMessage(error) });
+  }
+
+  /**
+   * The error's message as clients may see it: redacted with every pattern
+   * of the policy, since an upstream's failure can quote what the upstream
+   * sent (a charset, a coding).
+   */
+  #clientMessage(error: GatewayError): string {
+    return this.#lease.policy.redactText(error.message);
   }
 
   /**
@@ -214,6 +234,7 @@ export class Exchange {
 
   async #post(proxy: UpstreamProxy): Promise<void> {
     const { messages, batch } = await readMessages(this.req, this.runtime);
+    this.#batch = batch;
     // The batch is decided whole, in core: forwarded whole or not at all, quota used only when forwarded.
     const decisions = await this.#lease.evaluateBatch(messages, this.context);
 
@@ -306,20 +327,26 @@ export class Exchange {
     this.#origin.status = this.res.statusCode;
     if (!finished) {
       // The client went away: cancel the upstream request (SPEC §7).
+      this.#clientGone = true;
       this.#upstreamRequest?.destroy();
       this.#upstreamResponse?.destroy();
     }
+    const failure = this.#failure;
     for (const tracked of this.#all) {
       if (tracked.answered) continue;
       const waiting = tracked.decision.forward;
-      const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && this.#failed ? 'upstream_failed' : waiting ? 'no_response' : undefined;
+      const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && failure !== null ? 'upstream_failed' : waiting ? 'no_response' : undefined;
       // The upstream ended a stream the client can resume without the answer (2025-11-25
       // polling): the answer comes on the resumed stream, and is audited then (or when forgotten).
       if (outcome === 'no_response' && this.#resumable && this.runtime.outstanding.await(tracked)) continue;
       // Otherwise no answer is owed any more: an answer arriving later is one the gateway cannot place.
       this.runtime.outstanding.remove(tracked);
       tracked.answered = true;
-      this.runtime.audit.decision(tracked, this.res.statusCode, outcome === undefined ? {} : { outcome });
+      this.runtime.audit.decision(
+        tracked,
+        this.res.statusCode,
+        outcome === undefined ? {} : outcome === 'upstream_failed' ? { outcome, upstreamError: failure?.operatorMessage } : { outcome },
+      );
     }
     this.#lease.release();
   }

@@ -27,23 +27,44 @@ export const GATEWAY_ERRORS: Readonly<Record<GatewayErrorKind, { readonly status
   bad_body: { status: 400, code: JsonRpcErrorCodes.PARSE_ERROR },
   unsupported_encoding: { status: 415, code: JsonRpcErrorCodes.INVALID_REQUEST },
   origin_forbidden: { status: 403, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  upstream_unavailable: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
-  upstream_timeout: { status: 504, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
-  upstream_bad_response: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNAVAILABLE },
+  upstream_unavailable: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
+  upstream_timeout: { status: 504, code: JsonRpcErrorCodes.UPSTREAM_TIMEOUT },
+  upstream_bad_response: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
   method_not_allowed: { status: 405, code: JsonRpcErrorCodes.INVALID_REQUEST },
   internal: { status: 500, code: JsonRpcErrorCodes.INTERNAL_ERROR },
 });
 
-/** An HTTP-level failure the gateway answers with a JSON-RPC error. */
+/** The kinds that say an upstream failed a request (rather than the client sending a bad one). */
+const UPSTREAM_KINDS: ReadonlySet<GatewayErrorKind> = new Set(['upstream_unavailable', 'upstream_timeout', 'upstream_bad_response']);
+
+/**
+ * An HTTP-level failure the gateway answers with a JSON-RPC error. `message`
+ * and `data` are what the client gets; `detail` is what only the operator
+ * sees (log, audit): the socket error behind an unreachable upstream, with
+ * its internal address, is never sent to clients (SPEC §3).
+ */
 export class GatewayError extends Error {
   readonly kind: GatewayErrorKind;
   readonly data: Record<string, unknown> | undefined;
+  /** What went wrong underneath, for operators only (e.g. `connect ECONNREFUSED 10.0.0.5:3001`). */
+  readonly detail: string | undefined;
 
-  constructor(kind: GatewayErrorKind, message: string, options?: { cause?: unknown; data?: Record<string, unknown> }) {
+  constructor(kind: GatewayErrorKind, message: string, options?: { cause?: unknown; data?: Record<string, unknown>; detail?: string }) {
     super(message, options);
     this.name = 'GatewayError';
     this.kind = kind;
     this.data = options?.data;
+    this.detail = options?.detail;
+  }
+
+  /** Whether the upstream failed (unreachable, timed out, or an answer the gateway cannot use). */
+  get upstreamFailed(): boolean {
+    return UPSTREAM_KINDS.has(this.kind);
+  }
+
+  /** The message with the detail: what the log and the audit log say. */
+  get operatorMessage(): string {
+    return this.detail === undefined ? this.message : `${this.message}: ${this.detail}`;
   }
 
   get status(): number {
@@ -53,4 +74,33 @@ export class GatewayError extends Error {
   get code(): number {
     return GATEWAY_ERRORS[this.kind].code;
   }
+}
+
+/**
+ * An upstream failure as the client sees it: `upstream "<name>" <what>`, with
+ * `data: { upstream }`; anything underneath goes in `detail`.
+ *
+ * @example upstreamError('upstream_timeout', 'everything', 'did not answer within 30000 ms')
+ */
+export function upstreamError(
+  kind: 'upstream_unavailable' | 'upstream_timeout' | 'upstream_bad_response',
+  upstream: string,
+  what: string,
+  options: { cause?: unknown; detail?: string } = {},
+): GatewayError {
+  return new GatewayError(kind, `upstream "${upstream}" ${what}`, { ...options, data: { upstream } });
+}
+
+/**
+ * An error underneath an upstream failure, in one line for operators: Node's
+ * message with its code (`connect ECONNREFUSED 127.0.0.1:3001`), or, for a
+ * connection tried on several addresses (an AggregateError, whose own
+ * message is empty), each attempt's.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describeFailure).join('; ');
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error.message === '') return code ?? error.name;
+  return code === undefined || error.message.includes(code) ? error.message : `${code}: ${error.message}`;
 }

@@ -23,7 +23,11 @@ export interface McpGatewayOptions {
   readonly defaultUpstream?: string;
   /** Receives one `decision` event per JSON-RPC request, when its response completes. */
   readonly onAudit?: AuditListener;
-  /** Called for upstream failures and other errors the gateway answered itself (for logging). */
+  /**
+   * Called for upstream failures and other errors the gateway answered itself
+   * (for logging): `error.message` is what the client was told,
+   * `error.detail` what it was not (the socket error behind an unreachable upstream).
+   */
   readonly onError?: (error: GatewayError, upstream: string) => void;
   /** `Origin` values let through; default: localhost origins only (DNS-rebinding protection). */
   readonly allowedOrigins?: readonly string[];

@@ -14,10 +14,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** Who a JSON-RPC error answers, and in what words. */
+export interface RpcErrorAnswer {
+  /** The id answered; a list answers a batch, with one error per id. Default null. */
+  readonly id?: JsonRpcId | readonly JsonRpcId[];
+  /** The message, when not the error's own (a redacted one). */
+  readonly message?: string;
+}
+
 /** Answers an HTTP request the gateway could not pass on with a JSON-RPC error (SPEC §3). */
-export function sendRpcError(res: ServerResponse, error: GatewayError, id: JsonRpcId = null): void {
+export function sendRpcError(res: ServerResponse, error: GatewayError, answer: RpcErrorAnswer = {}): void {
   const data = error.data === undefined ? {} : { data: error.data };
   const headers: Record<string, string> =
     error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'POST, GET, DELETE, OPTIONS, HEAD' } : {};
-  sendJson(res, error.status, { jsonrpc: '2.0', id, error: { code: error.code, message: error.message, ...data } }, headers);
+  const reply = (id: JsonRpcId) => ({ jsonrpc: '2.0', id, error: { code: error.code, message: answer.message ?? error.message, ...data } });
+  const id = answer.id ?? null;
+  sendJson(res, error.status, Array.isArray(id) ? id.map(reply) : reply(id as JsonRpcId), headers);
 }

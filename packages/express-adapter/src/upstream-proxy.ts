@@ -2,7 +2,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type Serv
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex, Stream } from 'node:stream';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
-import { GatewayError } from './gateway-error.js';
+import { describeFailure, GatewayError, upstreamError } from './gateway-error.js';
 import { hopByHopNames } from './http-headers.js';
 import type { GatewayUpstream } from './routing.js';
 
@@ -88,7 +88,7 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         }
         // Informational answers (1xx) do not stop this clock: only a final answer does.
         const timer = setTimeout(() => {
-          proxyReq.destroy(new GatewayError('upstream_timeout', `upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, { data: { upstream: upstream.name } }));
+          proxyReq.destroy(upstreamError('upstream_timeout', upstream.name, `did not answer within ${upstream.timeoutMs} ms`));
         }, upstream.timeoutMs);
         timer.unref();
         proxyReq.once('response', () => clearTimeout(timer));
@@ -97,13 +97,13 @@ export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
         // and no error, which would leave the client waiting.
         proxyReq.once('upgrade', (_response: IncomingMessage, socket: Duplex) => {
           socket.destroy();
-          settle(req, new GatewayError('upstream_bad_response', `upstream "${upstream.name}" answered 101 Switching Protocols, which MCP does not use`, { data: { upstream: upstream.name } }));
+          settle(req, upstreamError('upstream_bad_response', upstream.name, 'answered 101 Switching Protocols, which MCP does not use'));
         });
         proxyReq.once('close', () => {
           clearTimeout(timer);
           // Closed with neither an answer nor an error: never leave the request unsettled.
           // (Checked first: an error is made only when one is owed, not on every close.)
-          if (pending.has(req)) settle(req, new GatewayError('upstream_unavailable', `upstream "${upstream.name}" closed the connection without answering`, { data: { upstream: upstream.name } }));
+          if (pending.has(req)) settle(req, upstreamError('upstream_unavailable', upstream.name, 'closed the connection without answering'));
         });
         hooks.onRequest?.(proxyReq);
       },
@@ -170,12 +170,13 @@ function gatewayValue(name: string, req: IncomingMessage): string | null | undef
 /** A request stream already read to its end: piping it sends nothing. */
 const CONSUMED = { pipe: () => undefined } as unknown as Stream;
 
+/**
+ * A failure to reach the upstream, as the client sees it: `upstream "x" is
+ * unreachable`. The socket error (ECONNREFUSED, ENOTFOUND, the internal
+ * address) stays in `detail`, for the log and the audit log (SPEC §3).
+ */
 function toGatewayError(error: unknown, upstream: GatewayUpstream): GatewayError {
   if (error instanceof GatewayError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const detail = code ?? (error instanceof Error ? error.message : String(error));
-  return new GatewayError('upstream_unavailable', `upstream "${upstream.name}" is unavailable: ${detail}`, {
-    cause: error,
-    data: { upstream: upstream.name },
-  });
+  return upstreamError('upstream_unavailable', upstream.name, 'is unreachable', { cause: error, detail: describeFailure(error) });
 }
+

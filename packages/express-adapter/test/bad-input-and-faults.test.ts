@@ -1,10 +1,20 @@
 import { createServer } from 'node:net';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayError } from '../src/index.js';
 import { eventually, post } from './fixtures/client.js';
 import { startGateway, type TestGateway } from './fixtures/gateway.js';
 import { startRawUpstream } from './fixtures/raw-upstream.js';
 import { AWS_KEY, startUpstream, type TestUpstream } from './fixtures/upstream.js';
+
+/** A port nothing listens on (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 const call = (name: string, id: number | string = 1, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
@@ -205,35 +215,69 @@ describe('bad requests', () => {
 });
 
 describe('upstream faults', () => {
-  it('answers 502 -32002 naming the upstream when it refuses connections, and keeps serving', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const gateway = await startGateway(`http://127.0.0.1:${port}/mcp`);
+  it('answers 502 -32010 naming the upstream when it refuses connections, keeps the socket error for the operator, and keeps serving', async () => {
+    const port = await freePort();
+    const errors: GatewayError[] = [];
+    const gateway = await startGateway(`http://127.0.0.1:${port}/mcp`, { extra: { onError: (error) => void errors.push(error) } });
     try {
       for (let i = 0; i < 3; i++) {
         const response = await post(gateway.url, JSON.stringify(call('echo', i)));
         expect(response.status).toBe(502);
-        expect(response.json).toMatchObject({ id: i, error: { code: -32002, message: 'upstream "main" is unavailable: ECONNREFUSED', data: { upstream: 'main' } } });
+        expect(response.json).toEqual({ jsonrpc: '2.0', id: i, error: { code: -32010, message: 'upstream "main" is unreachable', data: { upstream: 'main' } } });
+        // Nothing of the socket error reaches the client: no code, no internal address.
+        expect(response.text).not.toMatch(/ECONN|127\.0\.0\.1|:\d{4,5}/);
       }
       await eventually(() => gateway.handle.inFlight() === 0);
+      expect(errors.map((error) => error.detail)).toEqual(Array(3).fill(`connect ECONNREFUSED 127.0.0.1:${port}`));
+      expect(gateway.audits).toMatchObject(
+        [0, 1, 2].map((id) => ({ id, status: 502, error_code: -32010, outcome: 'upstream_failed', upstream_error: `upstream "main" is unreachable: connect ECONNREFUSED 127.0.0.1:${port}` })),
+      );
     } finally {
       await gateway.close();
     }
   });
 
-  it('answers 504 when the upstream accepts and never answers', async () => {
+  it('answers every request of a batch with its own -32010 error when the upstream is unreachable', async () => {
+    const gateway = await startGateway(`http://127.0.0.1:${await freePort()}/mcp`);
+    try {
+      const response = await post(gateway.url, JSON.stringify([call('echo', 1), { jsonrpc: '2.0', method: 'notifications/progress', params: {} }, call('echo', 'two')]));
+      expect(response.status).toBe(502);
+      const error = { code: -32010, message: 'upstream "main" is unreachable', data: { upstream: 'main' } };
+      expect(response.json).toEqual([
+        { jsonrpc: '2.0', id: 1, error },
+        { jsonrpc: '2.0', id: 'two', error },
+      ]);
+      await eventually(() => gateway.audits.length === 2);
+      expect(gateway.audits).toMatchObject([{ id: 1, error_code: -32010 }, { id: 'two', error_code: -32010 }]);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('answers 502 -32010 without the DNS error when the upstream host does not resolve', async () => {
+    const errors: GatewayError[] = [];
+    const gateway = await startGateway('http://mcpgw-no-such-host.invalid/mcp', { extra: { onError: (error) => void errors.push(error) } });
+    try {
+      const response = await post(gateway.url, JSON.stringify(call('echo', 1)));
+      expect(response.status).toBe(502);
+      expect(response.json).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32010, message: 'upstream "main" is unreachable', data: { upstream: 'main' } } });
+      expect(errors[0]?.detail).toMatch(/^getaddrinfo E[A-Z_]+ mcpgw-no-such-host\.invalid/);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('answers 504 -32011 when the upstream accepts and never answers', async () => {
     const silent = await startRawUpstream(() => new Promise(() => undefined));
     const gateway = await startGateway(silent.url);
     try {
       const started = Date.now();
       const response = await post(gateway.url, JSON.stringify(call('echo', 1)));
       expect(response.status).toBe(504);
-      expect(response.json).toMatchObject({ id: 1, error: { code: -32002, message: 'upstream "main" did not answer within 2000 ms' } });
+      expect(response.json).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32011, message: 'upstream "main" did not answer within 2000 ms', data: { upstream: 'main' } } });
       expect(Date.now() - started).toBeLessThan(4000);
       await eventually(() => gateway.handle.inFlight() === 0);
-      expect(gateway.audits).toMatchObject([{ status: 504, error_code: -32002, outcome: 'upstream_failed' }]);
+      expect(gateway.audits).toMatchObject([{ status: 504, error_code: -32011, outcome: 'upstream_failed', upstream_error: 'upstream "main" did not answer within 2000 ms' }]);
     } finally {
       await gateway.close();
       await silent.close();
@@ -252,7 +296,8 @@ describe('upstream faults', () => {
       const text = await response.text();
       expect(text).toContain('notifications/progress');
       await eventually(() => gateway.handle.inFlight() === 0);
-      expect(gateway.audits).toMatchObject([{ id: 1, outcome: 'upstream_failed' }]);
+      // The stream had started: the client's stream ends, the audit and the operator's error say why.
+      expect(gateway.audits).toMatchObject([{ id: 1, outcome: 'upstream_failed', upstream_error: expect.stringMatching(/^upstream "main" failed while answering: /) }]);
     } finally {
       await gateway.close();
       await dying.close();

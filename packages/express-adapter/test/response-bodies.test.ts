@@ -84,6 +84,19 @@ describe('answer bodies in charsets and codings', () => {
     expect(result.bytes.toString('latin1')).not.toContain(AWS_KEY);
   });
 
+  it('an error that quotes what the upstream sent is redacted: a secret in a charset or a coding never reaches the client', async () => {
+    // Lowercase survives the charset's lowercasing: the token still matches the policy's pattern.
+    const token = `ghp_${'a1b2c3'.repeat(6)}`;
+    answer = (res) => void res.writeHead(200, { 'content-type': `text/plain; charset=${token}` }).end('x');
+    let result = await fetchAnswer();
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.bytes.toString('utf8'))).toMatchObject({ error: { code: -32010, message: 'upstream "main" sent an answer the gateway cannot read: its charset "[REDACTED]" is not one the gateway can read' } });
+    answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': token }).end('x');
+    result = await fetchAnswer();
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.bytes.toString('utf8'))).toMatchObject({ error: { code: -32010, message: 'upstream "main" sent its answer with Content-Encoding "[REDACTED]", which the gateway cannot read' } });
+  });
+
   it('a Content-Encoding the gateway cannot read is refused, not passed on as if it were plain', async () => {
     answer = (res) => void res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'zstd' }).end(`key=${AWS_KEY}`);
     const { status, bytes } = await fetchAnswer();

@@ -65,7 +65,9 @@ export class Daemon {
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
       onAudit: (event: GatewayAuditEvent) => this.#audit?.write(event),
-      onError: (error, upstream) => this.#logger.warn({ upstream, kind: error.kind, status: error.status }, error.message),
+      // The log has what the client was not told: the socket error, the upstream's address.
+      onError: (error, upstream) =>
+        this.#logger.warn({ upstream, kind: error.kind, status: error.status, error_code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
     });
     this.#server = createHttpServer(this.#gateway, this.#handle, () => this.#draining);
     this.#reloads = new ReloadQueue((reason) => this.#reload(reason));

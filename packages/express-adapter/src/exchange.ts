@@ -4,6 +4,7 @@ import { mirroredHeaderValues, protocolEra, type Decision, type EvaluationContex
 import type { DecisionAuditEvent } from './audit-event.js';
 import type { RefusalOrigin } from './audit-trail.js';
 import { GatewayError } from './gateway-error.js';
+import { failureKind, type UpstreamOutcome } from './upstream-health.js';
 import { deliverResponse } from './deliver-response.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { GatewayUpstream } from './routing.js';
@@ -192,6 +193,8 @@ export class Exchange {
     if (this.#failure !== null || this.#clientGone) return;
     this.#failure = error;
     this.runtime.onError?.(error, this.upstream.name);
+    const kind = failureKind(error);
+    if (kind !== undefined) this.#reportOutcome({ upstream: this.upstream.name, time: Date.now(), ok: false, kind, message: this.#clientMessage(error), error });
   }
 
   /**
@@ -214,10 +217,18 @@ export class Exchange {
   /**
    * The error's message as clients may see it: redacted with every pattern
    * of the policy, since an upstream's failure can quote what the upstream
-   * sent (a charset, a coding).
+   * sent (a charset, a coding), and the message also reaches health reports.
    */
   #clientMessage(error: GatewayError): string {
     return this.#lease.policy.redactText(error.message);
+  }
+
+  #reportOutcome(outcome: UpstreamOutcome): void {
+    try {
+      this.runtime.onUpstreamOutcome?.(outcome);
+    } catch {
+      // A listener must not break the request path.
+    }
   }
 
   /**
@@ -283,6 +294,8 @@ export class Exchange {
       },
       onResponse: (response) => {
         this.#upstreamResponse = response;
+        // The upstream answered: whatever its answer holds, it was reached in time.
+        this.#reportOutcome({ upstream: this.upstream.name, time: Date.now(), ok: true });
         deliverResponse(this, response);
       },
       onError: (error) => this.fail(error),

@@ -4,6 +4,7 @@ import type { AuditTrail } from './audit-trail.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayError } from './gateway-error.js';
 import type { OutstandingRequests } from './outstanding-requests.js';
+import type { UpstreamOutcome } from './upstream-health.js';
 
 /** Size bounds the gateway enforces. */
 export interface GatewayLimits {
@@ -56,6 +57,7 @@ export interface GatewayRuntime {
   /** Forwarded requests of each session whose answer has not arrived yet. */
   readonly outstanding: OutstandingRequests;
   readonly onError: ((error: GatewayError, upstream: string) => void) | undefined;
+  readonly onUpstreamOutcome: ((outcome: UpstreamOutcome) => void) | undefined;
   readonly limits: GatewayLimits;
   readonly paramHeaders: ParamHeaderCache;
   readonly clientAddress: (req: Request) => string | undefined;

@@ -9,6 +9,7 @@ import { createOriginCheck } from './origin.js';
 import { OutstandingRequests } from './outstanding-requests.js';
 import { createRouteTable, type RouteInput } from './routing.js';
 import { sendRpcError } from './send.js';
+import type { UpstreamHealth, UpstreamOutcome } from './upstream-health.js';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy.js';
 
 /** Options of {@link mcpGateway}. */
@@ -29,6 +30,12 @@ export interface McpGatewayOptions {
    * `error.detail` what it was not (the socket error behind an unreachable upstream).
    */
   readonly onError?: (error: GatewayError, upstream: string) => void;
+  /**
+   * Called when an upstream answered a request (`ok: true`) or failed it
+   * (`ok: false`, with the kind and the error), for health reporting: feed
+   * it to an {@link UpstreamHealth}. Must not throw (errors are caught and dropped).
+   */
+  readonly onUpstreamOutcome?: (outcome: UpstreamOutcome) => void;
   /** `Origin` values let through; default: localhost origins only (DNS-rebinding protection). */
   readonly allowedOrigins?: readonly string[];
   /** Size bounds; see {@link GatewayLimits}. */
@@ -97,6 +104,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
       (tracked) => audit.decision(tracked, tracked.origin.status, { outcome: 'no_response' }),
     ),
     onError: options.onError,
+    onUpstreamOutcome: options.onUpstreamOutcome,
     limits,
     paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,

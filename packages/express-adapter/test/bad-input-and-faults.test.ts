@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayError } from '../src/index.js';
+import type { GatewayError, UpstreamOutcome } from '../src/index.js';
 import { eventually, post } from './fixtures/client.js';
 import { startGateway, type TestGateway } from './fixtures/gateway.js';
 import { startRawUpstream } from './fixtures/raw-upstream.js';
@@ -218,7 +218,8 @@ describe('upstream faults', () => {
   it('answers 502 -32010 naming the upstream when it refuses connections, keeps the socket error for the operator, and keeps serving', async () => {
     const port = await freePort();
     const errors: GatewayError[] = [];
-    const gateway = await startGateway(`http://127.0.0.1:${port}/mcp`, { extra: { onError: (error) => void errors.push(error) } });
+    const outcomes: UpstreamOutcome[] = [];
+    const gateway = await startGateway(`http://127.0.0.1:${port}/mcp`, { extra: { onError: (error) => void errors.push(error), onUpstreamOutcome: (outcome) => void outcomes.push(outcome) } });
     try {
       for (let i = 0; i < 3; i++) {
         const response = await post(gateway.url, JSON.stringify(call('echo', i)));
@@ -232,6 +233,7 @@ describe('upstream faults', () => {
       expect(gateway.audits).toMatchObject(
         [0, 1, 2].map((id) => ({ id, status: 502, error_code: -32010, outcome: 'upstream_failed', upstream_error: `upstream "main" is unreachable: connect ECONNREFUSED 127.0.0.1:${port}` })),
       );
+      expect(outcomes).toMatchObject(Array(3).fill({ upstream: 'main', ok: false, kind: 'unreachable', message: 'upstream "main" is unreachable' }));
     } finally {
       await gateway.close();
     }
@@ -269,7 +271,8 @@ describe('upstream faults', () => {
 
   it('answers 504 -32011 when the upstream accepts and never answers', async () => {
     const silent = await startRawUpstream(() => new Promise(() => undefined));
-    const gateway = await startGateway(silent.url);
+    const outcomes: UpstreamOutcome[] = [];
+    const gateway = await startGateway(silent.url, { extra: { onUpstreamOutcome: (outcome) => void outcomes.push(outcome) } });
     try {
       const started = Date.now();
       const response = await post(gateway.url, JSON.stringify(call('echo', 1)));
@@ -278,6 +281,7 @@ describe('upstream faults', () => {
       expect(Date.now() - started).toBeLessThan(4000);
       await eventually(() => gateway.handle.inFlight() === 0);
       expect(gateway.audits).toMatchObject([{ status: 504, error_code: -32011, outcome: 'upstream_failed', upstream_error: 'upstream "main" did not answer within 2000 ms' }]);
+      expect(outcomes).toMatchObject([{ upstream: 'main', ok: false, kind: 'timeout' }]);
     } finally {
       await gateway.close();
       await silent.close();

@@ -171,24 +171,32 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     await client.close().catch(() => undefined);
   });
 
-  it('answers GET and HEAD /healthz itself, and refuses other methods there instead of proxying them', async () => {
+  it('answers GET and HEAD /healthz and /readyz itself, and refuses other methods there instead of proxying them', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
     writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
     daemon = await startDaemon(configPath, ['--no-watch']);
     const origin = new URL(daemon.url).origin;
-    for (const path of ['/healthz', '/healthz/', '/healthz?verbose=1', '/HEALTHZ']) {
+    for (const path of ['/healthz', '/healthz/', '/healthz?verbose=1', '/HEALTHZ', '/readyz', '/Readyz/?x=1']) {
       const answer = await fetch(origin + path);
       expect(answer.status, path).toBe(200);
-      expect(await answer.json()).toEqual({ status: 'ok', generation: 1, in_flight: 0, generations: [{ generation: 1, in_flight: 0 }] });
+      expect(await answer.json()).toEqual({
+        status: 'ok',
+        generation: 1,
+        in_flight: 0,
+        generations: [{ generation: 1, in_flight: 0 }],
+        upstreams: { demo: { status: 'unknown', last_success: null, last_failure: null } },
+      });
     }
-    const head = await fetch(`${origin}/healthz`, { method: 'HEAD' });
-    expect(head.status).toBe(200);
-    expect(await head.text()).toBe('');
-    // With a default upstream, anything else at this path would be proxied: it never is.
-    const post = await fetch(`${origin}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
-    expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    for (const path of ['/healthz', '/readyz']) {
+      const head = await fetch(origin + path, { method: 'HEAD' });
+      expect(head.status, path).toBe(200);
+      expect(await head.text()).toBe('');
+      // With a default upstream, anything else at this path would be proxied: it never is.
+      const post = await fetch(origin + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+      expect(post.status, path).toBe(405);
+      expect(post.headers.get('allow')).toBe('GET, HEAD');
+    }
     // A longer path is not the health check: it goes to the default upstream like any other.
     const other = await fetch(`${origin}/healthzz`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
     expect(other.status).not.toBe(405);

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compilePolicy, compilePolicyInSlices, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
-import { mcpGateway, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
+import { mcpGateway, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { LicenseMonitor } from '../license/license-monitor.js';
@@ -58,6 +58,7 @@ export class Daemon {
     this.#config = config;
     this.#handle = new PolicyHandle(compilePolicy(config));
     this.#audit = config.audit === undefined ? null : AuditLog.open(this.#auditOptions(config));
+    const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
     this.#gateway = mcpGateway({
       handle: this.#handle,
       upstreams: config.upstreams,
@@ -68,8 +69,9 @@ export class Daemon {
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
         this.#logger.warn({ upstream, kind: error.kind, status: error.status, error_code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
+      onUpstreamOutcome: (outcome) => upstreams.record(outcome),
     });
-    this.#server = createHttpServer(this.#gateway, this.#handle, () => this.#draining);
+    this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams });
     this.#reloads = new ReloadQueue((reason) => this.#reload(reason));
     this.#watcher =
       options.watch === false

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PolicyHandle } from '@mcpgw/core';
+import type { UpstreamHealth } from '@mcpgw/express';
+import { sendJson } from './send-json.js';
+
+/** The paths the daemon answers itself for health checks (never proxied). */
+export const HEALTH_PATHS = Object.freeze({ liveness: '/healthz', readiness: '/readyz' } as const);
+
+/** Which health check a request asks for. */
+export type HealthCheck = keyof typeof HEALTH_PATHS;
+
+/** What the health checks report. */
+export interface HealthState {
+  readonly handle: PolicyHandle;
+  /** Whether a shutdown has begun. */
+  isDraining(): boolean;
+  /** How each upstream's latest request went. */
+  readonly upstreams: UpstreamHealth;
+}
+
+/**
+ * The health check a request is for: `/healthz` or `/readyz`, with or without
+ * a query or a trailing slash, any letter case (as Express matched it).
+ */
+export function healthCheckOf(req: IncomingMessage): HealthCheck | undefined {
+  const url = req.url ?? '';
+  const end = url.indexOf('?');
+  let path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  if (path === HEALTH_PATHS.liveness) return 'liveness';
+  if (path === HEALTH_PATHS.readiness) return 'readiness';
+  return undefined;
+}
+
+/**
+ * Answers `/healthz` (liveness: 200 while the process serves, draining or
+ * not) or `/readyz` (readiness, SPEC §11: 200 while a policy is loaded and
+ * no shutdown has begun, else 503). Both bodies say how each upstream's
+ * latest request went; an upstream's failure never makes the daemon unready,
+ * or one dead upstream would take every replica out of its load balancer.
+ * The bodies hold what clients may see anyway (the error messages they get),
+ * never a socket error or an upstream's internal address: the listen address
+ * is reachable by every agent.
+ */
+export function answerHealth(check: HealthCheck, req: IncomingMessage, res: ServerResponse, state: HealthState): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return sendJson(res, 405, { status: 'method not allowed: use GET' }, { allow: 'GET, HEAD' });
+  }
+  const { handle } = state;
+  const draining = state.isDraining();
+  // A daemon that listens holds a policy (it does not start without one); checked all the same.
+  const ready = !draining && handle.generation > 0;
+  sendJson(res, check === 'readiness' && !ready ? 503 : 200, {
+    status: draining ? 'draining' : 'ok',
+    generation: handle.generation,
+    in_flight: handle.inFlight(),
+    // The current generation and every older one still finishing requests.
+    generations: handle.generations().map(({ generation, inFlight }) => ({ generation, in_flight: inFlight })),
+    upstreams: state.upstreams.report(),
+  });
+}

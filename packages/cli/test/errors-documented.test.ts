@@ -1,11 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ErrorCodes, JsonRpcErrorCodes } from '@mcpgw/core';
+import { GATEWAY_ERRORS } from '@mcpgw/express';
 import { AuditLogErrorCodes } from '../src/audit/audit-log-error.js';
 
-describe('daemon error codes', () => {
-  const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
-  it.each(Object.values(AuditLogErrorCodes))('%s is documented in docs/errors.md with a heading', (code) => {
-    expect(docs).toContain(`### \`${code}\``);
+/** The rows of the table under "JSON-RPC error codes sent to clients": code → its HTTP cell. */
+function jsonRpcTable(): Map<number, string> {
+  const start = docs.indexOf('## JSON-RPC error codes sent to clients');
+  const end = docs.indexOf('\n## ', start + 1);
+  const rows = new Map<number, string>();
+  for (const line of docs.slice(start, end).split('\n')) {
+    const cells = /^\| `(-?\d+)` \| ([^|]*) \|/.exec(line);
+    if (cells !== null) rows.set(Number(cells[1]), cells[2] as string);
+  }
+  return rows;
+}
+
+describe('docs/errors.md and the error codes, both ways', () => {
+  const headings = [...docs.matchAll(/^### `(MCPGW_ERR_[A-Z_]+)`$/gm)].map((match) => match[1]);
+  const codes = [...Object.values(ErrorCodes), ...Object.values(AuditLogErrorCodes)];
+
+  it.each(codes)('%s is documented in docs/errors.md with a heading', (code) => {
+    expect(headings).toContain(code);
+  });
+
+  it('every MCPGW_ERR_ heading names a code that exists', () => {
+    expect(headings.length).toBeGreaterThan(0);
+    expect(headings.filter((heading) => !codes.includes(heading as (typeof codes)[number]))).toEqual([]);
+  });
+
+  it('the JSON-RPC table lists exactly the codes of JsonRpcErrorCodes', () => {
+    expect([...jsonRpcTable().keys()].sort()).toEqual(Object.values(JsonRpcErrorCodes).sort());
+  });
+
+  it.each(Object.entries(GATEWAY_ERRORS))('the row of the code that %s errors are answered with gives their HTTP status', (_kind, { status, code }) => {
+    expect(jsonRpcTable().get(code)).toContain(String(status));
+  });
+
+  it('documents no code that MCP or its SDKs define as a gateway error', () => {
+    for (const reserved of [-32000, -32001, -32002, -32042]) expect(jsonRpcTable().has(reserved), String(reserved)).toBe(false);
   });
 });

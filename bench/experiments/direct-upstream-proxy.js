@@ -47,7 +47,7 @@ export function createUpstreamProxy(upstream) {
       proxyReq.once('close', () => clearTimeout(timer));
       proxyReq.once('error', (error) => {
         clearTimeout(timer);
-        hooks.onError(error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', `upstream "${upstream.name}" is unavailable: ${error.code ?? error.message}`, { cause: error, data: { upstream: upstream.name } }));
+        hooks.onError(error instanceof GatewayError ? error : new GatewayError('upstream_unavailable', `upstream "${upstream.name}" is unreachable`, { cause: error, data: { upstream: upstream.name }, detail: error.message || error.code }));
       });
       hooks.onRequest?.(proxyReq);
       proxyReq.end(hooks.body ?? undefined);

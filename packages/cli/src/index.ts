@@ -3,7 +3,8 @@
 
 export { main } from './cli.js';
 export type { CliIo } from './cli.js';
-export { Daemon, StartupError } from './daemon/daemon.js';
+export { Daemon } from './daemon/daemon.js';
+export { StartupError } from './daemon/startup-error.js';
 export type { DaemonOptions } from './daemon/daemon.js';
 export { RESTART_FIELDS } from './daemon/restart-required.js';
 export { VERSION } from './version.js';

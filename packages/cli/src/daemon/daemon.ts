@@ -16,6 +16,7 @@ import { parseListenAddress } from './listen-address.js';
 import { describeReadError } from './read-error.js';
 import { ReloadQueue } from './reload-queue.js';
 import { restartRequired } from './restart-required.js';
+import { StartupError } from './startup-error.js';
 
 /** How long a reload's compile may hold the event loop at a time, in ms. */
 const RELOAD_SLICE_MS = 1;
@@ -28,9 +29,6 @@ export interface DaemonOptions {
   /** Reload when the config file changes (default true). */
   readonly watch?: boolean;
 }
-
-/** A config file that could not be used at startup: the daemon does not start. */
-export class StartupError extends Error {}
 
 /**
  * The mcpgw daemon: serves the gateway for `mcpgw.yaml`, reloads policy and

@@ -1,0 +1,92 @@
+import { LOG_LEVELS } from '../logging/create-logger.js';
+import { VERSION } from '../version.js';
+
+/** One option of a command, as node:util parseArgs takes it, plus its help line. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** The value's placeholder in help (`FILE`, `SECS`), for string options. */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** A command of the `mcpgw` CLI: its name, what it does, and the options it accepts. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly notes?: string;
+}
+
+const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+const CONFIG: OptionSpec = { type: 'string', short: 'c', value: 'FILE', help: 'config file (default: $MCPGW_CONFIG, else mcpgw.yaml)' };
+
+/**
+ * The commands this version has. SPEC §6 lists more (stdio, test, eval,
+ * pins, license); they are not built yet, so they are unknown commands here.
+ */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'serve',
+    synopsis: 'mcpgw serve --config FILE [--drain-timeout SECS] [--no-watch]',
+    summary: 'Run the gateway. SIGHUP (or saving the config) reloads the policy; SIGTERM or SIGINT drains and exits.',
+    options: {
+      config: CONFIG,
+      'drain-timeout': { type: 'string', value: 'SECS', help: 'longest wait for in-flight requests at shutdown (default 30)' },
+      'no-watch': { type: 'boolean', help: 'reload on SIGHUP only, not when the config file changes' },
+      help: HELP,
+    },
+    notes: `Environment: MCPGW_CONFIG (config path), MCPGW_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).`,
+  },
+  {
+    name: 'validate',
+    synopsis: 'mcpgw validate --config FILE',
+    summary: 'Check a config file: exit 0, or 1 listing every problem with its line.',
+    options: { config: CONFIG, help: HELP },
+  },
+  {
+    name: 'schema',
+    synopsis: 'mcpgw schema',
+    summary: 'Print the JSON Schema of mcpgw.yaml, for editors.',
+    options: { help: HELP },
+  },
+];
+
+/** The options accepted before any command: `mcpgw --help`, `mcpgw --version`. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: HELP,
+  version: { type: 'boolean', short: 'v', help: 'print the version' },
+};
+
+/** What `mcpgw --help` prints. */
+export function generalUsage(): string {
+  return `mcpgw ${VERSION} — policy gateway for the Model Context Protocol
+
+Usage:
+  mcpgw serve    --config mcpgw.yaml   run the gateway (SIGHUP reloads, SIGTERM drains)
+  mcpgw validate --config mcpgw.yaml   check a config: exit 0, or 1 listing every problem
+  mcpgw schema                         print the JSON Schema of mcpgw.yaml
+  mcpgw COMMAND --help                 a command's options
+  mcpgw --help | --version
+
+Exit codes: 0 ok, 1 invalid config or the daemon could not run, 2 usage error, 70 internal error.
+`;
+}
+
+/** What `mcpgw COMMAND --help` prints. */
+export function commandUsage(command: CommandSpec): string {
+  const rows = Object.entries(command.options).map(([name, option]) => {
+    const flag = `${option.short === undefined ? '    ' : `-${option.short}, `}--${name}${option.value === undefined ? '' : ` ${option.value}`}`;
+    return [flag, option.help] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  const lines = rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`);
+  return `Usage: ${command.synopsis}
+
+${command.summary}
+
+Options:
+${lines.join('\n')}
+${command.notes === undefined ? '' : `\n${command.notes}\n`}`;
+}

@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command-specs.js';
+import { didYouMean } from './did-you-mean.js';
+import { UsageError } from './usage-error.js';
+
+/** The option values of a command line, by long name. */
+export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
+
+/** What a valid command line asks for. */
+export type CommandLine =
+  | { readonly kind: 'version' }
+  | { readonly kind: 'help'; readonly command: CommandSpec | undefined }
+  | { readonly kind: 'run'; readonly command: CommandSpec; readonly values: OptionValues };
+
+/**
+ * Reads `mcpgw`'s arguments: the command first, then its own options. Throws
+ * {@link UsageError} for anything else — an unknown command or option, an
+ * option of another command, a stray argument, a missing value — with a
+ * did-you-mean where one is close (SPEC §6: never silently ignored).
+ *
+ * ```ts
+ * parseCommandLine(['validate', '--config', 'a.yaml']); // { kind: 'run', command: validate, values: { config: 'a.yaml' } }
+ * parseCommandLine(['validate', 'a.yaml']);             // throws: unexpected argument "a.yaml"; did you mean --config a.yaml?
+ * ```
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given');
+  if (first.startsWith('-')) {
+    const commandNamed = argv.find((arg) => COMMANDS.some((command) => command.name === arg));
+    const { values } = readOptions(argv, GLOBAL_OPTIONS, undefined, { positionals: 0, commandNamed });
+    return values['version'] === true ? { kind: 'version' } : { kind: 'help', command: undefined };
+  }
+  if (first === 'help') {
+    const { positionals } = readOptions(rest, { help: GLOBAL_OPTIONS['help'] as OptionSpec }, undefined, { positionals: 1 });
+    const [name] = positionals;
+    return { kind: 'help', command: name === undefined ? undefined : findCommand(name) };
+  }
+  const command = findCommand(first);
+  const { values } = readOptions(rest, command.options, command);
+  return values['help'] === true ? { kind: 'help', command } : { kind: 'run', command, values };
+}
+
+function findCommand(name: string): CommandSpec {
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command !== undefined) return command;
+  const suggestion = didYouMean(name, COMMANDS.map((candidate) => candidate.name));
+  throw new UsageError(`unknown command ${quote(name)}${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`);
+}
+
+/**
+ * Checks every argument against `options` (our own messages, with
+ * suggestions), then lets parseArgs in strict mode produce the values.
+ */
+function readOptions(
+  args: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+  command: CommandSpec | undefined,
+  limits: { positionals: number; commandNamed?: string | undefined } = { positionals: 0 },
+): { values: OptionValues; positionals: readonly string[] } {
+  for (const arg of args) {
+    // `-config` would read as `-c onfig`: almost certainly a long option with one dash.
+    const long = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg)?.[1];
+    if (long !== undefined && long in options) throw new UsageError(`${arg} has one dash; did you mean --${long}?`, command?.name);
+  }
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      if (positionals.length >= limits.positionals) throw strayArgument(token.value, tokens, options, command);
+      positionals.push(token.value);
+    } else if (token.kind === 'option') {
+      const option = options[token.name];
+      if (option === undefined) throw unknownOption(token.rawName, options, command, limits.commandNamed);
+      if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`, command?.name);
+      if (option.type === 'string' && (token.value === undefined || token.value === '' || (!token.inlineValue && token.value.startsWith('-')))) {
+        throw new UsageError(`${token.rawName} needs a value (${token.rawName} ${option.value ?? 'VALUE'})`, command?.name);
+      }
+    }
+  }
+  try {
+    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return { values: values as OptionValues, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message, command?.name);
+  }
+}
+
+type Tokens = ReturnType<typeof parseArgs>['tokens'];
+
+function strayArgument(value: string, tokens: Tokens, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined): UsageError {
+  // `mcpgw validate bad.yaml` meant the config file: say how to give it.
+  const configGiven = (tokens ?? []).some((token) => token.kind === 'option' && token.name === 'config');
+  const hint = 'config' in options && !configGiven ? `; did you mean --config ${shellWord(value)}?` : '';
+  return new UsageError(`unexpected argument ${quote(value)}${hint}`, command?.name);
+}
+
+function unknownOption(raw: string, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined, commandNamed: string | undefined): UsageError {
+  const name = raw.replace(/^--?/, '');
+  const owners = raw.startsWith('--') ? COMMANDS.filter((other) => other !== command && name in other.options) : [];
+  if (owners.length > 0) {
+    const names = owners.map((owner) => owner.name).join(' and ');
+    const fix = command === undefined ? `; the command comes first: mcpgw ${commandNamed ?? owners[0]?.name} ${raw} …` : '';
+    return new UsageError(`${raw} is an option of ${names}, not of ${command === undefined ? 'mcpgw itself' : command.name}${fix}`, command?.name);
+  }
+  const suggestion = raw.startsWith('--') ? didYouMean(raw, Object.keys(options).map((long) => `--${long}`)) : undefined;
+  return new UsageError(`unknown option ${quote(raw)}${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`, command?.name);
+}
+
+/**
+ * A word in double quotes; a character beyond ASCII is named, since `servе`
+ * with a Cyrillic `е` looks exactly like `serve`.
+ */
+function quote(word: string): string {
+  const quoted = JSON.stringify(word);
+  const odd = [...word].find((char) => (char.codePointAt(0) ?? 0) > 0x7e);
+  if (odd === undefined) return quoted;
+  const code = `U+${(odd.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${quoted} (it contains ${code}, not an ASCII ${/\p{L}/u.test(odd) ? 'letter' : 'character'})`;
+}
+
+function shellWord(value: string): string {
+  return /^[\w./:@%+=,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}

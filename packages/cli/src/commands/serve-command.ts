@@ -1,0 +1,71 @@
+import type { CliIo } from '../cli-io.js';
+import type { OptionValues } from '../command-line/parse-command-line.js';
+import { UsageError } from '../command-line/usage-error.js';
+import { ExitCodes } from '../exit-codes.js';
+import { Daemon } from '../daemon/daemon.js';
+import { StartupError } from '../daemon/startup-error.js';
+import { createLogger, LOG_LEVELS, parseLogLevel } from '../logging/create-logger.js';
+
+/**
+ * `mcpgw serve`: runs the daemon until SIGTERM/SIGINT; resolves with the exit
+ * code — 0 after a drain, 1 when it cannot start or a second signal cuts the
+ * drain short, 2 for a bad `MCPGW_LOG_LEVEL`, 70 on an internal error.
+ * Throws {@link UsageError} for a bad `--drain-timeout`.
+ */
+export async function serveCommand(configPath: string, values: OptionValues, io: CliIo): Promise<number> {
+  const rawLevel = process.env['MCPGW_LOG_LEVEL'];
+  const level = parseLogLevel(rawLevel);
+  if (level === undefined) {
+    io.err(`mcpgw serve: MCPGW_LOG_LEVEL=${JSON.stringify(rawLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}\n`);
+    return ExitCodes.USAGE;
+  }
+  const drainText = values['drain-timeout'];
+  const drain = typeof drainText === 'string' ? Number(drainText) : 30;
+  if (!Number.isFinite(drain) || drain < 0) throw new UsageError(`--drain-timeout must be a number of seconds (got "${String(drainText)}")`, 'serve');
+
+  process.title = 'mcpgw';
+  const logger = createLogger({ level });
+  // Signal handlers go in before anything else: a SIGHUP or SIGTERM that
+  // arrives while the daemon starts must not kill it (the default action).
+  let daemon: Daemon | null = null;
+  let reloadWhenReady = false;
+  let stopSignal: NodeJS.Signals | null = null;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const end = (code: number) => finish(code);
+  const drainThenEnd = (running: Daemon, signal: NodeJS.Signals) => void running.shutdown(signal).then(() => end(ExitCodes.OK));
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopSignal !== null) {
+      // A second signal: stop waiting for in-flight requests.
+      logger.warn({ signal }, 'second signal: exiting now');
+      end(ExitCodes.FAILURE);
+      return;
+    }
+    stopSignal = signal;
+    if (daemon !== null) drainThenEnd(daemon, signal);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading config');
+    if (daemon === null) reloadWhenReady = true;
+    else void daemon.reload('SIGHUP');
+  });
+  // A bug that escapes every handler: say so and exit 70 (not
+  // Node's 1, which means "could not start" here).
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, `internal error: ${error.message}`);
+    end(ExitCodes.INTERNAL);
+  });
+
+  try {
+    daemon = await Daemon.start({ configPath, logger, drainTimeoutMs: drain * 1000, watch: values['no-watch'] !== true });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    io.err(`${error.message}\n`);
+    return ExitCodes.FAILURE;
+  }
+  if (stopSignal !== null) drainThenEnd(daemon, stopSignal);
+  else if (reloadWhenReady) void daemon.reload('SIGHUP');
+  return finished;
+}

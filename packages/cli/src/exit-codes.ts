@@ -1,0 +1,10 @@
+/**
+ * The exit codes of `mcpgw` (docs/configuration.md#exit-codes; a test runs
+ * each documented one):
+ * - `OK` 0: a valid config, a clean shutdown, help or version printed;
+ * - `FAILURE` 1: an invalid or unreadable config, or the daemon could not
+ *   run as asked (cannot listen) or a second signal cut its drain short;
+ * - `USAGE` 2: the command line or `MCPGW_LOG_LEVEL` is wrong; nothing ran;
+ * - `INTERNAL` 70 (EX_SOFTWARE): a bug in mcpgw.
+ */
+export const ExitCodes = { OK: 0, FAILURE: 1, USAGE: 2, INTERNAL: 70 } as const;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { didYouMean } from '../../dist/command-line/did-you-mean.js';
+import { parseCommandLine } from '../../dist/command-line/parse-command-line.js';
+import { UsageError } from '../../dist/command-line/usage-error.js';
+
+/** The usage error a command line gives: the command whose usage follows, and the message. */
+function refusal(argv: readonly string[]): { command: string | undefined; message: string } {
+  try {
+    parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return { command: error.command, message: error.message };
+    throw error;
+  }
+  throw new Error(`accepted: ${argv.join(' ')}`);
+}
+
+describe('parseCommandLine', () => {
+  it('reads a command and its options, short or long, with = or a separate value', () => {
+    expect(parseCommandLine(['serve', '-c', 'a.yaml', '--drain-timeout=5', '--no-watch'])).toMatchObject({
+      kind: 'run',
+      command: { name: 'serve' },
+      values: { config: 'a.yaml', 'drain-timeout': '5', 'no-watch': true },
+    });
+    expect(parseCommandLine(['--version'])).toEqual({ kind: 'version' });
+    expect(parseCommandLine(['help', 'validate'])).toMatchObject({ kind: 'help', command: { name: 'validate' } });
+    expect(parseCommandLine(['schema', '-h'])).toMatchObject({ kind: 'help', command: { name: 'schema' } });
+  });
+
+  it('a value that is missing, empty, or looks like the next option is refused', () => {
+    expect(refusal(['validate', '--config'])).toEqual({ command: 'validate', message: '--config needs a value (--config FILE)' });
+    expect(refusal(['validate', '--config='])).toEqual({ command: 'validate', message: '--config needs a value (--config FILE)' });
+    expect(refusal(['serve', '--config', '--no-watch'])).toEqual({ command: 'serve', message: '--config needs a value (--config FILE)' });
+    expect(refusal(['serve', '--no-watch=yes'])).toEqual({ command: 'serve', message: '--no-watch takes no value' });
+  });
+
+  it('a long option with one dash is not read as a short option with a value', () => {
+    // parseArgs alone reads -config as -c onfig, and would validate a file named "onfig".
+    expect(refusal(['validate', '-config', 'a.yaml'])).toEqual({ command: 'validate', message: '-config has one dash; did you mean --config?' });
+  });
+
+  it('a stray argument after --config, or after --, is still refused; the hint is for a missing --config only', () => {
+    expect(refusal(['validate', '--config', 'a.yaml', 'b.yaml'])).toEqual({ command: 'validate', message: 'unexpected argument "b.yaml"' });
+    expect(refusal(['validate', '--', 'my config.yaml']).message).toBe(`unexpected argument "my config.yaml"; did you mean --config 'my config.yaml'?`);
+    expect(refusal(['schema', 'extra']).message).toBe('unexpected argument "extra"');
+  });
+
+  it('an option before the command says the command comes first', () => {
+    expect(refusal(['--config', 'a.yaml', 'validate'])).toEqual({
+      command: undefined,
+      message: '--config is an option of serve and validate, not of mcpgw itself; the command comes first: mcpgw validate --config …',
+    });
+  });
+});
+
+describe('didYouMean', () => {
+  it('suggests within two edits (a swap counts as one) or a prefix, and nothing far off', () => {
+    expect(didYouMean('vaildate', ['serve', 'validate', 'schema'])).toBe('validate');
+    expect(didYouMean('--drain', ['--config', '--drain-timeout'])).toBe('--drain-timeout');
+    expect(didYouMean('SERVE', ['serve', 'schema'])).toBe('serve');
+    expect(didYouMean('frobnicate', ['serve', 'validate', 'schema'])).toBeUndefined();
+    expect(didYouMean('ab', ['serve', 'schema'])).toBeUndefined();
+  });
+});

@@ -3,7 +3,8 @@
  * each documented one):
  * - `OK` 0: a valid config, a clean shutdown, help or version printed;
  * - `FAILURE` 1: an invalid or unreadable config, or the daemon could not
- *   run as asked (cannot listen) or a second signal cut its drain short;
+ *   run as asked (cannot listen, PID file taken) or a second signal cut its
+ *   drain short;
  * - `USAGE` 2: the command line or `MCPGW_LOG_LEVEL` is wrong; nothing ran;
  * - `INTERNAL` 70 (EX_SOFTWARE): a bug in mcpgw.
  */

@@ -29,10 +29,11 @@ const CONFIG: OptionSpec = { type: 'string', short: 'c', value: 'FILE', help: 'c
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'serve',
-    synopsis: 'mcpgw serve --config FILE [--drain-timeout SECS] [--no-watch]',
+    synopsis: 'mcpgw serve --config FILE [--pid-file FILE] [--drain-timeout SECS] [--no-watch]',
     summary: 'Run the gateway. SIGHUP (or saving the config) reloads the policy; SIGTERM or SIGINT drains and exits.',
     options: {
       config: CONFIG,
+      'pid-file': { type: 'string', value: 'FILE', help: 'write the PID here once listening, for kill -HUP "$(cat FILE)"; removed on exit' },
       'drain-timeout': { type: 'string', value: 'SECS', help: 'longest wait for in-flight requests at shutdown (default 30)' },
       'no-watch': { type: 'boolean', help: 'reload on SIGHUP only, not when the config file changes' },
       help: HELP,
@@ -64,10 +65,10 @@ export function generalUsage(): string {
   return `mcpgw ${VERSION} — policy gateway for the Model Context Protocol
 
 Usage:
-  mcpgw serve    --config mcpgw.yaml   run the gateway (SIGHUP reloads, SIGTERM drains)
-  mcpgw validate --config mcpgw.yaml   check a config: exit 0, or 1 listing every problem
-  mcpgw schema                         print the JSON Schema of mcpgw.yaml
-  mcpgw COMMAND --help                 a command's options
+  mcpgw serve    --config mcpgw.yaml [--pid-file F]   run the gateway (SIGHUP reloads, SIGTERM drains)
+  mcpgw validate --config mcpgw.yaml                  check a config: exit 0, or 1 listing every problem
+  mcpgw schema                                        print the JSON Schema of mcpgw.yaml
+  mcpgw COMMAND --help                                a command's options
   mcpgw --help | --version
 
 Exit codes: 0 ok, 1 invalid config or the daemon could not run, 2 usage error, 70 internal error.

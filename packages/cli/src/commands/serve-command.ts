@@ -3,6 +3,7 @@ import type { OptionValues } from '../command-line/parse-command-line.js';
 import { UsageError } from '../command-line/usage-error.js';
 import { ExitCodes } from '../exit-codes.js';
 import { Daemon } from '../daemon/daemon.js';
+import { PidFile } from '../daemon/pid-file.js';
 import { StartupError } from '../daemon/startup-error.js';
 import { createLogger, LOG_LEVELS, parseLogLevel } from '../logging/create-logger.js';
 
@@ -22,17 +23,22 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
   const drainText = values['drain-timeout'];
   const drain = typeof drainText === 'string' ? Number(drainText) : 30;
   if (!Number.isFinite(drain) || drain < 0) throw new UsageError(`--drain-timeout must be a number of seconds (got "${String(drainText)}")`, 'serve');
+  const pidPath = values['pid-file'];
 
   process.title = 'mcpgw';
   const logger = createLogger({ level });
   // Signal handlers go in before anything else: a SIGHUP or SIGTERM that
   // arrives while the daemon starts must not kill it (the default action).
   let daemon: Daemon | null = null;
+  let pidFile: PidFile | null = null;
   let reloadWhenReady = false;
   let stopSignal: NodeJS.Signals | null = null;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
-  const end = (code: number) => finish(code);
+  const end = (code: number) => {
+    pidFile?.remove();
+    finish(code);
+  };
   const drainThenEnd = (running: Daemon, signal: NodeJS.Signals) => void running.shutdown(signal).then(() => end(ExitCodes.OK));
   const stop = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
@@ -51,16 +57,31 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
     if (daemon === null) reloadWhenReady = true;
     else void daemon.reload('SIGHUP');
   });
-  // A bug that escapes every handler: say so and exit 70 (not
+  // A bug that escapes every handler: say so, leave no PID file, exit 70 (not
   // Node's 1, which means "could not start" here).
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, `internal error: ${error.message}`);
     end(ExitCodes.INTERNAL);
   });
+  // Whatever ends the process, the PID file goes with it.
+  process.once('exit', () => pidFile?.remove());
 
   try {
-    daemon = await Daemon.start({ configPath, logger, drainTimeoutMs: drain * 1000, watch: values['no-watch'] !== true });
+    if (typeof pidPath === 'string') {
+      pidFile = PidFile.claim(pidPath);
+      if (pidFile.stalePid !== undefined) logger.info({ pid_file: pidPath, stale_pid: pidFile.stalePid }, `PID file ${pidPath} is left from an earlier run (PID ${pidFile.stalePid}): replacing it`);
+    }
+    const published = pidFile;
+    daemon = await Daemon.start({
+      configPath,
+      logger,
+      drainTimeoutMs: drain * 1000,
+      watch: values['no-watch'] !== true,
+      // In place before the "mcpgw listening" line: whoever saw that line finds the file.
+      ...(published === null ? {} : { onListening: () => published.publish() }),
+    });
   } catch (error) {
+    pidFile?.remove();
     if (!(error instanceof StartupError)) throw error;
     io.err(`${error.message}\n`);
     return ExitCodes.FAILURE;

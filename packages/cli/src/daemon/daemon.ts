@@ -28,6 +28,12 @@ export interface DaemonOptions {
   readonly drainTimeoutMs?: number;
   /** Reload when the config file changes (default true). */
   readonly watch?: boolean;
+  /**
+   * Called once the server listens, before the `startup` audit event and the
+   * `mcpgw listening` log line (the CLI puts its PID file in place here). A
+   * {@link StartupError} thrown here closes the server and fails the start.
+   */
+  readonly onListening?: () => void;
 }
 
 /**
@@ -155,6 +161,13 @@ export class Daemon {
     }).catch((error: NodeJS.ErrnoException) => {
       throw new StartupError(`cannot listen on ${this.#config.listen}: ${error.code ?? error.message}`, { cause: error });
     });
+    try {
+      this.#options.onListening?.();
+    } catch (error) {
+      await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#gateway.close();
+      throw error;
+    }
     // Watching before the first log line: whoever waits for it can edit the file and be seen.
     await this.#watcher?.start();
     this.#loader.warm();

@@ -16,10 +16,10 @@ function refusal(argv: readonly string[]): { command: string | undefined; messag
 
 describe('parseCommandLine', () => {
   it('reads a command and its options, short or long, with = or a separate value', () => {
-    expect(parseCommandLine(['serve', '-c', 'a.yaml', '--drain-timeout=5', '--no-watch'])).toMatchObject({
+    expect(parseCommandLine(['serve', '-c', 'a.yaml', '--pid-file=/run/mcpgw.pid', '--no-watch'])).toMatchObject({
       kind: 'run',
       command: { name: 'serve' },
-      values: { config: 'a.yaml', 'drain-timeout': '5', 'no-watch': true },
+      values: { config: 'a.yaml', 'pid-file': '/run/mcpgw.pid', 'no-watch': true },
     });
     expect(parseCommandLine(['--version'])).toEqual({ kind: 'version' });
     expect(parseCommandLine(['help', 'validate'])).toMatchObject({ kind: 'help', command: { name: 'validate' } });

@@ -5,6 +5,9 @@
 //   npm start                          # gateway :8080, upstream :3001, policy examples/mcpgw.yaml
 //   PORT=9000 UPSTREAM_PORT=4001 npm start
 //
+// A port that is taken stops the demo before anything starts, with one line
+// on stderr naming the port and a free one to use instead.
+//
 // With other ports than the defaults, the daemon serves a copy of
 // examples/mcpgw.yaml with those ports (its path is printed). Ctrl-C (SIGINT)
 // or SIGTERM stops both; the daemon drains in-flight requests first.
@@ -13,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -100,15 +104,60 @@ function stop(exitCode) {
   }, 35_000).unref();
 }
 
+/** Stops the demo with one line on stderr and exit code 1 (nothing else started). */
+function fail(message) {
+  console.error(`mcpgw demo: ${message}`);
+  process.exit(1);
+}
+
+/** Resolves with null when `port` can be listened on at 127.0.0.1, else with why not (`EADDRINUSE`, `EACCES`). */
+function probe(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error) => resolve(error.code ?? error.message));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(null)));
+  });
+}
+
+/** Both ports are numbers, differ, and are free; otherwise one line saying which and how to pick another. */
+async function checkPorts() {
+  const ports = [
+    { name: 'PORT', value: GATEWAY_PORT, role: 'the gateway' },
+    { name: 'UPSTREAM_PORT', value: UPSTREAM_PORT, role: 'the demo upstream' },
+  ];
+  for (const { name, value } of ports) {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) fail(`${name}=${value} is not a port number (1-65535)`);
+  }
+  if (GATEWAY_PORT === UPSTREAM_PORT) fail(`PORT and UPSTREAM_PORT are both ${GATEWAY_PORT}; the gateway and the demo upstream need a port each`);
+  for (const port of ports) {
+    const problem = await probe(Number(port.value));
+    if (problem === null) continue;
+    const why = problem === 'EADDRINUSE' ? 'is already in use' : problem === 'EACCES' ? 'needs privileges' : `cannot be used (${problem})`;
+    const free = await freePortAfter(Number(port.value), ports.map((p) => Number(p.value)));
+    const chosen = ports.map((p) => `${p.name}=${p === port ? free : p.value}`).join(' ');
+    fail(`port ${port.value} (${port.name}, ${port.role}) ${why}; pick another: ${chosen} npm start`);
+  }
+}
+
+/** The first free port above `port` (that the demo does not use already), to suggest. */
+async function freePortAfter(port, used) {
+  for (let candidate = Math.max(port, 1023) + 1; candidate < 65536; candidate++) {
+    if (!used.includes(candidate) && (await probe(candidate)) === null) return candidate;
+  }
+  return 0;
+}
+
 process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
-const upstreamUrl = await startUpstream();
-const config = configFile();
-const gateway = await startGateway(config);
-const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}/mcp`;
-
-console.log(`
+/** Checks the ports, starts the upstream and the gateway, and says where to connect. */
+async function run() {
+  await checkPorts();
+  const upstreamUrl = await startUpstream();
+  const config = configFile();
+  await startGateway(config);
+  const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}/mcp`;
+  console.log(`
 mcpgw demo is running.
 
   gateway (connect here):  ${gatewayUrl}
@@ -127,4 +176,10 @@ six times in 10 s (rate limited). Edit the policy and reload it with:
 
 Ctrl-C stops both processes.
 `);
-void gateway;
+}
+
+run().catch((error) => {
+  // Whatever started is stopped: no process is left running without the demo.
+  console.error(`mcpgw demo: ${error instanceof Error ? error.message : String(error)}`);
+  stop(1);
+});

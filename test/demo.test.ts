@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -48,4 +48,61 @@ describe('npm start', () => {
       await new Promise((resolve) => demo.once('exit', resolve));
     }
   }, 90_000);
+});
+
+/** Runs `npm start` to its end; resolves with its exit code and what it wrote. */
+async function npmStartToEnd(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const demo = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Holds a port with a real listener, as another program would. */
+async function occupy(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+describe('npm start when a port is taken', () => {
+  it.each([
+    ['PORT', 'the gateway'],
+    ['UPSTREAM_PORT', 'the demo upstream'],
+  ])('%s taken: one line naming the port and how to pick another, no stack trace, nothing left running', async (name, role) => {
+    const { server, port } = await occupy();
+    const other = await freePort();
+    const env = name === 'PORT' ? { PORT: String(port), UPSTREAM_PORT: String(other) } : { PORT: String(other), UPSTREAM_PORT: String(port) };
+    try {
+      const result = await npmStartToEnd(env);
+      expect(result.code).not.toBe(0);
+      const lines = result.stderr.split('\n').filter((line) => line.includes(String(port)));
+      expect(lines).toHaveLength(1);
+      const match = new RegExp(`^mcpgw demo: port ${port} \\(${name}, ${role}\\) is already in use; pick another: (PORT=(\\d+) UPSTREAM_PORT=(\\d+)) npm start$`).exec(lines[0] ?? '');
+      expect(match, result.stderr).not.toBeNull();
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      // The suggestion keeps the other port and offers one that is free.
+      const [suggestedGateway, suggestedUpstream] = [Number(match?.[2]), Number(match?.[3])];
+      const suggested = name === 'PORT' ? suggestedGateway : suggestedUpstream;
+      expect(name === 'PORT' ? suggestedUpstream : suggestedGateway).toBe(other);
+      expect(suggested).not.toBe(port);
+      expect(await listening(suggested)).toBe(false);
+      // Nothing of the demo was left running on the other port.
+      expect(await listening(other)).toBe(false);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });

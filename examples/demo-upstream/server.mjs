@@ -158,6 +158,11 @@ const httpServer = http.createServer(async (req, res) => {
   }
 });
 
+httpServer.once('error', (error) => {
+  // One line, not a stack trace: the port is taken, or needs privileges.
+  console.error(`demo upstream: cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`);
+  process.exit(1);
+});
 httpServer.listen(Number(options.port), options.host, () => {
   const { port } = httpServer.address();
   log({ event: 'listening', url: `http://${options.host}:${port}/mcp`, json: options.json });

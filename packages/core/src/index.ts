@@ -3,18 +3,11 @@
 
 export { parseConfig, CONFIG_DEFAULTS } from './config/parse-config.js';
 export type { McpgwConfig, UpstreamConfig, AuditConfig, ParseConfigOptions } from './config/parse-config.js';
-export {
-  ConfigSchema,
-  PolicySchema,
-  RuleSchema,
-  MatchSchema,
-  UpstreamSchema,
-  RouteSchema,
-  AuditSchema,
-  TelemetrySchema,
-  configJsonSchema,
-} from './config/schema.js';
-export type { ConfigInput, PolicyInput, RuleInput, MatchInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
+export { ConfigSchema, PolicySchema, UpstreamSchema, RouteSchema, AuditSchema, TelemetrySchema } from './config/schema.js';
+export type { ConfigInput, PolicyInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
+export { RuleSchema, MatchSchema } from './config/rule-schema.js';
+export type { RuleInput, MatchInput } from './config/rule-schema.js';
+export { configJsonSchema } from './config/json-schema.js';
 export { parseWindow } from './config/duration.js';
 
 export { compilePolicy, compilePolicyInSlices, type CompilePolicyInSlicesOptions, type CompilePolicyOptions } from './policy/compile-policy.js';
@@ -70,4 +63,4 @@ export {
   ErrorCodes,
   formatConfigIssue,
 } from './errors.js';
-export type { ConfigIssue, ErrorCode } from './errors.js';
+export type { ConfigIssue, ConfigIssueForm, ErrorCode } from './errors.js';

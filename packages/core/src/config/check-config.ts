@@ -10,15 +10,11 @@ const isFilled = (value: unknown): value is string => typeof value === 'string' 
 
 /**
  * Checks of a config that a schema cannot express: unique names, references
- * to upstreams, addresses and URLs. Defensive: parts with the wrong shape are
- * skipped (the schema reports them).
+ * to upstreams, URLs and origins that look right but do not parse as one.
+ * Defensive: parts with the wrong shape are skipped (the schema reports them).
  */
 export function checkConfig(config: Record<string, unknown>): RawIssue[] {
   const issues: RawIssue[] = [];
-
-  if (isFilled(config['listen']) && !isListenAddress(config['listen'])) {
-    issues.push({ at: ['listen'], message: `must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got ${quote(config['listen'])})` });
-  }
 
   const upstreamNames = new Map<string, number>();
   asArray(config['upstreams']).forEach((upstream, index) => {
@@ -75,12 +71,6 @@ export function checkConfig(config: Record<string, unknown>): RawIssue[] {
     issues.push({ at: ['telemetry', 'customer', 'endpoint'], message: `must be an http:// or https:// URL (got ${quote(customer['endpoint'])})` });
   }
   return issues;
-}
-
-/** `host:port` with a port from 0 to 65535; IPv6 hosts in brackets. */
-export function isListenAddress(text: string): boolean {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
-  return match !== null && Number(match[2]) <= 65535;
 }
 
 function isHttpUrl(text: string): boolean {

@@ -6,13 +6,14 @@ export type ConfigPath = ReadonlyArray<string | number>;
 /**
  * A problem found while checking a config, before it is given a YAML line.
  * `key` names an offending key inside the object at `at` (the line of that
- * key is reported); `selfLocated` messages name their place themselves.
+ * key is reported); `regex` is set on a pattern RE2 refuses: its rule, and its
+ * place in the rule (`['patterns', 1]`).
  */
 export interface RawIssue {
   readonly at: ConfigPath;
   readonly message: string;
   readonly key?: string;
-  readonly selfLocated?: boolean;
+  readonly regex?: { readonly rule: string; readonly field: ConfigPath };
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -85,6 +86,24 @@ function escapeControl(ch: string): string {
   return short !== ch ? short : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
+/** A JSON pointer (`/policy/rules/1`) as a config path below `base` (`['policy', 'rules', 1]`). */
+export function pathFromPointer(pointer: string, base: ConfigPath = []): Array<string | number> {
+  if (pointer === '') return [...base];
+  const segments = pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment));
+  return [...base, ...segments];
+}
+
+/** `must be one of "a", "b" (got "c") (did you mean "a"?)`: for a choice among fixed words. */
+export function explainChoice(words: readonly string[], value: unknown): string {
+  const hint = typeof value === 'string' ? suggest(value, words) : '';
+  const got = typeof value === 'string' ? quote(value) : describeValue(value);
+  return `must be one of ${words.map((word) => `"${word}"`).join(', ')} (got ${got})${hint}`;
+}
+
 /** A short description of a value's JSON type, for "got ..." hints. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -104,12 +123,12 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Turns a raw issue into a reported one, with its YAML line when known. */
-export function toConfigIssue(issue: RawIssue, line?: number): ConfigIssue {
+/** Turns a raw issue into a reported one, with its YAML line and column when known. */
+export function toConfigIssue(issue: RawIssue, place?: { line: number; column: number }): ConfigIssue {
   return {
     path: formatPath(issue.at),
+    ...(place === undefined ? {} : { line: place.line, column: place.column }),
     message: issue.message,
-    ...(line === undefined ? {} : { line }),
-    ...(issue.selfLocated ? { selfLocated: true } : {}),
+    ...(issue.regex === undefined ? {} : { regex: { rule: issue.regex.rule, field: formatPath(issue.regex.field) } }),
   };
 }

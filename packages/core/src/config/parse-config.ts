@@ -1,12 +1,14 @@
-import { isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { compileRules } from '../policy/compile-rules.js';
 import { attachParsedRules, parsedRulesOf } from '../policy/parsed-rules.js';
 import { checkConfig } from './check-config.js';
-import { quote, toConfigIssue, type RawIssue } from './issue.js';
-import { ConfigSchema, DEFAULT_MAX_KEYS, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
+import { toConfigIssue, type RawIssue } from './issue.js';
+import { DEFAULT_MAX_KEYS } from './rule-schema.js';
+import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';
+import { yamlIssues } from './yaml-errors.js';
 import { memoFor, memoOf, rememberParse, reparseChangedRules } from './rules-reparse.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
@@ -84,15 +86,7 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings would go to process.emitWarning; a library stays quiet.
   const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => ({
-        path: '',
-        message: `YAML syntax: ${describeYamlError(error, doc)}`,
-        line: lineCounter.linePos(error.pos[0]).line,
-      })),
-    );
-  }
+  if (doc.errors.length > 0) throw new ConfigError(yamlIssues(doc, lineCounter, yamlText));
 
   let value: unknown;
   try {
@@ -116,9 +110,14 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
   if (Array.isArray(checked)) {
     const locate = createSourceLocator(doc);
     const located = checked.map((issue) => ({ issue, offset: locate(issue.at, issue.key) ?? 0 }));
-    // In file order, as a reader goes through the file (sort is stable).
+    // In file order (by line, then column), as a reader goes through the file; sort is stable.
     located.sort((a, b) => a.offset - b.offset);
-    throw new ConfigError(located.map(({ issue, offset }) => toConfigIssue(issue, lineCounter.linePos(offset).line)));
+    throw new ConfigError(
+      located.map(({ issue, offset }) => {
+        const { line, col } = lineCounter.linePos(offset);
+        return toConfigIssue(issue, { line, column: col });
+      }),
+    );
   }
   rememberParse(checked, memoFor(yamlText, doc, raw));
   return checked;
@@ -143,25 +142,6 @@ function check(raw: Record<string, unknown>, options: ParseConfigOptions): Mcpgw
   // compilePolicy(config) reuses these instead of compiling every pattern again.
   attachParsedRules(config, config.policy, compiled?.rules ?? []);
   return deepFreeze(config);
-}
-
-/** yaml's message in plain words, where it speaks of its own API or hides which key. */
-function describeYamlError(error: YAMLError, doc: Document): string {
-  if (error.code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (a second "---"); a config is one document';
-  if (error.code === 'DUPLICATE_KEY') {
-    let key: string | undefined;
-    visit(doc, {
-      Pair(_, pair) {
-        if (isScalar(pair.key) && pair.key.range?.[0] === error.pos[0]) {
-          key = String(pair.key.value);
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    return key === undefined ? 'a key appears twice in one mapping' : `duplicate key ${quote(key)}`;
-  }
-  return error.message.split('\n')[0] ?? error.message;
 }
 
 function dedupe(issues: RawIssue[]): RawIssue[] {

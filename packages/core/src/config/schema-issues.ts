@@ -1,34 +1,58 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
-import { describeValue, quote, suggest, type RawIssue } from './issue.js';
+import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from './issue.js';
+import { RuleSchema } from './rule-schema.js';
+import { ruleIssues } from './rule-issues.js';
 
 /**
  * Checks `value` against a TypeBox schema and returns its problems in plain
  * words: one per place, TypeBox's duplicate reports dropped, no schema dumps.
  */
-export function schemaIssues(schema: TSchema, value: unknown, base: ReadonlyArray<string | number> = []): RawIssue[] {
+export function schemaIssues(schema: TSchema, value: unknown, base: ConfigPath = []): RawIssue[] {
+  return explainErrors(Value.Errors(schema, value), base, value);
+}
+
+/** TypeBox errors about `root` (the value at `base`) as issues, the first error of each place only. */
+export function explainErrors(errors: Iterable<ValueError>, base: ConfigPath, root: unknown): RawIssue[] {
   const issues: RawIssue[] = [];
   const seen = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
+  for (const error of errors) {
     if (seen.has(error.path)) continue;
     seen.add(error.path);
-    issues.push(toIssue(error, base));
+    // A rule is one of several shapes (one per action): say what is wrong with the one it is meant as.
+    if (error.type === ValueErrorType.Union && error.schema === RuleSchema) issues.push(...ruleIssues(error, base, root, explainErrors));
+    else if (error.type === ValueErrorType.ObjectAdditionalProperties && isRecordSchema(error.schema)) issues.push(...badRecordKeys(error, base, root));
+    else issues.push(toIssue(error, base));
   }
   return issues;
 }
 
-function pointerSegments(pointer: string): Array<string | number> {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((segment) => (/^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment));
+function isRecordSchema(schema: TSchema): boolean {
+  return typeof schema['patternProperties'] === 'object' && schema['properties'] === undefined;
 }
 
-function toIssue(error: ValueError, base: ReadonlyArray<string | number>): RawIssue {
-  const at = [...base, ...pointerSegments(error.path)];
+/** Every key of a record that its key pattern refuses (TypeBox reports the first only). */
+function badRecordKeys(error: ValueError, base: ConfigPath, root: unknown): RawIssue[] {
+  const recordPointer = error.path.slice(0, error.path.lastIndexOf('/'));
+  const at = pathFromPointer(recordPointer, base);
+  const record = valueAt(root, pathFromPointer(recordPointer)) as Record<string, unknown>;
+  const [keyPattern] = Object.keys(error.schema['patternProperties'] as Record<string, unknown>);
+  const accepted = new RegExp(keyPattern ?? '');
+  const message = typeof error.schema['keyErrorMessage'] === 'string' ? (error.schema['keyErrorMessage'] as string) : 'is not an accepted key';
+  return Object.keys(record)
+    .filter((key) => !accepted.test(key))
+    .map((key) => ({ at, key, message: `${quote(key)} ${message}` }));
+}
+
+function valueAt(root: unknown, path: ConfigPath): unknown {
+  let value = root;
+  for (const segment of path) value = (value as Record<string | number, unknown>)[segment];
+  return value;
+}
+
+function toIssue(error: ValueError, base: ConfigPath): RawIssue {
+  const at = pathFromPointer(error.path, base);
   const schema = error.schema as TSchema & Record<string, unknown>;
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
@@ -89,10 +113,6 @@ function explain(error: ValueError, schema: Record<string, unknown>): string {
 function explainUnion(schema: Record<string, unknown>, value: unknown): string {
   const options = (schema['anyOf'] as Array<Record<string, unknown>> | undefined) ?? [];
   const literals = options.map((option) => option['const']).filter((c): c is string => typeof c === 'string');
-  if (literals.length === options.length && literals.length > 0) {
-    const hint = typeof value === 'string' ? suggest(value, literals) : '';
-    const got = typeof value === 'string' ? quote(value) : describeValue(value);
-    return `must be one of ${literals.map((l) => `"${l}"`).join(', ')} (got ${got})${hint}`;
-  }
+  if (literals.length === options.length && literals.length > 0) return explainChoice(literals, value);
   return `is not valid (got ${describeValue(value)})`;
 }

@@ -1,34 +1,19 @@
 import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from '../config/schema.js';
+import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from '../config/rule-schema.js';
 import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../config/issue.js';
 import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
+import { patternView } from './pattern-view.js';
 import { runSteps } from './steps.js';
 
-/** Fields each action accepts besides name, action and match. */
-const ACTION_FIELDS = {
-  deny: ['message'],
-  redact: ['direction', 'patterns', 'replacement'],
-  rate_limit: ['limit', 'window', 'key', 'max_keys'],
-} as const satisfies Record<RuleInput['action'], readonly string[]>;
-
-const REQUIRED_FIELDS = {
-  deny: [],
-  redact: ['patterns'],
-  rate_limit: ['limit', 'window'],
-} as const satisfies Record<RuleInput['action'], readonly string[]>;
-
-const ALL_ACTION_FIELDS = ['message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key', 'max_keys'] as const;
-
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
 /**
- * Checks and compiles rules: action-specific fields, windows, duplicate names
- * and every pattern through RE2. Returns every problem found; the compiled
- * rules are only meaningful when `issues` is empty. Entries that do not fit
+ * Checks and compiles rules: duplicate names and every pattern through RE2
+ * (the schema checks each rule's fields for its action). Returns every
+ * problem found; the compiled rules are only meaningful when `issues` is empty. Entries that do not fit
  * {@link RuleSchema} (reported by the schema check) are not compiled, but
- * their names still count as taken, so a duplicate is reported alongside.
+ * their names still count as taken, so a duplicate is reported alongside, and
+ * their patterns are checked.
  */
 export function compileRules(
   rules: ReadonlyArray<unknown>,
@@ -81,7 +66,12 @@ export function* compileRulesStepwise(
       compiled.push(result);
       continue;
     }
-    if (!Value.Check(RuleSchema, entry)) continue;
+    if (!Value.Check(RuleSchema, entry)) {
+      // Its shape is reported by the schema check; its patterns are checked here all the same.
+      const patterns = patternView(entry);
+      if (patterns !== undefined) compileRule(patterns, '', index, redactOrdinal, at, issues);
+      continue;
+    }
     const result = compileRule(entry, definition === '' ? JSON.stringify(entry) : definition, index, redactOrdinal, at, issues);
     if (result?.action === 'redact') redactOrdinal++;
     if (result) compiled.push(result);
@@ -95,26 +85,17 @@ function relocate(rule: CompiledRule, index: number, ordinal: number): CompiledR
 
 function compileRule(rule: RuleInput, definition: string, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
   const before = issues.length;
-  const fields = rule as Record<string, unknown>;
-  const allowed: readonly string[] = ACTION_FIELDS[rule.action];
-  for (const field of ALL_ACTION_FIELDS) {
-    if (fields[field] !== undefined && !allowed.includes(field)) {
-      issues.push({ at, key: field, message: `"${field}" does not apply to ${rule.action} rules` });
-    }
-  }
-  for (const field of REQUIRED_FIELDS[rule.action]) {
-    if (fields[field] === undefined) issues.push({ at, message: `${rule.action} rule ${quote(rule.name)} needs "${field}"` });
-  }
-
-  // Located at the pattern itself (issue.path, file order); the message names the rule (SPEC §2).
+  // Located at the pattern itself (file order); the report names the rule and
+  // the pattern's place in it (SPEC §2): `invalid regex on rule "x" (patterns[1], line 23): ...`.
+  const invalid = (where: ConfigPath, message: string) => issues.push({ at: where, message, regex: { rule: rule.name, field: where.slice(at.length) } });
   const pattern = (source: string, where: ConfigPath, flags = ''): Pattern | undefined => {
     const result = trySharedPattern(source, flags);
     if (result.ok) return result.pattern;
-    issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: ${result.reason}`, selfLocated: true });
+    invalid(where, result.reason);
     return undefined;
   };
 
-  const match = compileMatch(rule.match, [...at, 'match'], pattern, issues);
+  const match = compileMatch(rule.match, [...at, 'match'], pattern);
   const common = { index, definition, name: rule.name, match };
 
   switch (rule.action) {
@@ -133,7 +114,7 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
         compiled.lastIndex = 0;
         // An empty match would splice the replacement between every character.
         if (matchesEmpty) {
-          issues.push({ at: where, message: `invalid regex on rule ${quote(rule.name)}: pattern ${quote(source)} matches empty text; a redact pattern must match at least one character`, selfLocated: true });
+          invalid(where, `pattern ${quote(source)} matches empty text; a redact pattern must match at least one character`);
         }
         compiledPatterns.push(compiled);
       });
@@ -149,15 +130,13 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
       };
     }
     case 'rate_limit': {
-      const windowMs = rule.window === undefined ? undefined : parseWindow(rule.window);
-      if (rule.window !== undefined && windowMs === undefined) {
+      const windowMs = parseWindow(rule.window);
+      // The schema's pattern refuses such windows already; this guards against the two drifting apart.
+      if (windowMs === undefined) {
         issues.push({ at: [...at, 'window'], message: `${WINDOW_MESSAGE} (got ${quote(rule.window)})` });
       }
       const key = parseKey(rule.key ?? 'global');
-      if (key.kind === 'global' && rule.max_keys !== undefined) {
-        issues.push({ at, key: 'max_keys', message: '"max_keys" does not apply to key: global (a global limit counts in one key)' });
-      }
-      if (issues.length !== before || windowMs === undefined || rule.limit === undefined) return undefined;
+      if (issues.length !== before || windowMs === undefined) return undefined;
       return {
         ...common,
         action: 'rate_limit',
@@ -165,7 +144,7 @@ function compileRule(rule: RuleInput, definition: string, index: number, ordinal
         windowMs,
         key,
         counterId: [rule.name, rule.limit, windowMs, key.kind === 'header' ? `header:${key.header}` : key.kind].join('\u0000'),
-        maxKeys: key.kind === 'global' ? 1 : (rule.max_keys ?? DEFAULT_MAX_KEYS),
+        maxKeys: key.kind === 'global' ? 1 : ('max_keys' in rule ? (rule.max_keys ?? DEFAULT_MAX_KEYS) : DEFAULT_MAX_KEYS),
       };
     }
   }
@@ -180,7 +159,6 @@ function compileMatch(
   match: MatchInput | undefined,
   at: ConfigPath,
   pattern: (source: string, where: ConfigPath) => Pattern | undefined,
-  issues: RawIssue[],
 ): CompiledMatch {
   const list = (value: string | string[] | undefined) =>
     value === undefined ? null : new Set(Array.isArray(value) ? value : [value]);
@@ -191,10 +169,6 @@ function compileMatch(
   }
   const headers: PatternCondition[] = [];
   for (const [name, source] of Object.entries(match?.headers ?? {})) {
-    if (!HEADER_NAME.test(name)) {
-      issues.push({ at: [...at, 'headers'], key: name, message: `${quote(name)} is not a valid HTTP header name` });
-      continue;
-    }
     const compiled = pattern(source, [...at, 'headers', name]);
     if (compiled) headers.push({ name: name.toLowerCase(), pattern: compiled, source });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, McpgwError, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
+import { compilePolicy, formatConfigIssue, McpgwError, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
 
 type Rules = ReadonlyArray<Record<string, unknown>>;
 
@@ -41,9 +41,10 @@ describe('compilePolicy on configs built in code', () => {
   it('three good rules and one bad regex: throws, names the rule, returns nothing', () => {
     const error = policyError([...GOOD, { name: 'bad-regex', action: 'redact', patterns: ['ok', 'AKIA[0-9A-Z'] }]);
     expect(error.rule).toBe('bad-regex');
-    expect(error.message).toBe('invalid regex on rule "bad-regex": missing closing bracket');
+    // A config built in code has no lines: the pattern's place in its rule says where.
+    expect(error.message).toBe('invalid regex on rule "bad-regex": missing closing bracket (patterns[1])');
     expect(error.issues).toEqual([
-      { path: 'policy.rules[3].patterns[1]', message: 'invalid regex on rule "bad-regex": missing closing bracket', selfLocated: true },
+      { path: 'policy.rules[3].patterns[1]', message: 'missing closing bracket', regex: { rule: 'bad-regex', field: 'patterns[1]' } },
     ]);
   });
 
@@ -51,7 +52,7 @@ describe('compilePolicy on configs built in code', () => {
     const error = policyError([{ name: 'look-around', action: 'deny', match: { tool: '(?<=x)y' } }, ...GOOD]);
     expect(error.rule).toBe('look-around');
     expect(error.message).toBe(
-      'invalid regex on rule "look-around": lookbehind "(?<=" is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it',
+      'invalid regex on rule "look-around": lookbehind "(?<=" is not supported by RE2 (it guarantees linear-time matching); rewrite the pattern without it (match.tool)',
     );
   });
 
@@ -70,7 +71,7 @@ describe('compilePolicy on configs built in code', () => {
     });
   });
 
-  it('re-validates what the schema cannot say: windows, action fields, duplicates, headers', () => {
+  it('re-validates windows, action fields, key budgets, duplicates and header names', () => {
     expect(policyError([{ name: 'slow', action: 'rate_limit', limit: 1, window: '9000h' }])).toMatchObject({
       rule: 'slow',
       message:
@@ -102,7 +103,7 @@ describe('compilePolicy on configs built in code', () => {
     });
     expect(policyError([{ name: 'e', action: 'redact', patterns: ['x?'] }])).toMatchObject({
       rule: 'e',
-      message: 'invalid regex on rule "e": pattern "x?" matches empty text; a redact pattern must match at least one character',
+      message: 'invalid regex on rule "e": pattern "x?" matches empty text; a redact pattern must match at least one character (patterns[0])',
     });
   });
 
@@ -113,9 +114,9 @@ describe('compilePolicy on configs built in code', () => {
       { name: 'two', action: 'redact', patterns: ['[z-a]'] },
     ]);
     expect(error.rule).toBe('one');
-    expect(error.issues.map((issue) => issue.message)).toEqual([
-      'invalid regex on rule "one": missing closing parenthesis',
-      'invalid regex on rule "two": invalid character class or range "z-a"',
+    expect(error.issues.map((issue) => formatConfigIssue(issue))).toEqual([
+      'invalid regex on rule "one" (match.tool): missing closing parenthesis',
+      'invalid regex on rule "two" (patterns[0]): invalid character class or range "z-a"',
     ]);
   });
 

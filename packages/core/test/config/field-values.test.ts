@@ -89,7 +89,7 @@ describe('wrong types', () => {
 
 describe('missing required keys', () => {
   it('upstreams is required', () => {
-    expect(reportLines('listen: "127.0.0.1:8080"\n')).toEqual(['line 1: missing required key "upstreams"']);
+    expect(reportLines('listen: "127.0.0.1:8080"\n')).toEqual(['line 1, column 1: missing required key "upstreams"']);
   });
 
   it('an upstream needs a name and a url', () => {

@@ -55,13 +55,13 @@ const EXPECTED = [
   'default_upstream (line 13): unknown upstream "doc" (did you mean "docs"?); upstreams are: Everything, docs',
   'policy.rules[0].action (line 17): must be one of "deny", "redact", "rate_limit" (got "denny") (did you mean "deny"?)',
   'policy.rules[0].match (line 19): unknown key "tol" (did you mean "tool"?)',
-  'invalid regex on rule "redact-secrets": missing closing bracket',
+  'invalid regex on rule "redact-secrets" (patterns[0], line 23): missing closing bracket',
   'policy.rules[1] (line 24): "limit" does not apply to redact rules',
   'policy.rules[2].limit (line 27): must be at least 1 (got the number 0)',
   'policy.rules[2].window (line 28): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "5 minutes")',
   'policy.rules[2].key (line 29): must be global, client, session or header:<name> (got "ip")',
   'policy.rules[3].name (line 30): duplicate rule name "redact-secrets" (first used by policy.rules[1])',
-  'invalid regex on rule "redact-secrets": pattern "x*" matches empty text; a redact pattern must match at least one character',
+  'invalid regex on rule "redact-secrets" (patterns[0], line 32): pattern "x*" matches empty text; a redact pattern must match at least one character',
   'audit.max_size_mb (line 35): must be greater than 0 (got the number 0)',
   'telemetry.customer.endpoint (line 38): must be an http:// or https:// URL (got "otel:4318")',
   'telemetry.customer (line 39): unknown key "service" (did you mean "service_name"?)',
@@ -80,12 +80,17 @@ describe('a config with many problems', () => {
     expect(lines).toEqual([...(lines as number[])].sort((a, b) => a - b));
   });
 
-  it('is one ConfigError whose message joins the issues with "; "', () => {
+  it('is one ConfigError whose message joins the issues with "; ", a pattern\'s place after what is wrong with it', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.name).toBe('ConfigError');
     expect(error.code).toBe('MCPGW_ERR_CONFIG_INVALID');
-    expect(error.message).toBe(EXPECTED.join('; '));
-    expect(error.issues.map(formatConfigIssue)).toEqual(EXPECTED);
+    const oneLine = EXPECTED.map((line) =>
+      line.replace(/^(invalid regex on rule "[^"]+") \(([^)]+)\): (.*)$/, (_, headline: string, place: string, what: string) => `${headline}: ${what} (${place})`),
+    );
+    expect(oneLine[9]).toBe('invalid regex on rule "redact-secrets": missing closing bracket (patterns[0], line 23)');
+    expect(error.message).toBe(oneLine.join('; '));
+    expect(error.issues.map((issue) => formatConfigIssue(issue))).toEqual(EXPECTED);
+    expect(error.issues.map((issue) => formatConfigIssue(issue, 'message'))).toEqual(oneLine);
     expect(Object.isFrozen(error.issues)).toBe(true);
   });
 

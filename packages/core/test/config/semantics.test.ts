@@ -171,7 +171,7 @@ describe('redact patterns', () => {
   it.each(['a*', '', '^', '(x)?', '[a-z]*', 'x|'])('rejects pattern "%s", which matches empty text', (pattern) => {
     const yaml = withRules(`    - name: scrub\n      action: redact\n      patterns: ['${pattern}']\n`);
     expect(reportLines(yaml)).toEqual([
-      `invalid regex on rule "scrub": pattern "${pattern}" matches empty text; a redact pattern must match at least one character`,
+      `invalid regex on rule "scrub" (patterns[0], line 8): pattern "${pattern}" matches empty text; a redact pattern must match at least one character`,
     ]);
   });
 
@@ -187,8 +187,9 @@ describe('redact patterns', () => {
       {
         path: 'policy.rules[0].patterns[1]',
         line: 10,
-        message: 'invalid regex on rule "scrub": pattern "x*" matches empty text; a redact pattern must match at least one character',
-        selfLocated: true,
+        column: 11,
+        message: 'pattern "x*" matches empty text; a redact pattern must match at least one character',
+        regex: { rule: 'scrub', field: 'patterns[1]' },
       },
     ]);
   });

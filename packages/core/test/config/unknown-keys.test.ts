@@ -3,13 +3,13 @@ import { reportLines, UPSTREAM, withRules } from './helpers.js';
 
 describe('unknown keys', () => {
   it('at the top level name the key and its line', () => {
-    expect(reportLines(`${UPSTREAM}colour: red\n`)).toEqual(['line 4: unknown key "colour"']);
+    expect(reportLines(`${UPSTREAM}colour: red\n`)).toEqual(['line 4, column 1: unknown key "colour"']);
   });
 
   it('at the top level hint at the key meant', () => {
-    expect(reportLines(`${UPSTREAM}polcy:\n  rules: []\n`)).toEqual(['line 4: unknown key "polcy" (did you mean "policy"?)']);
+    expect(reportLines(`${UPSTREAM}polcy:\n  rules: []\n`)).toEqual(['line 4, column 1: unknown key "polcy" (did you mean "policy"?)']);
     expect(reportLines(`${UPSTREAM}upstream: everything\n`)).toEqual([
-      'line 4: unknown key "upstream" (did you mean "upstreams"?)',
+      'line 4, column 1: unknown key "upstream" (did you mean "upstreams"?)',
     ]);
   });
 
@@ -75,6 +75,6 @@ describe('unknown keys', () => {
   });
 
   it('keep a key holding a newline on one report line', () => {
-    expect(reportLines(`${UPSTREAM}"a\\nb": 1\n`)).toEqual(['line 4: unknown key "a\\nb"']);
+    expect(reportLines(`${UPSTREAM}"a\\nb": 1\n`)).toEqual(['line 4, column 1: unknown key "a\\nb"']);
   });
 });

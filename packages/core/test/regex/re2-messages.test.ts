@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, explainRe2Error, parseConfig, tryCompilePattern } from '../../src/index.js';
+import { ConfigError, explainRe2Error, formatConfigIssue, parseConfig, tryCompilePattern } from '../../src/index.js';
 
 const UPSTREAM = 'upstreams:\n  - name: everything\n    url: http://127.0.0.1:3001/mcp\n';
 
@@ -13,36 +13,41 @@ function errorFor(yaml: string): ConfigError {
   throw new Error('parseConfig accepted the config');
 }
 
-/** The ConfigError message for a config whose only problem is one redact pattern. */
+/** What is wrong with the one redact pattern of a config (the issue's message, without its place). */
 function redactPatternMessage(pattern: string, rule = 'redact-secrets'): string {
   const yaml = `${UPSTREAM}policy:\n  rules:\n    - name: ${rule}\n      action: redact\n      patterns:\n        - '${pattern.replaceAll("'", "''")}'\n`;
-  return errorFor(yaml).message;
+  const error = errorFor(yaml);
+  expect(error.issues).toHaveLength(1);
+  return error.issues[0]?.message ?? '';
 }
 
 const LINEAR = '(it guarantees linear-time matching)';
 
 describe('RE2 errors in plain words, through parseConfig', () => {
-  it('the hot-reload recipe message, exactly: missing ] → missing closing bracket', () => {
+  it('the hot-reload recipe message, exactly: missing ] → missing closing bracket, the place after it', () => {
     // seed/hot-reload-policy.md: the daemon logs `policy reload: rejected: ` + this message.
     const yaml = `${UPSTREAM}policy:
   rules:
     - name: redact-secrets
       action: redact
       patterns:
+        - "AKIA[0-9A-Z]{16}"
         - "AKIA[0-9A-Z"
 `;
     const error = errorFor(yaml);
-    expect(error.message).toBe('invalid regex on rule "redact-secrets": missing closing bracket');
+    expect(error.message).toBe('invalid regex on rule "redact-secrets": missing closing bracket (patterns[1], line 10)');
+    expect(error.message.startsWith('invalid regex on rule "redact-secrets": missing closing bracket')).toBe(true);
     expect(error.code).toBe('MCPGW_ERR_CONFIG_INVALID');
     expect(error.format('mcpgw.yaml')).toBe(
-      'invalid config mcpgw.yaml:\n  invalid regex on rule "redact-secrets": missing closing bracket',
+      'invalid config mcpgw.yaml:\n  invalid regex on rule "redact-secrets" (patterns[1], line 10): missing closing bracket',
     );
     expect(error.issues).toEqual([
       {
-        path: 'policy.rules[0].patterns[0]',
-        line: 9,
-        message: 'invalid regex on rule "redact-secrets": missing closing bracket',
-        selfLocated: true,
+        path: 'policy.rules[0].patterns[1]',
+        line: 10,
+        column: 11,
+        message: 'missing closing bracket',
+        regex: { rule: 'redact-secrets', field: 'patterns[1]' },
       },
     ]);
   });
@@ -69,10 +74,10 @@ describe('RE2 errors in plain words, through parseConfig', () => {
     ['\\q', 'invalid escape sequence "\\q"'],
     ['(?P<n>a)(?P<n>b)', 'the same group name is used twice'],
   ])('%s → %s', (pattern, message) => {
-    expect(redactPatternMessage(pattern)).toBe(`invalid regex on rule "redact-secrets": ${message}`);
+    expect(redactPatternMessage(pattern)).toBe(message);
   });
 
-  it('reports a bad pattern in tool, args, headers and patterns, each with the rule name and in file order', () => {
+  it('reports a bad pattern in tool, args, headers and patterns, each with the rule name, field and line, in file order', () => {
     const yaml = `${UPSTREAM}policy:
   rules:
     - name: deny-shell
@@ -90,10 +95,18 @@ describe('RE2 errors in plain words, through parseConfig', () => {
     const error = errorFor(yaml);
     expect(error.format('mcpgw.yaml').split('\n')).toEqual([
       'invalid config mcpgw.yaml:',
-      '  invalid regex on rule "deny-shell": missing closing parenthesis',
-      '  invalid regex on rule "deny-shell": missing closing bracket',
-      `  invalid regex on rule "deny-shell": lookahead "(?=" is not supported by RE2 ${LINEAR}; rewrite the pattern without it`,
-      `  invalid regex on rule "scrub": backreference "\\1" is not supported by RE2 ${LINEAR}`,
+      '  invalid regex on rule "deny-shell" (match.tool, line 9): missing closing parenthesis',
+      '  invalid regex on rule "deny-shell" (match.args.path, line 11): missing closing bracket',
+      `  invalid regex on rule "deny-shell" (match.headers.x-tenant, line 13): lookahead "(?=" is not supported by RE2 ${LINEAR}; rewrite the pattern without it`,
+      `  invalid regex on rule "scrub" (patterns[1], line 16): backreference "\\1" is not supported by RE2 ${LINEAR}`,
+    ]);
+    const oneLine = error.issues.map((issue) => formatConfigIssue(issue, 'message'));
+    expect(error.message).toBe(oneLine.join('; '));
+    expect(oneLine).toEqual([
+      'invalid regex on rule "deny-shell": missing closing parenthesis (match.tool, line 9)',
+      'invalid regex on rule "deny-shell": missing closing bracket (match.args.path, line 11)',
+      `invalid regex on rule "deny-shell": lookahead "(?=" is not supported by RE2 ${LINEAR}; rewrite the pattern without it (match.headers.x-tenant, line 13)`,
+      `invalid regex on rule "scrub": backreference "\\1" is not supported by RE2 ${LINEAR} (patterns[1], line 16)`,
     ]);
     expect(error.issues.map((issue) => [issue.path, issue.line])).toEqual([
       ['policy.rules[0].match.tool', 9],
@@ -105,7 +118,7 @@ describe('RE2 errors in plain words, through parseConfig', () => {
 
   it('a rate_limit tool pattern is checked too', () => {
     const yaml = `${UPSTREAM}policy:\n  rules:\n    - name: limit-search\n      action: rate_limit\n      match: { tool: "search[" }\n      limit: 1\n      window: 1s\n`;
-    expect(errorFor(yaml).message).toBe('invalid regex on rule "limit-search": missing closing bracket');
+    expect(errorFor(yaml).message).toBe('invalid regex on rule "limit-search": missing closing bracket (match.tool, line 8)');
   });
 
   it('accepts RE2 syntax V8 would also accept, and RE2-only syntax', () => {

@@ -41,7 +41,7 @@ policy:
     expect(result.stderr).toBe(
       `invalid config ${path}:\n` +
         '  upstreams[0] (line 4): unknown key "colour"\n' +
-        '  invalid regex on rule "redact-secrets": missing closing bracket\n' +
+        '  invalid regex on rule "redact-secrets" (patterns[0], line 9): missing closing bracket\n' +
         '  policy.rules[1].window (line 13): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "5 minutes")\n',
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -56,7 +56,7 @@ policy:
     const result = await run(['schema']);
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout) as { $schema: string; properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['listen', 'upstreams', 'routes', 'default_upstream', 'policy', 'audit', 'telemetry', 'license']));
     expect(schema.additionalProperties).toBe(false);
   });

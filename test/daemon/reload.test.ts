@@ -19,7 +19,9 @@ async function connect(url: string): Promise<Client> {
 
 const BAD_REGEX_RULES = `    - name: redact-secrets
       action: redact
-      patterns: ["AKIA[0-9A-Z{16}"]`;
+      patterns:
+        - "AKIA[0-9A-Z]{16}"
+        - "ghp_[A-Za-z0-9{36}"`;
 
 const NO_DENY_RULES = `    - name: redact-secrets
       action: redact
@@ -67,15 +69,20 @@ describe('mcpgw serve: reloads', () => {
     writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
     daemon = await startDaemon(configPath, ['--no-watch']);
 
-    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir, rules: BAD_REGEX_RULES }));
+    const bad = daemonConfig({ upstreamUrl: upstream.url, dir, rules: BAD_REGEX_RULES });
+    writeFileSync(configPath, bad);
+    const line = bad.split('\n').findIndex((text) => text.includes('ghp_[A-Za-z0-9{36}')) + 1;
     const from = daemon.proc.lines.length;
     daemon.proc.signal('SIGHUP');
     const rejected = await daemon.proc.waitForMsg(/^policy reload: rejected: /, from);
-    expect(rejected['msg']).toBe('policy reload: rejected: invalid regex on rule "redact-secrets": missing closing bracket');
+    // seed/hot-reload-policy.md's line, word for word, then where the pattern is.
+    const seed = 'policy reload: rejected: invalid regex on rule "redact-secrets": missing closing bracket';
+    expect(String(rejected['msg']).startsWith(seed)).toBe(true);
+    expect(rejected['msg']).toBe(`${seed} (patterns[1], line ${line})`);
     expect(auditLines(dir).at(-1)).toEqual({
       time: expect.any(String),
       event: 'policy_reload_failed',
-      error: 'invalid regex on rule "redact-secrets": missing closing bracket',
+      error: `invalid regex on rule "redact-secrets": missing closing bracket (patterns[1], line ${line})`,
     });
     // Still generation 1, still denying exec.
     const client = await connect(daemon.url);

@@ -1,0 +1,222 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { ConfigError, formatConfigIssue, parseConfig, type ConfigIssue } from '@mcpgw/core';
+import { Random } from '../faults/random.js';
+import { ROOT, run } from '../daemon/harness.js';
+
+// `mcpgw schema` (what editors check a file with) against `mcpgw validate`
+// (parseConfig): every config the schema refuses, validate refuses too; every
+// kind of problem a JSON Schema can state, the schema refuses too; the valid
+// configs in the repo pass both.
+
+/** What `mcpgw validate` says of a config: its report lines, or [] when valid. */
+function validate(text: string): string[] {
+  try {
+    parseConfig(text);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues.map((issue) => formatConfigIssue(issue));
+  }
+}
+
+function issuesOf(text: string): readonly ConfigIssue[] {
+  try {
+    parseConfig(text);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues;
+  }
+}
+
+/**
+ * The checks a JSON Schema cannot make: names unique across a list, a name
+ * that must be one of the upstreams, patterns RE2 refuses or that match
+ * empty text, a URL or origin that is shaped right but does not parse as one.
+ */
+function beyondSchema(issue: ConfigIssue): boolean {
+  return (
+    issue.regex !== undefined ||
+    /^(duplicate (rule name|upstream name|route path)|unknown upstream|must be an http:\/\/ or https:\/\/ URL|must be an origin)/.test(issue.message)
+  );
+}
+
+const UPSTREAM = 'upstreams:\n  - name: demo\n    url: http://127.0.0.1:3001/mcp\n';
+const rules = (text: string) => `${UPSTREAM}policy:\n  rules:\n${text}`;
+
+/** Problems a JSON Schema can state: the printed schema and validate both refuse each, validate in these words. */
+const SCHEMA_ERRORS: ReadonlyArray<readonly [what: string, yaml: string, report: string]> = [
+  ['an unknown top-level key', `${UPSTREAM}colour: red\n`, 'line 4, column 1: unknown key "colour"'],
+  ['an unknown key in an upstream', `${UPSTREAM}    timeout: 5\n`, 'upstreams[0] (line 4): unknown key "timeout" (did you mean "timeout_ms"?)'],
+  ['no upstreams', 'listen: "127.0.0.1:8080"\n', 'line 1, column 1: missing required key "upstreams"'],
+  ['an empty upstream list', 'upstreams: []\n', 'upstreams (line 1): must not be empty'],
+  ['an upstream without url', 'upstreams:\n  - name: demo\n', 'upstreams[0] (line 2): missing required key "url"'],
+  ['an upstream url that is not http(s)', 'upstreams:\n  - name: demo\n    url: ftp://127.0.0.1/mcp\n', 'upstreams[0].url (line 3): must be an http:// or https:// URL (got "ftp://127.0.0.1/mcp")'],
+  ['an upstream url without a scheme', 'upstreams:\n  - name: demo\n    url: 127.0.0.1:3001/mcp\n', 'upstreams[0].url (line 3): must be an http:// or https:// URL (got "127.0.0.1:3001/mcp")'],
+  ['an upstream name with capitals', 'upstreams:\n  - name: Demo\n    url: http://x/mcp\n', 'upstreams[0].name (line 2): must use only lowercase letters, digits and dashes (got "Demo")'],
+  ['a timeout of zero', `${UPSTREAM}    timeout_ms: 0\n`, 'upstreams[0].timeout_ms (line 4): must be at least 1 (got the number 0)'],
+  ['a listen address without a port', `listen: localhost\n${UPSTREAM}`, 'listen (line 1): must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got "localhost")'],
+  ['a listen port above 65535', `listen: "127.0.0.1:65536"\n${UPSTREAM}`, 'listen (line 1): must be host:port, like 127.0.0.1:8080 or [::1]:8080 (got "127.0.0.1:65536")'],
+  ['an origin with a path', `${UPSTREAM}allowed_origins: ["https://app.example.com/"]\n`, 'allowed_origins[0] (line 4): must be an origin: scheme, host and optional port, like https://app.example.com (got "https://app.example.com/")'],
+  ['a route path without "/"', `${UPSTREAM}routes:\n  - path: mcp\n    upstream: demo\n`, 'routes[0].path (line 5): must start with "/" (got "mcp")'],
+  ['a rule without action', rules('    - name: r\n'), 'policy.rules[0] (line 6): missing required key "action"'],
+  ['an unknown action', rules('    - name: r\n      action: denny\n'), 'policy.rules[0].action (line 7): must be one of "deny", "redact", "rate_limit" (got "denny") (did you mean "deny"?)'],
+  ['a deny rule with limit', rules('    - name: r\n      action: deny\n      limit: 3\n'), 'policy.rules[0] (line 8): "limit" does not apply to deny rules'],
+  ['a deny rule with window', rules('    - name: r\n      action: deny\n      window: 1m\n'), 'policy.rules[0] (line 8): "window" does not apply to deny rules'],
+  ['a deny rule with patterns', rules('    - name: r\n      action: deny\n      patterns: ["x"]\n'), 'policy.rules[0] (line 8): "patterns" does not apply to deny rules'],
+  ['a deny rule with max_keys', rules('    - name: r\n      action: deny\n      max_keys: 10\n'), 'policy.rules[0] (line 8): "max_keys" does not apply to deny rules'],
+  ['a deny rule with key', rules('    - name: r\n      action: deny\n      key: client\n'), 'policy.rules[0] (line 8): "key" does not apply to deny rules'],
+  ['a redact rule with message', rules('    - name: r\n      action: redact\n      patterns: ["x"]\n      message: no\n'), 'policy.rules[0] (line 9): "message" does not apply to redact rules'],
+  ['a redact rule without patterns', rules('    - name: r\n      action: redact\n'), 'policy.rules[0] (line 6): redact rule "r" needs "patterns"'],
+  ['a redact rule with no patterns', rules('    - name: r\n      action: redact\n      patterns: []\n'), 'policy.rules[0].patterns (line 8): must not be empty'],
+  ['an unknown direction', rules('    - name: r\n      action: redact\n      patterns: ["x"]\n      direction: out\n'), 'policy.rules[0].direction (line 9): must be one of "request", "response", "both" (got "out")'],
+  ['a replacement with a line break', rules('    - name: r\n      action: redact\n      patterns: ["x"]\n      replacement: "a\\nb"\n'), 'policy.rules[0].replacement (line 9): must not contain line breaks or other control characters (got "a\\nb")'],
+  ['a rate_limit rule without limit', rules('    - name: r\n      action: rate_limit\n      window: 1m\n'), 'policy.rules[0] (line 6): rate_limit rule "r" needs "limit"'],
+  ['a rate_limit rule without window', rules('    - name: r\n      action: rate_limit\n      limit: 5\n'), 'policy.rules[0] (line 6): rate_limit rule "r" needs "window"'],
+  ['a rate_limit rule with patterns', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 1m\n      patterns: ["x"]\n'), 'policy.rules[0] (line 10): "patterns" does not apply to rate_limit rules'],
+  ['a limit of zero', rules('    - name: r\n      action: rate_limit\n      limit: 0\n      window: 1m\n'), 'policy.rules[0].limit (line 8): must be at least 1 (got the number 0)'],
+  ['a limit that is not whole', rules('    - name: r\n      action: rate_limit\n      limit: 1.5\n      window: 1m\n'), 'policy.rules[0].limit (line 8): must be a whole number (got the number 1.5)'],
+  ['a window in words', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 5 minutes\n'), 'policy.rules[0].window (line 9): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "5 minutes")'],
+  ['a window of zero', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 0s\n'), 'policy.rules[0].window (line 9): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "0s")'],
+  ['a window over 366 days', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 8785h\n'), 'policy.rules[0].window (line 9): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "8785h")'],
+  ['an unknown key kind', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 1m\n      key: ip\n'), 'policy.rules[0].key (line 10): must be global, client, session or header:<name> (got "ip")'],
+  ['max_keys on a global rule', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 1m\n      key: global\n      max_keys: 10\n'), 'policy.rules[0] (line 11): "max_keys" does not apply to key: global (a global limit counts in one key)'],
+  ['max_keys on a rule without key', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 1m\n      max_keys: 10\n'), 'policy.rules[0] (line 10): "max_keys" does not apply to key: global (a global limit counts in one key)'],
+  ['max_keys of zero', rules('    - name: r\n      action: rate_limit\n      limit: 5\n      window: 1m\n      key: client\n      max_keys: 0\n'), 'policy.rules[0].max_keys (line 11): must be at least 1 (got the number 0)'],
+  ['an unknown key in match', rules('    - name: r\n      action: deny\n      match: { tol: "^x" }\n'), 'policy.rules[0].match (line 8): unknown key "tol" (did you mean "tool"?)'],
+  ['a header name that is not an HTTP token', rules('    - name: r\n      action: deny\n      match: { headers: { "x api": "k" } }\n'), 'policy.rules[0].match.headers (line 8): "x api" is not a valid HTTP header name'],
+  ['a method that is a number', rules('    - name: r\n      action: deny\n      match: { method: 5 }\n'), 'policy.rules[0].match.method (line 8): must be a string or a list of strings (got the number 5)'],
+  ['a rule name over 128 characters', rules(`    - name: ${'r'.repeat(129)}\n      action: deny\n`), 'policy.rules[0].name (line 6): must be at most 128 characters long'],
+  ['an audit size of zero', `${UPSTREAM}audit:\n  path: audit.jsonl\n  max_size_mb: 0\n`, 'audit.max_size_mb (line 6): must be greater than 0 (got the number 0)'],
+  ['a telemetry endpoint that is not http(s)', `${UPSTREAM}telemetry:\n  customer:\n    endpoint: otel:4318\n`, 'telemetry.customer.endpoint (line 6): must be an http:// or https:// URL (got "otel:4318")'],
+];
+
+/** Problems no JSON Schema can state: the schema accepts these, validate refuses each in these words. */
+const BEYOND_SCHEMA: ReadonlyArray<readonly [what: string, yaml: string, report: string]> = [
+  ['a duplicate upstream name', `${UPSTREAM}  - name: demo\n    url: http://127.0.0.1:3002/mcp\n`, 'upstreams[1].name (line 4): duplicate upstream name "demo" (first used by upstreams[0])'],
+  ['a duplicate rule name', rules('    - name: r\n      action: deny\n    - name: r\n      action: deny\n'), 'policy.rules[1].name (line 8): duplicate rule name "r" (first used by policy.rules[0])'],
+  ['a route to no upstream', `${UPSTREAM}routes:\n  - path: /mcp\n    upstream: nowhere\n`, 'routes[0].upstream (line 6): unknown upstream "nowhere"; upstreams are: demo'],
+  ['a default upstream that is none', `${UPSTREAM}default_upstream: dem\n`, 'default_upstream (line 4): unknown upstream "dem" (did you mean "demo"?); upstreams are: demo'],
+  ['a pattern RE2 refuses', rules('    - name: redact-secrets\n      action: redact\n      patterns:\n        - "AKIA[0-9A-Z]{16}"\n        - "ghp_[A-Za-z0-9"\n'), 'invalid regex on rule "redact-secrets" (patterns[1], line 10): missing closing bracket'],
+  ['a redact pattern matching empty text', rules('    - name: r\n      action: redact\n      patterns: ["x*"]\n'), 'invalid regex on rule "r" (patterns[0], line 8): pattern "x*" matches empty text; a redact pattern must match at least one character'],
+  ['a url whose host does not parse', 'upstreams:\n  - name: demo\n    url: http://[zz]/mcp\n', 'upstreams[0].url (line 3): must be an http:// or https:// URL (got "http://[zz]/mcp")'],
+  ['an origin with its default port', `${UPSTREAM}allowed_origins: ["https://app.example.com:443"]\n`, 'allowed_origins[0] (line 4): must be an origin: scheme, host and optional port, like https://app.example.com (got "https://app.example.com:443")'],
+];
+
+/** The `yaml` fenced blocks of docs/*.md: complete configs as they are, rules and sections with an upstream added. */
+function docConfigs(): Array<[where: string, text: string]> {
+  const configs: Array<[string, string]> = [];
+  const dir = join(ROOT, 'docs');
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.md'))) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    for (const block of source.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)) {
+      const text = block[1] ?? '';
+      const line = source.slice(0, block.index).split('\n').length;
+      const value: unknown = parse(text);
+      // Comment-only blocks (editor modelines) hold no config.
+      if (value === null) continue;
+      if (Array.isArray(value)) configs.push([`docs/${file}:${line} (rules)`, `${UPSTREAM}${stringify({ policy: { rules: value } })}`]);
+      else if ((value as Record<string, unknown>)['upstreams'] !== undefined) configs.push([`docs/${file}:${line}`, text]);
+      else configs.push([`docs/${file}:${line} (section)`, `${UPSTREAM}${text}`]);
+    }
+  }
+  return configs;
+}
+
+describe('mcpgw schema and mcpgw validate agree', () => {
+  let check: ValidateFunction;
+  const schemaAccepts = (text: string) => check(parse(text) as unknown) === true;
+
+  beforeAll(async () => {
+    const printed = await run(['schema']);
+    expect(printed.code).toBe(0);
+    // Strict mode: no unknown keywords or formats, no ambiguous types; throws otherwise.
+    check = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(printed.stdout) as object);
+  });
+
+  it.each([
+    ['examples/mcpgw.yaml', readFileSync(join(ROOT, 'examples/mcpgw.yaml'), 'utf8')],
+    ['packaging/docker/mcpgw.yaml', readFileSync(join(ROOT, 'packaging/docker/mcpgw.yaml'), 'utf8')],
+    ...docConfigs(),
+  ])('%s passes both', (_, text) => {
+    expect(validate(text)).toEqual([]);
+    expect(schemaAccepts(text), JSON.stringify(check.errors)).toBe(true);
+  });
+
+  it('finds the complete config of docs/configuration.md among the docs', () => {
+    expect(docConfigs().some(([where]) => /^docs\/configuration\.md:\d+$/.test(where))).toBe(true);
+  });
+
+  it.each(SCHEMA_ERRORS)('%s: the schema refuses it, and so does validate', (_, text, report) => {
+    expect(schemaAccepts(text)).toBe(false);
+    expect(validate(text)).toEqual([report]);
+  });
+
+  it.each(BEYOND_SCHEMA)('%s: beyond a schema, validate refuses it', (_, text, report) => {
+    expect(schemaAccepts(text), 'the schema cannot say this; if it does now, move the case up').toBe(true);
+    expect(validate(text)).toEqual([report]);
+    expect(issuesOf(text).every(beyondSchema)).toBe(true);
+  });
+
+  it('on 2,000 random edits of the valid configs: what the schema refuses validate refuses, and validate refuses nothing else the schema could', () => {
+    const seeds = [readFileSync(join(ROOT, 'examples/mcpgw.yaml'), 'utf8'), ...docConfigs().map(([, text]) => text)].map((text) => parse(text) as unknown);
+    const tally = { schemaRefused: 0, beyondSchemaOnly: 0, bothAccepted: 0 };
+    for (let index = 0; index < 2000; index++) {
+      const random = Random.forItem(0x5eed, index);
+      const config = structuredClone(random.pick(seeds));
+      for (let edits = random.between(1, 3); edits > 0; edits--) mutate(config, random);
+      const text = stringify(config);
+      const issues = issuesOf(text);
+      const context = `edit ${index}:\n${text}\n${issues.map((issue) => formatConfigIssue(issue)).join('\n')}`;
+      if (!schemaAccepts(text)) {
+        tally.schemaRefused++;
+        expect(issues.length, context).toBeGreaterThan(0);
+      } else if (issues.length > 0) {
+        tally.beyondSchemaOnly++;
+        expect(issues.filter((issue) => !beyondSchema(issue)).map((issue) => formatConfigIssue(issue)), context).toEqual([]);
+      } else {
+        tally.bothAccepted++;
+      }
+    }
+    // The edits reach all three outcomes, or the test proves little (this seed: 1683, 135, 182).
+    expect(tally.schemaRefused).toBeGreaterThan(1000);
+    expect(tally.beyondSchemaOnly).toBeGreaterThan(50);
+    expect(tally.bothAccepted).toBeGreaterThan(100);
+  });
+});
+
+const VALUES: readonly unknown[] = [
+  null, true, 0, 1, -1, 1.5, 100000, '', 'x', 'X', 'deny', 'redact', 'rate_limit', 'both', 'out', 'global', 'client', 'header:x-key', 'header:',
+  '1m', '0s', '8784h', '8785h', '500ms', 'http://127.0.0.1:3001/mcp', 'ftp://x', 'http://[zz]/', '127.0.0.1:0', '[::1]:8080', 'localhost',
+  'https://app.example.com', 'https://app.example.com/', '/mcp', 'demo', 'nowhere', '^x', '(', 'a*', [], ['x'], ['(', 'x'], {}, { tool: '^x' },
+  { 'x-key': 'k' }, { 'bad header': 'k' },
+];
+const KEYS = ['name', 'action', 'match', 'message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key', 'max_keys', 'tool', 'method',
+  'args', 'headers', 'upstream', 'url', 'path', 'timeout_ms', 'listen', 'routes', 'default_upstream', 'audit', 'colour'];
+
+/** One random edit somewhere in `root`: a value replaced, a key removed or added, an item duplicated. */
+function mutate(root: unknown, random: Random): void {
+  const containers: Array<Record<string, unknown> | unknown[]> = [];
+  const walk = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    containers.push(node as Record<string, unknown> | unknown[]);
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(root);
+  const target = random.pick(containers);
+  if (Array.isArray(target)) {
+    if (target.length > 0 && random.chance(0.5)) target.push(structuredClone(random.pick(target)));
+    else if (target.length > 0) target[random.int(target.length)] = random.pick(VALUES);
+    else target.push(random.pick(VALUES));
+    return;
+  }
+  const keys = Object.keys(target);
+  const choice = random.int(3);
+  if (choice === 0 && keys.length > 0) delete target[random.pick(keys)];
+  else if (choice === 1 && keys.length > 0) target[random.pick(keys)] = structuredClone(random.pick(VALUES));
+  else target[random.pick(KEYS)] = structuredClone(random.pick(VALUES));
+}

@@ -33,6 +33,7 @@ COPY --from=build /src/packages/express-adapter/package.json packages/express-ad
 COPY --from=build /src/packages/express-adapter/dist packages/express-adapter/dist
 COPY --from=build /src/packages/cli/package.json packages/cli/package.json
 COPY --from=build /src/packages/cli/dist packages/cli/dist
+COPY --from=build /src/packages/cli/bin packages/cli/bin
 COPY packaging/docker/mcpgw.yaml /etc/mcpgw/mcpgw.yaml
 RUN mkdir -p /var/log/mcpgw && chown node:node /var/log/mcpgw
 # Not root.
@@ -41,5 +42,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form, no shell: the daemon is PID 1 and receives SIGHUP and SIGTERM itself.
-ENTRYPOINT ["node", "/opt/mcpgw/packages/cli/dist/bin/mcpgw.js"]
+ENTRYPOINT ["node", "/opt/mcpgw/packages/cli/bin/mcpgw.js"]
 CMD ["serve", "--config", "/etc/mcpgw/mcpgw.yaml"]

@@ -82,7 +82,7 @@ const variants = {
   rewrite: (n) => withHead(base.replace(/^ {4}- name: /gm, `    - name: r${n}-`)),
 };
 writeFileSync(configPath, variants.edit(0));
-const daemon = start([...(process.env.MCPGW_BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean), here('../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', configPath, '--no-watch'], (event) =>
+const daemon = start([...(process.env.MCPGW_BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean), here('../packages/cli/bin/mcpgw.js'), 'serve', '--config', configPath, '--no-watch'], (event) =>
   String(event.msg).startsWith('mcpgw listening on ') ? `http://${event.listen}/mcp` : null,
 );
 const url = await daemon.ready;

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const GATEWAY_PORT = process.env.PORT ?? '8080';
 const UPSTREAM_PORT = process.env.UPSTREAM_PORT ?? '3001';
-const MCPGW = here('../packages/cli/dist/bin/mcpgw.js');
+const MCPGW = here('../packages/cli/bin/mcpgw.js');
 
 const children = [];
 let stopping = false;

@@ -40,7 +40,7 @@ export function startDaemon(upstream) {
   const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
   const config = join(dir, 'mcpgw.yaml');
   writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n`);
-  const child = spawn(process.execPath, [here('../../packages/cli/dist/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [here('../../packages/cli/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MCPGW = join(ROOT, 'packages/cli/dist/bin/mcpgw.js');
+export const MCPGW = join(ROOT, 'packages/cli/bin/mcpgw.js');
 export const DEMO_UPSTREAM = join(ROOT, 'examples/demo-upstream/server.mjs');
 
 /** A fresh temporary directory for one test's files. */

@@ -239,7 +239,7 @@ describe('packaging', () => {
     const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[];
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[];
     // Exec form with node itself first: no shell in between to swallow signals.
-    expect(entrypoint).toEqual(['node', '/opt/mcpgw/packages/cli/dist/bin/mcpgw.js']);
+    expect(entrypoint).toEqual(['node', '/opt/mcpgw/packages/cli/bin/mcpgw.js']);
     expect(cmd).toEqual(['serve', '--config', '/etc/mcpgw/mcpgw.yaml']);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:8080\/healthz'\)/m);

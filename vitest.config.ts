@@ -6,7 +6,15 @@ import { defineConfig } from 'vitest/config';
  * run with `npm run test:slow` (vitest.slow.config.ts), which CI runs after
  * `npm test`.
  */
-export const SLOW_TESTS = ['test/faults/**/*.test.ts', 'test/soak/**/*.test.ts', 'packages/core/test/redact/differential.test.ts'];
+export const SLOW_TESTS = [
+  'test/faults/**/*.test.ts',
+  'test/soak/**/*.test.ts',
+  'packages/core/test/redact/differential.test.ts',
+  // npm pack and npm install: each compiles re2 (about a minute).
+  'test/packaging/install.test.ts',
+  'test/packaging/pack.test.ts',
+  'test/packaging/systemd.test.ts',
+];
 
 export default defineConfig({
   test: {

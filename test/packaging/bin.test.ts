@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../daemon/harness.js';
+import { bash, codeBlocks, sh } from './shell.js';
 
-const exec = promisify(execFile);
 const BIN = join(ROOT, 'packages/cli/bin/mcpgw.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
-
-/** Runs a command to completion and never throws: exit code, stdout, stderr. */
-async function sh(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  try {
-    const { stdout, stderr } = await exec(command, [...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? null, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 /** A copy of the bin in a package directory of its own, with the given dist/cli.js (or none). */
 function packageWithBin(cliJs?: string): string {
@@ -34,7 +21,7 @@ function packageWithBin(cliJs?: string): string {
 
 describe('the mcpgw command', () => {
   it('is a committed executable file, so that no build or cache replay decides its mode', async () => {
-    const { stdout } = await exec('git', ['ls-files', '-s', 'packages/cli/bin/mcpgw.js'], { cwd: ROOT });
+    const { stdout } = await sh('git', ['ls-files', '-s', 'packages/cli/bin/mcpgw.js']);
     expect(stdout).toMatch(/^100755 [0-9a-f]+ 0\tpackages\/cli\/bin\/mcpgw\.js\n$/);
     expect(statSync(BIN).mode & 0o111).toBe(0o111);
     const manifest = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
@@ -69,5 +56,14 @@ describe('the mcpgw command', () => {
   it('exits with the code main resolves to', async () => {
     const bin = packageWithBin(`export async function main(argv) { return Number(argv[0]); }\n`);
     expect((await sh(process.execPath, [bin, '3'])).code).toBe(3);
+  });
+});
+
+describe("README's Install section", () => {
+  it('runs npx mcpgw in the clone as printed', async () => {
+    const block = codeBlocks('README.md', '## Install').find((text) => text.includes('npx mcpgw'));
+    expect(block).toBe('npx mcpgw --version\nnpx mcpgw validate --config examples/mcpgw.yaml\n');
+    const result = await bash(block ?? '', { env: { npm_config_yes: 'false' } });
+    expect(result).toEqual({ code: 0, stdout: `${VERSION}\nexamples/mcpgw.yaml: ok (upstreams=1, rules=3)\n`, stderr: '' });
   });
 });

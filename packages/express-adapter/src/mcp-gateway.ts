@@ -18,7 +18,7 @@ export interface McpGatewayOptions {
   readonly handle: PolicyHandle;
   /** Upstream MCP servers (Streamable HTTP): name, url, timeout_ms (default 30000). */
   readonly upstreams: ReadonlyArray<Pick<UpstreamConfig, 'name' | 'url'> & { readonly timeout_ms?: number }>;
-  /** Exact gateway paths → upstream names. */
+  /** Exact request paths on the gateway → upstream names; the full path, whatever the mount. */
   readonly routes?: readonly RouteInput[];
   /** Serves paths no route names. Without it such paths fall through to `next()`. */
   readonly defaultUpstream?: string;
@@ -86,8 +86,8 @@ export type McpGatewayMiddleware = RequestHandler & {
  *
  * @example
  * const handle = new PolicyHandle(compilePolicy(config));
- * app.use(mcpGateway({ handle, upstreams: config.upstreams, routes: config.routes,
- *                      defaultUpstream: config.default_upstream, onAudit: (event) => log(event) }));
+ * app.use('/mcp', mcpGateway({ handle, upstreams: config.upstreams, routes: config.routes,
+ *                              defaultUpstream: config.default_upstream, onAudit: (event) => log(event) }));
  */
 export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
@@ -151,13 +151,14 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
 }
 
 /**
- * The path routes are matched against: Express's mount-aware `baseUrl + path`,
- * or, for a plain node:http request, the request target up to its query.
+ * The path routes are matched against: the exact request path on the gateway
+ * (SPEC §2), up to its query. Under Express that is `req.originalUrl`, which
+ * mounting does not rewrite: mounted with `app.use('/mcp', gateway)`, a request
+ * to `/mcp` has `baseUrl + path` `/mcp/`, which is another path.
  */
 function routingPath(req: Request): string {
-  // `path` is a getter of Express's request prototype; a plain node:http request has none.
-  if (typeof req.path === 'string') return req.baseUrl + req.path;
-  const url = req.url ?? '';
+  // `originalUrl` is set by Express; a plain node:http request has only `url`.
+  const url = req.originalUrl ?? req.url ?? '';
   if (!url.startsWith('/')) {
     // The absolute form (`POST http://host/mcp`): its path.
     return URL.canParse(url) ? new URL(url).pathname : '';

@@ -41,6 +41,13 @@ describe('npm start', () => {
       expect(JSON.stringify(config)).toContain('[REDACTED]');
       expect(JSON.stringify(config)).not.toMatch(/AKIA|ghp_/);
       await expect(client.callTool({ name: 'exec', arguments: { command: 'id' } })).rejects.toMatchObject({ code: -32003 });
+      // docs/library.md "Try it": search six times in ten seconds, the sixth is rate limited ...
+      for (let call = 1; call <= 5; call++) await client.callTool({ name: 'search', arguments: { query: `try ${call}` } });
+      await expect(client.callTool({ name: 'search', arguments: { query: 'try 6' } })).rejects.toMatchObject({ code: -32029 });
+      // ... and slow's progress notifications stream through.
+      const progress: number[] = [];
+      await client.callTool({ name: 'slow', arguments: { steps: 3 } }, undefined, { onprogress: (update) => void progress.push(update.progress) });
+      expect(progress).toEqual([1, 2, 3]);
       await client.close();
     } finally {
       // The whole process group: npm, the demo script, the daemon, the upstream.

@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites that take long or assert on wall-clock time and memory: the
- * fuzzers, the differential redaction test, the fault and soak suites. They
+ * fuzzers, the differential redaction test, the fault and soak suites, the
+ * benchmarks' smoke runs that docs/benchmarks.md prints. They
  * run with `npm run test:slow` (vitest.slow.config.ts), which CI runs after
  * `npm test`.
  */
@@ -14,6 +15,8 @@ export const SLOW_TESTS = [
   'test/packaging/install.test.ts',
   'test/packaging/pack.test.ts',
   'test/packaging/systemd.test.ts',
+  // The benchmarks' smoke runs (about 40 s).
+  'test/docs/bench-commands.test.ts',
 ];
 
 export default defineConfig({

@@ -1,0 +1,100 @@
+/**
+ * Where each shell command of the docs is checked. A command in README.md,
+ * docs/*.md or packages/*\/README.md is either run as printed by one of the
+ * tests named in TESTS (RUN_HERE), or listed in NOT_RUN_HERE with the reason
+ * it cannot run in the suite and the test that covers what it does instead.
+ * A command in neither fails test/docs/shell-commands.test.ts, so a new
+ * command in the docs comes with its check.
+ *
+ * Keys are commands as the shell reads them: a `\`-continued line joined into
+ * one, the trailing `# comment` dropped.
+ */
+
+/** The tests that run doc commands (shell-commands.test.ts; `benchSmoke` in bench-commands.test.ts, slow tier). */
+export const TESTS = {
+  quickStart: 'validate, serve, and reload with kill -HUP "$(pidof mcpgw)": the exit codes, log lines and audit events the docs show',
+  schema: 'mcpgw schema > mcpgw.schema.json writes the JSON Schema',
+  auditInOrder: 'the rotated audit files and the live one read back in order',
+  exampleProxy: 'the example proxy in front of the demo upstream on ports 8080 and 3001, reloaded through pgrep',
+  benchList: 'node bench/run.mjs --list names every benchmark the docs run',
+  benchSmoke: "the benchmarks' smoke runs finish",
+} as const;
+
+export const RUN_HERE: Readonly<Record<string, string>> = {
+  'mcpgw validate --config mcpgw.yaml': TESTS.quickStart,
+  'mcpgw serve --config mcpgw.yaml': TESTS.quickStart,
+  'kill -HUP "$(pidof mcpgw)"': TESTS.quickStart,
+  'tail -f audit.jsonl | jq -c \'select(.event | startswith("policy_reload"))\' &': TESTS.quickStart,
+  'mcpgw schema > mcpgw.schema.json': TESTS.schema,
+  'for f in $(ls audit.jsonl.*.gz | sort); do zcat "$f"; done; cat audit.jsonl': TESTS.auditInOrder,
+  'node examples/demo-upstream/server.mjs --port 3001 &': TESTS.exampleProxy,
+  'node examples/node-http-proxy/proxy.mjs --config examples/mcpgw.yaml --port 8080 --upstream-url http://127.0.0.1:3001/mcp': TESTS.exampleProxy,
+  'kill -HUP "$(pgrep -f examples/node-http-proxy/proxy.mjs)"': TESTS.exampleProxy,
+  'node bench/run.mjs --list': TESTS.benchList,
+  'node bench/run.mjs core -- --quick': TESTS.benchSmoke,
+  'node bench/sse.mjs --quick': TESTS.benchSmoke,
+  'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
+};
+
+export interface NotRunHere {
+  /** Why the suite cannot run it as printed. */
+  readonly reason: string;
+  /** The test (file, and name where it helps) that checks what the command does. */
+  readonly coveredBy: string;
+}
+
+const DOCKER = 'needs a Docker engine, which the suite does not have';
+const SYSTEMD = 'needs systemd running as PID 1 and changes the host (a unit, a system user)';
+const UNIT = 'test/daemon/lifecycle.test.ts: the systemd unit reloads with SIGHUP and stops with SIGTERM, with time to drain';
+const LIFECYCLE_PID1 = 'test/daemon/lifecycle.test.ts: as PID 1 of its own PID namespace (as in a container), the daemon handles SIGHUP and SIGTERM itself';
+const BENCH = 'a measurement: it keeps both cores busy for';
+
+export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
+  // The clone's own workflow.
+  'npm install': { reason: 'installs the dependencies from the registry; the suite runs after it', coveredBy: '.ci/run (npm ci on a clean clone, then npm test)' },
+  'npm test': { reason: 'runs this suite', coveredBy: '.ci/run' },
+  'npm run build': { reason: 'rebuilds dist/ while other suites read it; npm test has just run it', coveredBy: 'npm test (turbo run build, then the suite)' },
+  'npm start': {
+    reason: 'builds dist/ again while other suites read it',
+    coveredBy: 'test/demo.test.ts: npm start runs the demo (on free ports via PORT and UPSTREAM_PORT; it checks the printed Inspector command)',
+  },
+  'npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8080/mcp': {
+    reason: 'downloads the MCP Inspector and serves a web UI for a person to click through',
+    coveredBy: 'test/demo.test.ts (npm start prints this command; an MCP SDK client at that URL sees the demo policy applied)',
+  },
+  'npm install @mcpgw/core': { reason: 'fetches the published package from the npm registry', coveredBy: 'the package tests of @mcpgw/core' },
+
+  // Operating a packaged install.
+  'cd /var/log/mcpgw': { reason: "the packaged install's log directory", coveredBy: `${TESTS.auditInOrder} (the next line, run in the test's audit directory)` },
+  '$EDITOR /etc/mcpgw/mcpgw.yaml': { reason: 'an interactive editor on a system path', coveredBy: `${TESTS.quickStart} (edits the config, then reloads); test/daemon/reload.test.ts` },
+  'docker kill --signal=HUP mcpgw': { reason: DOCKER, coveredBy: LIFECYCLE_PID1 },
+  'systemctl kill --signal=HUP mcpgw.service': { reason: SYSTEMD, coveredBy: `${TESTS.quickStart} (the same SIGHUP to the same process); ${UNIT}` },
+  'install -m 644 packaging/systemd/mcpgw.service /etc/systemd/system/': { reason: SYSTEMD, coveredBy: UNIT },
+  'useradd --system --no-create-home mcpgw': { reason: SYSTEMD, coveredBy: UNIT },
+  'systemctl daemon-reload && systemctl enable --now mcpgw.service': { reason: SYSTEMD, coveredBy: UNIT },
+  'journalctl -u mcpgw -f': { reason: SYSTEMD, coveredBy: `${TESTS.quickStart} (the log lines)` },
+  'docker build -t mcpgw .': { reason: DOCKER, coveredBy: 'test/daemon/lifecycle.test.ts (the Dockerfile)' },
+  'docker run -d --name mcpgw -p 8080:8080 -v "$PWD/mcpgw.yaml:/etc/mcpgw/mcpgw.yaml:ro" -v mcpgw-audit:/var/log/mcpgw mcpgw': {
+    reason: DOCKER,
+    coveredBy: 'test/daemon/lifecycle.test.ts (the Dockerfile)',
+  },
+
+  // Benchmarks: each script's smoke run is run (slow tier); the measurements are not.
+  'npm run bench': { reason: `${BENCH} several minutes`, coveredBy: TESTS.benchSmoke },
+  'npm run bench -- core': { reason: `${BENCH} about 30 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/core.mjs': { reason: `${BENCH} about 30 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/core.mjs --only redaction': { reason: `${BENCH} about 15 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/core.mjs --quick': { reason: 'the same run as node bench/run.mjs core -- --quick, which is run', coveredBy: TESTS.benchSmoke },
+  'node bench/core.mjs --iterations 500000 --max-seconds 60': { reason: `${BENCH} up to a minute per measure`, coveredBy: TESTS.benchSmoke },
+  'npm run bench -- http': { reason: `${BENCH} about 2 min`, coveredBy: TESTS.benchSmoke },
+  'node bench/http.mjs --rounds 5': { reason: `${BENCH} about 3 min`, coveredBy: TESTS.benchSmoke },
+  'node bench/experiments/express-cost.mjs': { reason: `${BENCH} about 40 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
+  'npm run build && node bench/experiments/direct-forward.mjs': { reason: `${BENCH} about 70 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
+  'npm run bench -- reload': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
+  'node bench/reload.mjs --rounds 3 --duration-ms 5000 --interval-ms 100': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
+  'MCPGW_BENCH_DAEMON_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/reload.mjs': { reason: `${BENCH} about 1 min, and profiles`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
+  'npm run bench -- sse': { reason: `${BENCH} about 25 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/sse.mjs --sizes-mib 1,8,32 --event-bytes 16384 --rounds 5': { reason: `${BENCH} about a minute`, coveredBy: TESTS.benchSmoke },
+  'npm run bench -- audit': { reason: `${BENCH} about 30 s`, coveredBy: `${TESTS.benchList}; test/daemon/audit.test.ts` },
+  'node bench/audit.mjs --writes 100000 --rounds 5': { reason: `${BENCH} about 30 s`, coveredBy: `${TESTS.benchList}; test/daemon/audit.test.ts` },
+};

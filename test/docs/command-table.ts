@@ -55,7 +55,7 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'npm test': { reason: 'runs this suite', coveredBy: '.ci/run' },
   'npm run build': { reason: 'rebuilds dist/ while other suites read it; npm test has just run it', coveredBy: 'npm test (turbo run build, then the suite)' },
   'npm start': {
-    reason: 'builds dist/ again while other suites read it',
+    reason: 'test/demo.test.ts runs it; a second run would build dist/ again while other suites read it',
     coveredBy: 'test/demo.test.ts: npm start runs the demo (on free ports via PORT and UPSTREAM_PORT; it checks the printed Inspector command)',
   },
   'npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8080/mcp': {

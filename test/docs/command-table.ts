@@ -17,6 +17,8 @@ export const TESTS = {
   auditInOrder: 'the rotated audit files and the live one read back in order',
   exampleProxy: 'the example proxy in front of the demo upstream on ports 8080 and 3001, reloaded through pgrep',
   benchList: 'node bench/run.mjs --list names every benchmark the docs run',
+  cli: 'mcpgw and npx mcpgw in the clone: --version, --help, validate the demo config',
+  pidFile: 'serve --pid-file, and kill -HUP "$(cat mcpgw.pid)" reloads that gateway',
   benchSmoke: "the benchmarks' smoke runs finish",
 } as const;
 
@@ -31,6 +33,13 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'node examples/node-http-proxy/proxy.mjs --config examples/mcpgw.yaml --port 8080 --upstream-url http://127.0.0.1:3001/mcp': TESTS.exampleProxy,
   'kill -HUP "$(pgrep -f examples/node-http-proxy/proxy.mjs)"': TESTS.exampleProxy,
   'node bench/run.mjs --list': TESTS.benchList,
+  'npx mcpgw --version': TESTS.cli,
+  'npx mcpgw validate --config examples/mcpgw.yaml': TESTS.cli,
+  'mcpgw --version': TESTS.cli,
+  'mcpgw --help': TESTS.cli,
+  'mcpgw validate --config examples/mcpgw.yaml': TESTS.cli,
+  'mcpgw serve --config mcpgw.yaml --pid-file mcpgw.pid': TESTS.pidFile,
+  'kill -HUP "$(cat mcpgw.pid)"': TESTS.pidFile,
   'node bench/run.mjs core -- --quick': TESTS.benchSmoke,
   'node bench/sse.mjs --quick': TESTS.benchSmoke,
   'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
@@ -48,6 +57,10 @@ const SYSTEMD = 'needs systemd running as PID 1 and changes the host (a unit, a 
 const UNIT = 'test/daemon/lifecycle.test.ts: the systemd unit reloads with SIGHUP and stops with SIGTERM, with time to drain';
 const LIFECYCLE_PID1 = 'test/daemon/lifecycle.test.ts: as PID 1 of its own PID namespace (as in a container), the daemon handles SIGHUP and SIGTERM itself';
 const BENCH = 'a measurement: it keeps both cores busy for';
+const PACK = 'packs the packages and installs them, compiling re2 (about a minute)';
+const SYSTEMD_INSTALL = 'test/packaging/systemd.test.ts (slow tier): these install steps, performed into a scratch root, then systemd-analyze verify --root';
+const LIBRARY_INSTALL = 'test/packaging/pack.test.ts (slow tier): the packed tarballs installed in an empty project with re2 approved, then used as the package READMEs show';
+const DOCKERFILE = 'test/packaging/docker.test.ts (the Dockerfile, without a Docker engine)';
 
 export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   // The clone's own workflow.
@@ -62,22 +75,41 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
     reason: 'downloads the MCP Inspector and serves a web UI for a person to click through',
     coveredBy: 'test/demo.test.ts (npm start prints this command; an MCP SDK client at that URL sees the demo policy applied)',
   },
-  'npm install @mcpgw/core': { reason: 'fetches the published package from the npm registry', coveredBy: 'the package tests of @mcpgw/core' },
+  'PORT=9000 UPSTREAM_PORT=4001 npm start': {
+    reason: 'npm start builds dist/ again while other suites read it',
+    coveredBy: 'test/demo.test.ts: npm start on other ports through PORT and UPSTREAM_PORT, and a taken port named in one line',
+  },
+
+  // Installing from packed tarballs: each compiles re2 (about a minute).
+  'packs="$(mktemp -d)"': { reason: 'the first line of an install from packed tarballs', coveredBy: 'test/packaging/install.test.ts (slow tier): runs README\'s Install block as printed, npm\'s global prefix in a scratch directory' },
+  'npm pack --workspaces --pack-destination "$packs"': { reason: PACK, coveredBy: 'test/packaging/install.test.ts (slow tier); test/packaging/systemd.test.ts (slow tier)' },
+  'npm install -g --allow-scripts=re2 "$packs"/*.tgz': { reason: `${PACK}, into npm's global prefix`, coveredBy: 'test/packaging/install.test.ts (slow tier): the block as printed, with the global prefix in a scratch directory' },
+  'npm install -g --prefix /usr --allow-scripts=re2 "$packs"/*.tgz': { reason: `${PACK}, into /usr`, coveredBy: SYSTEMD_INSTALL },
+  'npm pack --workspace @mcpgw/core --pack-destination /tmp/mcpgw-packs': { reason: PACK, coveredBy: LIBRARY_INSTALL },
+  'npm pkg set allowScripts.re2=true --json': { reason: "edits the consuming project's package.json", coveredBy: LIBRARY_INSTALL },
+  'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz': { reason: PACK, coveredBy: LIBRARY_INSTALL },
+  'npm pack --workspace @mcpgw/core --workspace @mcpgw/express --pack-destination /tmp/mcpgw-packs': { reason: PACK, coveredBy: LIBRARY_INSTALL },
+  'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz /tmp/mcpgw-packs/mcpgw-express-0.1.0.tgz': { reason: PACK, coveredBy: LIBRARY_INSTALL },
 
   // Operating a packaged install.
   'cd /var/log/mcpgw': { reason: "the packaged install's log directory", coveredBy: `${TESTS.auditInOrder} (the next line, run in the test's audit directory)` },
   '$EDITOR /etc/mcpgw/mcpgw.yaml': { reason: 'an interactive editor on a system path', coveredBy: `${TESTS.quickStart} (edits the config, then reloads); test/daemon/reload.test.ts` },
   'docker kill --signal=HUP mcpgw': { reason: DOCKER, coveredBy: LIFECYCLE_PID1 },
   'systemctl kill --signal=HUP mcpgw.service': { reason: SYSTEMD, coveredBy: `${TESTS.quickStart} (the same SIGHUP to the same process); ${UNIT}` },
-  'install -m 644 packaging/systemd/mcpgw.service /etc/systemd/system/': { reason: SYSTEMD, coveredBy: UNIT },
-  'useradd --system --no-create-home mcpgw': { reason: SYSTEMD, coveredBy: UNIT },
+  'useradd --system --user-group --no-create-home --shell /usr/sbin/nologin mcpgw': { reason: SYSTEMD, coveredBy: SYSTEMD_INSTALL },
+  'install -d -m 755 /etc/mcpgw': { reason: SYSTEMD, coveredBy: SYSTEMD_INSTALL },
+  'install -m 644 packaging/systemd/mcpgw.yaml /etc/mcpgw/mcpgw.yaml': { reason: SYSTEMD, coveredBy: SYSTEMD_INSTALL },
+  'install -m 644 packaging/systemd/mcpgw.service /etc/systemd/system/mcpgw.service': { reason: SYSTEMD, coveredBy: SYSTEMD_INSTALL },
+  'systemd-analyze verify mcpgw.service': { reason: 'verifies the unit installed in /etc/systemd/system by the lines before it', coveredBy: SYSTEMD_INSTALL },
   'systemctl daemon-reload && systemctl enable --now mcpgw.service': { reason: SYSTEMD, coveredBy: UNIT },
   'journalctl -u mcpgw -f': { reason: SYSTEMD, coveredBy: `${TESTS.quickStart} (the log lines)` },
-  'docker build -t mcpgw .': { reason: DOCKER, coveredBy: 'test/daemon/lifecycle.test.ts (the Dockerfile)' },
-  'docker run -d --name mcpgw -p 8080:8080 -v "$PWD/mcpgw.yaml:/etc/mcpgw/mcpgw.yaml:ro" -v mcpgw-audit:/var/log/mcpgw mcpgw': {
+  'docker build -t mcpgw .': { reason: DOCKER, coveredBy: DOCKERFILE },
+  'mkdir -p config && cp packaging/docker/mcpgw.yaml config/mcpgw.yaml': { reason: 'prepares the docker run below, in the current directory', coveredBy: `${DOCKERFILE} (the config it copies validates)` },
+  'docker run -d --name mcpgw -p 8080:8080 --add-host=host.docker.internal:host-gateway -v "$PWD/config:/etc/mcpgw:ro" -v mcpgw-audit:/var/log/mcpgw mcpgw': {
     reason: DOCKER,
-    coveredBy: 'test/daemon/lifecycle.test.ts (the Dockerfile)',
+    coveredBy: `${DOCKERFILE} (the config directory mounted, not the file); ${LIFECYCLE_PID1}`,
   },
+  'docker stop -t 40 mcpgw': { reason: DOCKER, coveredBy: LIFECYCLE_PID1 },
 
   // Benchmarks: each script's smoke run is run (slow tier); the measurements are not.
   'npm run bench': { reason: `${BENCH} several minutes`, coveredBy: TESTS.benchSmoke },

@@ -1,16 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from './markdown.js';
 
-/**
- * What `mcpgw` on the PATH runs: the CLI's bin. Until the bin is a committed
- * executable file, the PATH entry is a two-line script that runs it with node
- * (a build drops the executable bit of dist/bin/mcpgw.js); the process is
- * still named mcpgw.
- */
-export const MCPGW_BIN = join(ROOT, 'packages/cli/dist/bin/mcpgw.js');
+/** What `mcpgw` on the PATH is: the CLI's committed, executable bin (as npm links it). */
+export const MCPGW_BIN = join(ROOT, 'packages/cli/bin/mcpgw.js');
 
 /** A PATH as on a fresh machine with Node.js installed: nothing of the repository's node_modules. */
 const SYSTEM_PATH = [dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -85,8 +80,7 @@ export class Sandbox {
     this.#init = init;
     const bin = join(dir, '.bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'mcpgw'), `#!/bin/sh\nexec node ${JSON.stringify(MCPGW_BIN)} "$@"\n`);
-    chmodSync(join(bin, 'mcpgw'), 0o755);
+    symlinkSync(MCPGW_BIN, join(bin, 'mcpgw'));
     const { MCPGW_CONFIG: _config, MCPGW_LOG_LEVEL: _level, ...env } = process.env;
     this.#env = { ...env, PATH: [bin, ...SYSTEM_PATH].join(':'), HOME: dir };
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runToEnd, type RunResult } from './daemon/harness.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -58,14 +59,8 @@ describe('npm start', () => {
 });
 
 /** Runs `npm start` to its end; resolves with its exit code and what it wrote. */
-async function npmStartToEnd(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const demo = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
-  return { code, stdout, stderr };
+function npmStartToEnd(env: Record<string, string>): Promise<RunResult> {
+  return runToEnd('npm', ['start'], { env });
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */

@@ -90,9 +90,26 @@ export async function startDaemon(configPath: string, args: readonly string[] = 
   return { proc, url: `http://127.0.0.1:${port}/mcp`, port };
 }
 
-/** Runs a command to completion. */
-export async function run(args: readonly string[], options: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [MCPGW, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `mcpgw ARGS` to completion, as a user types it. */
+export function run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return runToEnd(process.execPath, [MCPGW, ...args], options);
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  /** Added to the test's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a program to completion (cwd: the repository root); resolves with its exit code and what it wrote. */
+export async function runToEnd(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const child = spawn(file, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -20,15 +20,22 @@ export interface DecisionAuditEvent {
   readonly action: 'allow' | 'deny' | 'redact' | 'rate_limit';
   readonly rules: readonly string[];
   readonly redactions: { readonly request: number; readonly response: number };
-  /** HTTP status sent to the client. */
-  readonly status: number;
+  /**
+   * HTTP status sent to the client. `null` when none was: the gateway
+   * abandoned the request at shutdown before its response began.
+   */
+  readonly status: number | null;
   /** JSON-RPC error code when the answer was an error, else null. */
   readonly error_code: number | null;
   /** True when the tool result carried `isError: true`. */
   readonly is_error: boolean;
   readonly duration_ms: number;
-  /** Set when the exchange ended without a response: why (client closed, upstream failed). */
-  readonly outcome?: 'client_closed' | 'upstream_failed' | 'no_response';
+  /**
+   * Set when the exchange ended without a response: why (client closed,
+   * upstream failed, no answer came, or `abandoned`: the gateway gave up on
+   * it at shutdown and dropped the connection).
+   */
+  readonly outcome?: 'client_closed' | 'upstream_failed' | 'no_response' | 'abandoned';
   /**
    * With `outcome: "upstream_failed"`: what failed, for operators — the
    * client's message and what it was not told, such as the socket error

@@ -41,7 +41,7 @@ export class AuditTrail {
   }
 
   /** The decision event of a request, written when its answer is delivered (or it ended without one). */
-  decision(tracked: TrackedRequest, status: number, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean; upstreamError?: string | undefined } = {}): void {
+  decision(tracked: TrackedRequest, status: number | null, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean; upstreamError?: string | undefined } = {}): void {
     if (this.#listener === undefined) return;
     const { decision, origin } = tracked;
     const policy = origin.policy;

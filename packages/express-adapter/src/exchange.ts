@@ -54,6 +54,8 @@ export class Exchange {
   #failure: GatewayError | null = null;
   /** The client went away before its response was complete: what fails after that is the gateway's own cancellation. */
   #clientGone = false;
+  /** The gateway gave up on this exchange at shutdown: what fails after that is its own doing. */
+  #abandoned = false;
   /** The response stream carried an event id: a client can resume it with Last-Event-ID. */
   #resumable = false;
   #upstreamRequest: ClientRequest | null = null;
@@ -88,6 +90,7 @@ export class Exchange {
       status: 0,
     };
     this.stream = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
+    runtime.open.add(this);
     // 'close' comes once, after the response finished or the client went away.
     res.once('close', () => this.#closed());
   }
@@ -190,7 +193,7 @@ export class Exchange {
    * reported, and not the upstream's failure.
    */
   noteFailure(error: GatewayError): void {
-    if (this.#failure !== null || this.#clientGone) return;
+    if (this.#failure !== null || this.#clientGone || this.#abandoned) return;
     this.#failure = error;
     this.runtime.onError?.(error, this.upstream.name);
     const kind = failureKind(error);
@@ -318,6 +321,32 @@ export class Exchange {
   }
 
   /**
+   * Gives up on this exchange at shutdown, once the drain timed out or was
+   * cut short (SPEC §5: every request is accounted for): each of its
+   * requests not answered yet is audited now with outcome `abandoned` and
+   * the status sent (null when the response had not begun), then the
+   * connection and the upstream request are dropped. Returns how many
+   * requests were audited.
+   */
+  abandon(): number {
+    if (this.#abandoned) return 0;
+    this.#abandoned = true;
+    const status = this.res.headersSent ? this.res.statusCode : null;
+    let audited = 0;
+    for (const tracked of this.#all) {
+      if (tracked.answered) continue;
+      this.runtime.outstanding.remove(tracked);
+      tracked.answered = true;
+      this.runtime.audit.decision(tracked, status, { outcome: 'abandoned' });
+      audited++;
+    }
+    this.res.destroy();
+    this.#upstreamRequest?.destroy();
+    this.#upstreamResponse?.destroy();
+    return audited;
+  }
+
+  /**
    * Joins the notification streams (moved on each reload, ended at
    * shutdown). A POST's stream is known to be one only once its body was
    * read and decided: a reload meanwhile moves it now; if the streams were
@@ -335,6 +364,7 @@ export class Exchange {
   }
 
   #closed(): void {
+    this.runtime.open.delete(this);
     this.runtime.streams.delete(this);
     const finished = this.res.writableFinished;
     this.#origin.status = this.res.statusCode;

@@ -61,6 +61,8 @@ export interface GatewayRuntime {
   readonly limits: GatewayLimits;
   readonly paramHeaders: ParamHeaderCache;
   readonly clientAddress: (req: Request) => string | undefined;
+  /** Exchanges whose response has not closed yet: what is abandoned at shutdown once the drain gives up. */
+  readonly open: Set<Exchange>;
   /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */
   readonly streams: Set<Exchange>;
   /** Why notification streams were ended (shutdown), once they were: a stream that starts after that ends at once. */

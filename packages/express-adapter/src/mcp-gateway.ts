@@ -68,6 +68,15 @@ export type McpGatewayMiddleware = RequestHandler & {
    */
   closeStreams(reason?: string): number;
   /**
+   * Gives up on every request still in flight, for a shutdown whose drain
+   * timed out or was cut short: each JSON-RPC request not answered yet gets
+   * its `decision` event now, with outcome `abandoned` (its `status` the one
+   * sent, or null when the response had not begun), and its connection and
+   * upstream request are dropped. Synchronous: the events are written when
+   * it returns. Returns how many requests were abandoned.
+   */
+  abandon(): number;
+  /**
    * Stops following policy swaps, drops upstream keep-alive connections,
    * and audits what is still owed: requests whose answer never came on
    * another stream, and the count of refusals a flood left out.
@@ -108,6 +117,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
     limits,
     paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,
+    open: new Set(),
     streams: new Set(),
     streamsEnded: null,
   };
@@ -140,6 +150,11 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
       const streams = [...runtime.streams];
       for (const stream of streams) stream.endStream(reason);
       return streams.length;
+    },
+    abandon: () => {
+      let abandoned = 0;
+      for (const exchange of [...runtime.open]) abandoned += exchange.abandon();
+      return abandoned;
     },
     close: () => {
       unsubscribe();

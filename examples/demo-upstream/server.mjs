@@ -87,12 +87,15 @@ function createServer() {
 
   server.registerTool(
     'slow',
-    { description: 'Reports progress a few times over about a second, then answers.', inputSchema: { steps: z.number().int().min(1).max(20).optional() } },
-    async ({ steps = 4 }, extra) => {
-      log({ event: 'tool_call', tool: 'slow', session: extra.sessionId, arguments: { steps } });
+    {
+      description: 'Reports progress a few times over about a second (or `ms` milliseconds), then answers.',
+      inputSchema: { steps: z.number().int().min(1).max(20).optional(), ms: z.number().int().min(0).max(60_000).optional() },
+    },
+    async ({ steps = 4, ms = 1000 }, extra) => {
+      log({ event: 'tool_call', tool: 'slow', session: extra.sessionId, arguments: { steps, ms } });
       const progressToken = extra._meta?.progressToken;
       for (let step = 1; step <= steps; step++) {
-        await sleep(1000 / steps);
+        await sleep(ms / steps);
         if (progressToken !== undefined) {
           await extra.sendNotification({
             method: 'notifications/progress',

@@ -3,8 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { main } from '../../packages/cli/dist/index.js';
-import { daemonConfig, MCPGW, ROOT, run, startDaemon, tempDir } from './harness.js';
+import { daemonConfig, MCPGW, ROOT, run, startDaemon, startDemoUpstream, tempDir } from './harness.js';
 
 /** The codes of the table under "### Exit codes" in docs/configuration.md. */
 function documentedCodes(): number[] {
@@ -26,6 +28,27 @@ async function serveThenTerminate(): Promise<number | null> {
   const { proc } = await startDaemon(validConfig());
   proc.signal('SIGTERM');
   return (await proc.exited).code;
+}
+
+/** `mcpgw serve --drain-timeout 1`, a call that takes 10 s, SIGTERM during it; resolves with the exit code. */
+async function serveThenTerminateMidCall(): Promise<number | null> {
+  const upstream = await startDemoUpstream();
+  try {
+    const dir = tempDir();
+    const path = join(dir, 'mcpgw.yaml');
+    writeFileSync(path, daemonConfig({ upstreamUrl: upstream.url, dir }));
+    const { proc, url } = await startDaemon(path, ['--no-watch', '--drain-timeout', '1']);
+    const client = new Client({ name: 'exit-codes', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    void client.callTool({ name: 'slow', arguments: { ms: 10_000 } }, undefined, { timeout: 15_000 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    proc.signal('SIGTERM');
+    const { code } = await proc.exited;
+    await client.close().catch(() => undefined);
+    return code;
+  } finally {
+    await upstream.proc.stop();
+  }
 }
 
 async function serveOnATakenPort(): Promise<number | null> {
@@ -64,6 +87,7 @@ const RUNS: Record<number, ReadonlyArray<readonly [string, () => Promise<number 
     ['an unknown option', async () => (await run(['serve', '--confg', 'mcpgw.yaml'])).code],
     ['an unknown MCPGW_LOG_LEVEL', () => withEnv({ MCPGW_LOG_LEVEL: 'verbose' }, ['serve', '--config', validConfig()])],
   ],
+  3: [['serve, then SIGTERM while a call outlasts --drain-timeout', serveThenTerminateMidCall]],
   70: [
     // No known bug throws, so one is stood in for: writing the version fails unexpectedly.
     ['an unexpected exception inside main()', () => main(['--version'], { out: () => { throw new Error('simulated bug'); }, err: () => undefined })],

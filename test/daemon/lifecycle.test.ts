@@ -152,23 +152,60 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     await client.close().catch(() => undefined);
   });
 
-  it('a second signal forces the exit while a drain waits', async () => {
+  it('a second signal forces the exit while a drain waits, auditing the call it abandons and a forced shutdown first', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
     writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
     daemon = await startDaemon(configPath, ['--no-watch', '--drain-timeout', '60']);
     const client = new Client({ name: 'force-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
-    // A call that keeps the drain waiting about a second (the drain timeout is 60 s).
-    void client.callTool({ name: 'slow', arguments: { steps: 20 } }, undefined, { timeout: 15_000 }).catch(() => undefined);
+    // A call that keeps the drain waiting 10 s (the drain timeout is 60 s).
+    void client.callTool({ name: 'slow', arguments: { ms: 10_000 } }, undefined, { timeout: 15_000 }).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
     daemon.proc.signal('SIGTERM');
     await daemon.proc.waitForMsg('shutting down: draining in-flight requests');
     const started = Date.now();
-    daemon.proc.signal('SIGTERM');
+    daemon.proc.signal('SIGINT');
     expect((await daemon.proc.exited).code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // SPEC §5: the audit log accounts for the call, once, and says the exit was forced.
+    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const slow = audit.filter((line) => line['tool'] === 'slow');
+    // Its event stream had begun (the demo upstream answers with SSE): the status sent.
+    expect(slow).toEqual([expect.objectContaining({ event: 'decision', action: 'allow', status: 200, outcome: 'abandoned' })]);
+    expect(audit.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', drained: false, forced: true, abandoned: 1 });
     await client.close().catch(() => undefined);
+  });
+
+  it('a drain that times out abandons the call still running: audited as abandoned with no status (none was sent), exit 3', async () => {
+    // Answers POSTs with JSON: nothing is sent to the client before the answer.
+    const jsonUpstream = await startDemoUpstream(['--json']);
+    try {
+      const dir = tempDir();
+      const configPath = join(dir, 'mcpgw.yaml');
+      writeFileSync(configPath, daemonConfig({ upstreamUrl: jsonUpstream.url, dir }));
+      daemon = await startDaemon(configPath, ['--no-watch', '--drain-timeout', '1']);
+      const client = new Client({ name: 'timeout-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
+      const call = client.callTool({ name: 'slow', arguments: { ms: 10_000 } }, undefined, { timeout: 15_000 }).then(
+        () => 'answered',
+        () => 'dropped',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      daemon.proc.signal('SIGTERM');
+      expect((await daemon.proc.exited).code).toBe(3);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(await call).toBe('dropped');
+      await daemon.proc.waitForMsg('shutdown: drain timed out');
+      const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      // The gateway closed the connection, not the client; and no HTTP status reached it.
+      expect(audit.filter((line) => line['tool'] === 'slow')).toEqual([expect.objectContaining({ event: 'decision', action: 'allow', status: null, outcome: 'abandoned' })]);
+      expect(audit.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', drained: false, forced: false, abandoned: 1 });
+      await client.close().catch(() => undefined);
+    } finally {
+      await jsonUpstream.proc.stop();
+    }
   });
 
   it('answers GET and HEAD /healthz and /readyz itself, and refuses other methods there instead of proxying them', async () => {

@@ -12,8 +12,9 @@ export type { CliIo };
 
 /**
  * Runs the `mcpgw` command line; resolves with the exit code (`serve` only
- * when the daemon stops): 0 ok, 1 invalid config or the daemon could not run,
- * 2 usage error, 70 internal error. Never rejects.
+ * when the daemon stops): 0 ok, 1 invalid config or the daemon could not run
+ * (or a second signal cut its drain short), 2 usage error, 3 the drain timed
+ * out and requests were abandoned, 70 internal error. Never rejects.
  *
  * ```ts
  * process.exit(await main(process.argv.slice(2)));

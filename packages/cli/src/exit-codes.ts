@@ -6,6 +6,9 @@
  *   run as asked (cannot listen, PID file taken) or a second signal cut its
  *   drain short;
  * - `USAGE` 2: the command line or `MCPGW_LOG_LEVEL` is wrong; nothing ran;
+ * - `DRAIN_TIMED_OUT` 3: the daemon stopped after SIGTERM/SIGINT, but
+ *   requests were still in flight when the drain timeout ran out: they were
+ *   abandoned (each audited with outcome `abandoned`);
  * - `INTERNAL` 70 (EX_SOFTWARE): a bug in mcpgw.
  */
-export const ExitCodes = { OK: 0, FAILURE: 1, USAGE: 2, INTERNAL: 70 } as const;
+export const ExitCodes = { OK: 0, FAILURE: 1, USAGE: 2, DRAIN_TIMED_OUT: 3, INTERNAL: 70 } as const;

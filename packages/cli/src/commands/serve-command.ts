@@ -10,7 +10,8 @@ import { createLogger, LOG_LEVELS, parseLogLevel } from '../logging/create-logge
 /**
  * `mcpgw serve`: runs the daemon until SIGTERM/SIGINT; resolves with the exit
  * code — 0 after a drain, 1 when it cannot start or a second signal cuts the
- * drain short, 2 for a bad `MCPGW_LOG_LEVEL`, 70 on an internal error.
+ * drain short, 2 for a bad `MCPGW_LOG_LEVEL`, 3 when the drain timed out and
+ * requests were abandoned, 70 on an internal error.
  * Throws {@link UsageError} for a bad `--drain-timeout`.
  */
 export async function serveCommand(configPath: string, values: OptionValues, io: CliIo): Promise<number> {
@@ -33,18 +34,26 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
   let pidFile: PidFile | null = null;
   let reloadWhenReady = false;
   let stopSignal: NodeJS.Signals | null = null;
+  let forced = false;
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const end = (code: number) => {
     pidFile?.remove();
     finish(code);
   };
-  const drainThenEnd = (running: Daemon, signal: NodeJS.Signals) => void running.shutdown(signal).then(() => end(ExitCodes.OK));
+  const drainThenEnd = (running: Daemon, signal: NodeJS.Signals) =>
+    void running.shutdown(signal).then((drained) => {
+      // A forced exit ends the process itself, with its own code.
+      if (!forced) end(drained ? ExitCodes.OK : ExitCodes.DRAIN_TIMED_OUT);
+    });
   const stop = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {
-      // A second signal: stop waiting for in-flight requests.
+      // A second signal: stop waiting for in-flight requests; a third one does not wait for the audit log either.
       logger.warn({ signal }, 'second signal: exiting now');
-      end(ExitCodes.FAILURE);
+      if (daemon === null || forced) return end(ExitCodes.FAILURE);
+      forced = true;
+      // What is still in flight is audited as abandoned, and `shutdown` written, before the exit (SPEC §5).
+      void daemon.forceShutdown(signal).then(() => end(ExitCodes.FAILURE));
       return;
     }
     stopSignal = signal;

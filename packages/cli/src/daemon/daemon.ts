@@ -20,6 +20,13 @@ import { StartupError } from './startup-error.js';
 
 /** How long a reload's compile may hold the event loop at a time, in ms. */
 const RELOAD_SLICE_MS = 1;
+/**
+ * How long a forced shutdown waits for the audit log's background work
+ * (compressing a rotated file) before it lets the process exit anyway: a
+ * stuck disk must not keep it alive. The lines themselves are written
+ * before; an unfinished compression is completed at the next start.
+ */
+const FORCED_CLOSE_MS = 1_000;
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -55,6 +62,11 @@ export class Daemon {
   #audit: AuditLog | null = null;
   #license: LicenseMonitor | null = null;
   #draining = false;
+  /** What the `shutdown` event says, once written (by the drain or by a forced exit). */
+  #stopSignal = '';
+  #stopStarted = 0;
+  #streamsClosed = 0;
+  #finished = false;
 
   private constructor(options: DaemonOptions, config: McpgwConfig, text: string) {
     this.#options = options;
@@ -114,40 +126,77 @@ export class Daemon {
 
   /**
    * Stops accepting connections, ends notification streams, lets in-flight
-   * requests finish (up to the drain timeout), writes `shutdown`. Resolves
-   * with whether every request finished in time.
+   * requests finish (up to the drain timeout) — what is left then is
+   * abandoned, each request audited with outcome `abandoned` — and writes
+   * `shutdown`. Resolves with whether every request finished in time (false
+   * too when {@link forceShutdown} cut the drain short).
    */
   async shutdown(signal: string): Promise<boolean> {
     if (this.#draining) return false;
-    this.#draining = true;
-    this.#watcher?.stop();
-    this.#license?.stop();
-    const started = Date.now();
+    this.#beginShutdown(signal);
     this.#logger.info({ signal, in_flight: this.#handle.inFlight() }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
-    const streams = this.#gateway.closeStreams();
+    this.#streamsClosed = this.#gateway.closeStreams();
     const timeout = this.#options.drainTimeoutMs ?? 30_000;
     let drained = true;
-    while (this.#handle.inFlight() > 0) {
-      if (Date.now() - started >= timeout) {
+    while (this.#handle.inFlight() > 0 && !this.#finished) {
+      if (Date.now() - this.#stopStarted >= timeout) {
         drained = false;
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
       this.#server.closeIdleConnections();
     }
-    const abandoned = this.#handle.inFlight();
+    // The gateway writes the decision events of what it gives up on (SPEC §5), before the sockets go.
+    const abandoned = drained ? 0 : this.#gateway.abandon();
     this.#server.closeAllConnections();
     await closed;
     await this.#reloads.idle();
     await this.#loader.close();
-    this.#gateway.close();
-    const durationMs = Date.now() - started;
-    this.#audit?.write({ event: 'shutdown', signal, drained, streams_closed: streams, abandoned, duration_ms: durationMs });
-    await this.#audit?.close();
-    this.#logger.info({ signal, drained, abandoned, duration_ms: durationMs }, drained ? 'shutdown complete' : 'shutdown: drain timed out');
+    if (this.#finished) return false;
+    await this.#finish({ drained, forced: false, abandoned });
+    this.#logger.info({ signal, drained, abandoned, duration_ms: Date.now() - this.#stopStarted }, drained ? 'shutdown complete' : 'shutdown: drain timed out');
     return drained;
+  }
+
+  /**
+   * Ends a shutdown now (a second SIGTERM/SIGINT during the drain), or
+   * starts and ends one: every request still in flight is audited with
+   * outcome `abandoned` and its connection dropped, `shutdown` is written
+   * with `forced: true`, and the audit log is closed — waiting at most
+   * {@link FORCED_CLOSE_MS} for its background work. The events are written
+   * when it resolves; it never rejects.
+   */
+  async forceShutdown(signal: string): Promise<void> {
+    if (this.#finished) return;
+    if (!this.#draining) this.#beginShutdown(signal);
+    const abandoned = this.#gateway.abandon();
+    this.#server.closeAllConnections();
+    const closing = this.#finish({ drained: false, forced: true, abandoned });
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCED_CLOSE_MS)));
+    await Promise.race([closing, cap]);
+    clearTimeout(timer);
+  }
+
+  #beginShutdown(signal: string): void {
+    this.#draining = true;
+    this.#stopSignal = signal;
+    this.#stopStarted = Date.now();
+    this.#watcher?.stop();
+    this.#license?.stop();
+  }
+
+  /** Writes `shutdown` and closes the audit log, once: whichever of the drain and a forced exit comes first. */
+  #finish(outcome: { drained: boolean; forced: boolean; abandoned: number }): Promise<void> {
+    if (this.#finished) return Promise.resolve();
+    this.#finished = true;
+    // Audits what is still owed: answers awaited on another stream, refusals a flood left out.
+    this.#gateway.close();
+    const { drained, forced, abandoned } = outcome;
+    this.#audit?.write({ event: 'shutdown', signal: this.#stopSignal, drained, forced, streams_closed: this.#streamsClosed, abandoned, duration_ms: Date.now() - this.#stopStarted });
+    return this.#audit?.close() ?? Promise.resolve();
   }
 
   async #listen(): Promise<void> {

@@ -52,6 +52,12 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
     expect(missing.stderr).toMatch(/^mcpgw: unknown command "stdio"\n\nmcpgw \S+ — policy gateway[^]*\n  mcpgw COMMAND --help /);
   });
 
+  it('an option given twice is refused, not last-wins: validate does not pass on the second file', async () => {
+    const result = await mcpgw(['validate', '--config', 'nonexist.yaml', '--config', 'mcpgw.yaml'], { cwd: dirWithValidConfig() });
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.split('\n')[0]).toBe('mcpgw validate: --config given twice');
+  });
+
   it('an option of another command is refused, not ignored', async () => {
     const result = await mcpgw(['schema', '--drain-timeout', '3']);
     expect(result).toMatchObject({ code: 2, stdout: '' });

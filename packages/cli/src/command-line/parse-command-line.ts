@@ -49,8 +49,9 @@ function findCommand(name: string): CommandSpec {
 }
 
 /**
- * Checks every argument against `options` (our own messages, with
- * suggestions), then lets parseArgs in strict mode produce the values.
+ * Checks every argument against `options` — our own messages, with
+ * suggestions — and collects the values. parseArgs' strict mode would let a
+ * repeated option through (last wins), so the values are taken from its tokens.
  */
 function readOptions(
   args: readonly string[],
@@ -63,8 +64,9 @@ function readOptions(
     const long = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg)?.[1];
     if (long !== undefined && long in options) throw new UsageError(`${arg} has one dash; did you mean --${long}?`, command?.name);
   }
-  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens = [] } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
+  const values: Record<string, string | boolean> = {};
   for (const token of tokens) {
     if (token.kind === 'positional') {
       if (positionals.length >= limits.positionals) throw strayArgument(token.value, tokens, options, command);
@@ -76,14 +78,12 @@ function readOptions(
       if (option.type === 'string' && (token.value === undefined || token.value === '' || (!token.inlineValue && token.value.startsWith('-')))) {
         throw new UsageError(`${token.rawName} needs a value (${token.rawName} ${option.value ?? 'VALUE'})`, command?.name);
       }
+      // Last-wins would silently ignore the first one (SPEC §6).
+      if (token.name in values) throw new UsageError(`--${token.name} given twice`, command?.name);
+      values[token.name] = option.type === 'boolean' ? true : (token.value as string);
     }
   }
-  try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
-    return { values: values as OptionValues, positionals };
-  } catch (error) {
-    throw new UsageError((error as Error).message, command?.name);
-  }
+  return { values, positionals };
 }
 
 type Tokens = ReturnType<typeof parseArgs>['tokens'];

@@ -33,6 +33,12 @@ describe('parseCommandLine', () => {
     expect(refusal(['serve', '--no-watch=yes'])).toEqual({ command: 'serve', message: '--no-watch takes no value' });
   });
 
+  it('an option given twice is refused, whichever spelling: the first is not silently dropped', () => {
+    expect(refusal(['validate', '--config', 'a.yaml', '--config', 'b.yaml'])).toEqual({ command: 'validate', message: '--config given twice' });
+    expect(refusal(['validate', '-c', 'a.yaml', '--config=b.yaml'])).toEqual({ command: 'validate', message: '--config given twice' });
+    expect(refusal(['serve', '--no-watch', '--no-watch'])).toEqual({ command: 'serve', message: '--no-watch given twice' });
+  });
+
   it('a long option with one dash is not read as a short option with a value', () => {
     // parseArgs alone reads -config as -c onfig, and would validate a file named "onfig".
     expect(refusal(['validate', '-config', 'a.yaml'])).toEqual({ command: 'validate', message: '-config has one dash; did you mean --config?' });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../packages/cli/dist/index.js';
 import { daemonConfig, MCPGW, ROOT, run, tempDir } from './harness.js';
 
 /** Runs `mcpgw ARGS` as a user types it, with extra environment variables. */
@@ -62,6 +63,19 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
     const result = await mcpgw(['schema', '--drain-timeout', '3']);
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr.split('\n')[0]).toBe('mcpgw schema: --drain-timeout is an option of serve, not of schema');
+  });
+
+  it('--drain-timeout takes plain decimal seconds; anything else is refused, saying what was given', async () => {
+    // Number() would take " " as 0 and 0x10 as 16; -1 with a space once read as a missing value.
+    for (const value of ['-1', ' ', '0x10', '1e3', '-0', '3s', '.5', '5.']) {
+      let stderr = '';
+      // A config that does not exist: a value wrongly accepted ends in exit 1, not a daemon in this process.
+      const code = await main(['serve', '--config', '/nonexistent/mcpgw.yaml', '--drain-timeout', value], { out: () => undefined, err: (text) => (stderr += text) });
+      expect({ value, code, first: stderr.split('\n')[0] }).toEqual({ value, code: 2, first: `mcpgw serve: --drain-timeout must be a number of seconds (got ${JSON.stringify(value)})` });
+    }
+    const spaced = await mcpgw(['serve', '--drain-timeout', '-1']);
+    expect(spaced).toMatchObject({ code: 2, stdout: '' });
+    expect(spaced.stderr.split('\n')[0]).toBe('mcpgw serve: --drain-timeout must be a number of seconds (got "-1")');
   });
 
   it('no command at all: the usage on stderr, exit 2', async () => {

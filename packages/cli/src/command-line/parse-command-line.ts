@@ -75,7 +75,10 @@ function readOptions(
       const option = options[token.name];
       if (option === undefined) throw unknownOption(token.rawName, options, command, limits.commandNamed);
       if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`, command?.name);
-      if (option.type === 'string' && (token.value === undefined || token.value === '' || (!token.inlineValue && token.value.startsWith('-')))) {
+      // A value that starts with a dash is the next option, its value forgotten,
+      // unless it is a negative number (`--drain-timeout -1`): that is a bad value, said as such.
+      const nextOption = !token.inlineValue && token.value?.startsWith('-') === true && !/^-[\d.]/.test(token.value);
+      if (option.type === 'string' && (token.value === undefined || token.value === '' || nextOption)) {
         throw new UsageError(`${token.rawName} needs a value (${token.rawName} ${option.value ?? 'VALUE'})`, command?.name);
       }
       // Last-wins would silently ignore the first one (SPEC §6).

@@ -22,8 +22,9 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
     return ExitCodes.USAGE;
   }
   const drainText = values['drain-timeout'];
+  // Plain decimal seconds only: Number() would read " " as 0 and 0x10 as 16.
+  if (typeof drainText === 'string' && !/^\d+(\.\d+)?$/.test(drainText)) throw new UsageError(`--drain-timeout must be a number of seconds (got ${JSON.stringify(drainText)})`, 'serve');
   const drain = typeof drainText === 'string' ? Number(drainText) : 30;
-  if (!Number.isFinite(drain) || drain < 0) throw new UsageError(`--drain-timeout must be a number of seconds (got "${String(drainText)}")`, 'serve');
   const pidPath = values['pid-file'];
 
   process.title = 'mcpgw';

@@ -33,6 +33,12 @@ describe('parseCommandLine', () => {
     expect(refusal(['serve', '--no-watch=yes'])).toEqual({ command: 'serve', message: '--no-watch takes no value' });
   });
 
+  it('a negative number after an option is its value, for the command to judge, not a missing value', () => {
+    expect(parseCommandLine(['serve', '--drain-timeout', '-1'])).toMatchObject({ kind: 'run', values: { 'drain-timeout': '-1' } });
+    expect(parseCommandLine(['serve', '--drain-timeout', '-.5'])).toMatchObject({ kind: 'run', values: { 'drain-timeout': '-.5' } });
+    expect(refusal(['serve', '--drain-timeout', '-c', 'a.yaml'])).toEqual({ command: 'serve', message: '--drain-timeout needs a value (--drain-timeout SECS)' });
+  });
+
   it('an option given twice is refused, whichever spelling: the first is not silently dropped', () => {
     expect(refusal(['validate', '--config', 'a.yaml', '--config', 'b.yaml'])).toEqual({ command: 'validate', message: '--config given twice' });
     expect(refusal(['validate', '-c', 'a.yaml', '--config=b.yaml'])).toEqual({ command: 'validate', message: '--config given twice' });

@@ -59,6 +59,12 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
     expect(result.stderr.split('\n')[0]).toBe('mcpgw validate: --config given twice');
   });
 
+  it('a pasted em dash: validate \u2014config mcpgw.yaml suggests --config mcpgw.yaml, and validates nothing', async () => {
+    const result = await mcpgw(['validate', '\u2014config', 'mcpgw.yaml'], { cwd: dirWithValidConfig() });
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.split('\n')[0]).toBe('mcpgw validate: unexpected argument "\u2014config" (it contains U+2014, not an ASCII character); did you mean --config mcpgw.yaml?');
+  });
+
   it('an option of another command is refused, not ignored', async () => {
     const result = await mcpgw(['schema', '--drain-timeout', '3']);
     expect(result).toMatchObject({ code: 2, stdout: '' });

@@ -59,17 +59,19 @@ function readOptions(
   command: CommandSpec | undefined,
   limits: { positionals: number; commandNamed?: string | undefined } = { positionals: 0 },
 ): { values: OptionValues; positionals: readonly string[] } {
-  for (const arg of args) {
+  for (const [index, arg] of args.entries()) {
     // `-config` would read as `-c onfig`: almost certainly a long option with one dash.
     const long = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg)?.[1];
     if (long !== undefined && long in options) throw new UsageError(`${arg} has one dash; did you mean --${long}?`, command?.name);
+    // parseArgs would read `-—config` as short options `-—`, `-c`, …; one without the ASCII dash is a stray word (below).
+    if (arg.startsWith('-') && DASH_LOOKALIKE.test(arg)) throw pastedDashes(arg, args[index + 1], options, command);
   }
   const { tokens = [] } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
   const values: Record<string, string | boolean> = {};
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      if (positionals.length >= limits.positionals) throw strayArgument(token.value, tokens, options, command);
+      if (positionals.length >= limits.positionals) throw strayArgument(token, tokens, options, command);
       positionals.push(token.value);
     } else if (token.kind === 'option') {
       const option = options[token.name];
@@ -91,11 +93,35 @@ function readOptions(
 
 type Tokens = ReturnType<typeof parseArgs>['tokens'];
 
-function strayArgument(value: string, tokens: Tokens, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined): UsageError {
+type Token = NonNullable<Tokens>[number];
+
+function strayArgument(token: Token & { kind: 'positional' }, tokens: Tokens, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined): UsageError {
+  const { value } = token;
+  if (DASH_LOOKALIKE.test(value)) {
+    const next = tokens?.find((other) => other.kind === 'positional' && other.index === token.index + 1);
+    return pastedDashes(value, next?.kind === 'positional' ? next.value : undefined, options, command);
+  }
   // `mcpgw validate bad.yaml` meant the config file: say how to give it.
-  const configGiven = (tokens ?? []).some((token) => token.kind === 'option' && token.name === 'config');
+  const configGiven = (tokens ?? []).some((other) => other.kind === 'option' && other.name === 'config');
   const hint = 'config' in options && !configGiven ? `; did you mean --config ${shellWord(value)}?` : '';
   return new UsageError(`unexpected argument ${quote(value)}${hint}`, command?.name);
+}
+
+/** An en dash, em dash or minus sign where a `-` belongs, with or without ASCII dashes around it. */
+const DASH_LOOKALIKE = /^-*[\u2013\u2014\u2212][-\u2013\u2014\u2212]*/;
+
+/**
+ * `—config a.yaml`: the `--` turned into a dash by a word processor. Refused
+ * like any stray word, with the option it meant and its value (inline, or the
+ * next argument) as the suggestion: `did you mean --config a.yaml?`.
+ */
+function pastedDashes(word: string, next: string | undefined, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined): UsageError {
+  const [name = '', ...inline] = word.replace(DASH_LOOKALIKE, '').split('=');
+  const flag = name in options ? `--${name}` : didYouMean(`--${name}`, Object.keys(options).map((long) => `--${long}`));
+  const value = inline.length > 0 ? inline.join('=') : next;
+  const withValue = options[flag?.slice(2) ?? '']?.type === 'string' && value !== undefined && value !== '' && !/^[-\u2013\u2014\u2212]/.test(value);
+  const meant = flag === undefined ? '' : `; did you mean ${flag}${withValue ? ` ${shellWord(value)}` : ''}?`;
+  return new UsageError(`unexpected argument ${quote(word)}${meant}`, command?.name);
 }
 
 function unknownOption(raw: string, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined, commandNamed: string | undefined): UsageError {

@@ -56,6 +56,15 @@ describe('parseCommandLine', () => {
     expect(refusal(['schema', 'extra']).message).toBe('unexpected argument "extra"');
   });
 
+  it('an option with pasted dashes (em dash, en dash, minus sign) is refused, suggesting the option with its value', () => {
+    const emDash = 'unexpected argument "\u2014config" (it contains U+2014, not an ASCII character)';
+    expect(refusal(['validate', '\u2014config', 'mcpgw.yaml'])).toEqual({ command: 'validate', message: `${emDash}; did you mean --config mcpgw.yaml?` });
+    expect(refusal(['validate', '\u2014config=my config.yaml']).message).toMatch(/; did you mean --config 'my config.yaml'\?$/);
+    expect(refusal(['serve', '\u2013confg', 'a.yaml']).message).toMatch(/^unexpected argument "\u2013confg" \(it contains U\+2013, not an ASCII character\); did you mean --config a.yaml\?$/);
+    expect(refusal(['serve', '-\u2212no-watch', '\u2014config', 'a.yaml']).message).toMatch(/; did you mean --no-watch\?$/);
+    expect(refusal(['serve', '--config', 'a.yaml', '\u2014frobnicate']).message).toBe('unexpected argument "\u2014frobnicate" (it contains U+2014, not an ASCII character)');
+  });
+
   it('an option before the command says the command comes first', () => {
     expect(refusal(['--config', 'a.yaml', 'validate'])).toEqual({
       command: undefined,

@@ -62,7 +62,7 @@ function readOptions(
   for (const [index, arg] of args.entries()) {
     // `-config` would read as `-c onfig`: almost certainly a long option with one dash.
     const long = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg)?.[1];
-    if (long !== undefined && long in options) throw new UsageError(`${arg} has one dash; did you mean --${long}?`, command?.name);
+    if (long !== undefined && Object.hasOwn(options, long)) throw new UsageError(`${arg} has one dash; did you mean --${long}?`, command?.name);
     // parseArgs would read `-—config` as short options `-—`, `-c`, …; one without the ASCII dash is a stray word (below).
     if (arg.startsWith('-') && DASH_LOOKALIKE.test(arg)) throw pastedDashes(arg, args[index + 1], options, command);
   }
@@ -74,7 +74,8 @@ function readOptions(
       if (positionals.length >= limits.positionals) throw strayArgument(token, tokens, options, command);
       positionals.push(token.value);
     } else if (token.kind === 'option') {
-      const option = options[token.name];
+      // Own keys only: `--constructor` is no option.
+      const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
       if (option === undefined) throw unknownOption(token.rawName, options, command, limits.commandNamed);
       if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`, command?.name);
       // A value that starts with a dash is the next option, its value forgotten,
@@ -84,7 +85,7 @@ function readOptions(
         throw new UsageError(`${token.rawName} needs a value (${token.rawName} ${option.value ?? 'VALUE'})`, command?.name);
       }
       // Last-wins would silently ignore the first one (SPEC §6).
-      if (token.name in values) throw new UsageError(`--${token.name} given twice`, command?.name);
+      if (Object.hasOwn(values, token.name)) throw new UsageError(`--${token.name} given twice`, command?.name);
       values[token.name] = option.type === 'boolean' ? true : (token.value as string);
     }
   }
@@ -117,7 +118,7 @@ const DASH_LOOKALIKE = /^-*[\u2013\u2014\u2212][-\u2013\u2014\u2212]*/;
  */
 function pastedDashes(word: string, next: string | undefined, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined): UsageError {
   const [name = '', ...inline] = word.replace(DASH_LOOKALIKE, '').split('=');
-  const flag = name in options ? `--${name}` : didYouMean(`--${name}`, Object.keys(options).map((long) => `--${long}`));
+  const flag = Object.hasOwn(options, name) ? `--${name}` : didYouMean(`--${name}`, Object.keys(options).map((long) => `--${long}`));
   const value = inline.length > 0 ? inline.join('=') : next;
   const withValue = options[flag?.slice(2) ?? '']?.type === 'string' && value !== undefined && value !== '' && !/^[-\u2013\u2014\u2212]/.test(value);
   const meant = flag === undefined ? '' : `; did you mean ${flag}${withValue ? ` ${shellWord(value)}` : ''}?`;
@@ -126,7 +127,7 @@ function pastedDashes(word: string, next: string | undefined, options: Readonly<
 
 function unknownOption(raw: string, options: Readonly<Record<string, OptionSpec>>, command: CommandSpec | undefined, commandNamed: string | undefined): UsageError {
   const name = raw.replace(/^--?/, '');
-  const owners = raw.startsWith('--') ? COMMANDS.filter((other) => other !== command && name in other.options) : [];
+  const owners = raw.startsWith('--') ? COMMANDS.filter((other) => other !== command && Object.hasOwn(other.options, name)) : [];
   if (owners.length > 0) {
     const names = owners.map((owner) => owner.name).join(' and ');
     const fix = command === undefined ? `; the command comes first: mcpgw ${commandNamed ?? owners[0]?.name} ${raw} …` : '';

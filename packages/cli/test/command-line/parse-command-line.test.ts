@@ -45,6 +45,11 @@ describe('parseCommandLine', () => {
     expect(refusal(['serve', '--no-watch', '--no-watch'])).toEqual({ command: 'serve', message: '--no-watch given twice' });
   });
 
+  it('a name an object has by inheritance is no option', () => {
+    expect(refusal(['validate', '--constructor'])).toEqual({ command: 'validate', message: 'unknown option "--constructor"' });
+    expect(refusal(['validate', '--toString=x'])).toEqual({ command: 'validate', message: 'unknown option "--toString"' });
+  });
+
   it('a long option with one dash is not read as a short option with a value', () => {
     // parseArgs alone reads -config as -c onfig, and would validate a file named "onfig".
     expect(refusal(['validate', '-config', 'a.yaml'])).toEqual({ command: 'validate', message: '-config has one dash; did you mean --config?' });

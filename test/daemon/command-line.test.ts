@@ -65,6 +65,12 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
     expect(result.stderr.split('\n')[0]).toBe('mcpgw validate: unexpected argument "\u2014config" (it contains U+2014, not an ASCII character); did you mean --config mcpgw.yaml?');
   });
 
+  it('mcpgw version suggests --version', async () => {
+    const result = await mcpgw(['version']);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.split('\n')[0]).toBe('mcpgw: unknown command "version"; did you mean --version?');
+  });
+
   it('an option of another command is refused, not ignored', async () => {
     const result = await mcpgw(['schema', '--drain-timeout', '3']);
     expect(result).toMatchObject({ code: 2, stdout: '' });

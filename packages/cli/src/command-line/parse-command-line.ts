@@ -44,8 +44,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 function findCommand(name: string): CommandSpec {
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command !== undefined) return command;
-  const suggestion = didYouMean(name, COMMANDS.map((candidate) => candidate.name));
-  throw new UsageError(`unknown command ${quote(name)}${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`);
+  // `mcpgw version` (or `—version`, pasted) meant the option `--version`.
+  const bare = name.replace(DASH_LOOKALIKE, '');
+  const similar = didYouMean(name, COMMANDS.map((candidate) => candidate.name));
+  const hint = Object.hasOwn(GLOBAL_OPTIONS, bare) ? `--${bare}` : similar === undefined ? undefined : `"${similar}"`;
+  throw new UsageError(`unknown command ${quote(name)}${hint === undefined ? '' : `; did you mean ${hint}?`}`);
 }
 
 /**
@@ -133,6 +136,8 @@ function unknownOption(raw: string, options: Readonly<Record<string, OptionSpec>
     const fix = command === undefined ? `; the command comes first: mcpgw ${commandNamed ?? owners[0]?.name} ${raw} …` : '';
     return new UsageError(`${raw} is an option of ${names}, not of ${command === undefined ? 'mcpgw itself' : command.name}${fix}`, command?.name);
   }
+  // `--watch` where only `--no-watch` exists: watching is what happens without it.
+  if (raw.startsWith('--') && Object.hasOwn(options, `no-${name}`)) return new UsageError(`unknown option ${quote(raw)}; it is the default (--no-${name} turns it off)`, command?.name);
   const suggestion = raw.startsWith('--') ? didYouMean(raw, Object.keys(options).map((long) => `--${long}`)) : undefined;
   return new UsageError(`unknown option ${quote(raw)}${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`, command?.name);
 }

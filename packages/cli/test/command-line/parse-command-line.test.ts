@@ -70,6 +70,13 @@ describe('parseCommandLine', () => {
     expect(refusal(['serve', '--config', 'a.yaml', '\u2014frobnicate']).message).toBe('unexpected argument "\u2014frobnicate" (it contains U+2014, not an ASCII character)');
   });
 
+  it('a global option written as a command suggests the option; --watch says watching is the default', () => {
+    expect(refusal(['version'])).toEqual({ command: undefined, message: 'unknown command "version"; did you mean --version?' });
+    expect(refusal(['\u2014version']).message).toBe('unknown command "\u2014version" (it contains U+2014, not an ASCII character); did you mean --version?');
+    expect(refusal(['servr']).message).toBe('unknown command "servr"; did you mean "serve"?');
+    expect(refusal(['serve', '--watch'])).toEqual({ command: 'serve', message: 'unknown option "--watch"; it is the default (--no-watch turns it off)' });
+  });
+
   it('an option before the command says the command comes first', () => {
     expect(refusal(['--config', 'a.yaml', 'validate'])).toEqual({
       command: undefined,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,12 @@ policy:
     expect(result).toEqual({ code: 1, stdout: '', stderr: 'cannot read config /nonexistent/mcpgw.yaml: no such file\n' });
   });
 
+  it('validate and serve say why a config cannot be read in plain words, not an OS code: a directory', async () => {
+    const dir = tempDir();
+    expect(await run(['validate', '--config', dir])).toEqual({ code: 1, stdout: '', stderr: `cannot read config ${dir}: is a directory\n` });
+    expect(await run(['serve', '--config', dir])).toMatchObject({ code: 1, stderr: `cannot read config ${dir}: is a directory\n` });
+  });
+
   it('schema prints the JSON Schema of mcpgw.yaml', async () => {
     const result = await run(['schema']);
     expect(result.code).toBe(0);
@@ -79,6 +86,29 @@ policy:
     const result = await run(['serve', '--config', path]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`invalid config ${path}:\n  upstreams (line 1): must not be empty\n`);
+  });
+});
+
+describe('mcpgw serve: an address it cannot listen on, in plain words with the code', () => {
+  async function serveOn(listen: string): Promise<{ code: number | null; stderr: string }> {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'mcpgw.yaml'), daemonConfig({ upstreamUrl: 'http://127.0.0.1:1/mcp', dir, listen }));
+    return run(['serve', '--config', join(dir, 'mcpgw.yaml')]);
+  }
+
+  it('an address on no interface of this host (192.0.2.1 is TEST-NET-1)', async () => {
+    expect(await serveOn('192.0.2.1:8080')).toMatchObject({ code: 1, stderr: 'cannot listen on 192.0.2.1:8080: no such address on this host (EADDRNOTAVAIL)\n' });
+  });
+
+  it('a port another process holds', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      expect(await serveOn(`127.0.0.1:${port}`)).toMatchObject({ code: 1, stderr: `cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)\n` });
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -141,7 +141,7 @@ describe('mcpgw serve --pid-file', () => {
       const configPath = join(dir, 'mcpgw.yaml');
       writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir, listen: `127.0.0.1:${port}` }));
       const result = await run(['serve', '--config', configPath, '--pid-file', join(dir, 'mcpgw.pid')]);
-      expect(result).toMatchObject({ code: 1, stderr: `cannot listen on 127.0.0.1:${port}: EADDRINUSE\n` });
+      expect(result).toMatchObject({ code: 1, stderr: `cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)\n` });
       expect(readdirSync(dir).filter((name) => name.includes('pid'))).toEqual([]);
     } finally {
       taken.close();

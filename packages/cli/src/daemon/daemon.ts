@@ -13,6 +13,7 @@ import { ConfigLoader } from './config-loader.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
+import { describeListenError } from './listen-error.js';
 import { describeReadError } from './read-error.js';
 import { ReloadQueue } from './reload-queue.js';
 import { restartRequired } from './restart-required.js';
@@ -208,7 +209,7 @@ export class Daemon {
         resolve();
       });
     }).catch((error: NodeJS.ErrnoException) => {
-      throw new StartupError(`cannot listen on ${this.#config.listen}: ${error.code ?? error.message}`, { cause: error });
+      throw new StartupError(describeListenError(error, this.#config.listen, port), { cause: error });
     });
     try {
       this.#options.onListening?.();

@@ -28,7 +28,7 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'kill -HUP "$(pidof mcpgw)"': TESTS.quickStart,
   'tail -f audit.jsonl | jq -c \'select(.event | startswith("policy_reload"))\' &': TESTS.quickStart,
   'mcpgw schema > mcpgw.schema.json': TESTS.schema,
-  'for f in $(ls audit.jsonl.*.gz | sort); do zcat "$f"; done; cat audit.jsonl': TESTS.auditInOrder,
+  'for f in $(ls audit.jsonl.[0-9]* | grep -v \'\\.tmp$\' | sed \'s/\\.gz$//\' | sort -uV); do cat "$f" 2>/dev/null || zcat "$f.gz"; done; cat audit.jsonl': TESTS.auditInOrder,
   'node examples/demo-upstream/server.mjs --port 3001 &': TESTS.exampleProxy,
   'node examples/node-http-proxy/proxy.mjs --config examples/mcpgw.yaml --port 8080 --upstream-url http://127.0.0.1:3001/mcp': TESTS.exampleProxy,
   'kill -HUP "$(pgrep -f examples/node-http-proxy/proxy.mjs)"': TESTS.exampleProxy,

@@ -11,8 +11,9 @@
  * printed, and the test checks its exit status and the output the docs show
  * beside it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_RUN_HERE, RUN_HERE, TESTS } from './command-table.js';
 import { ROOT } from './markdown.js';
@@ -191,9 +192,22 @@ describe('shell commands in the docs, run as printed', () => {
     expect(await serve.exited).toBe(0);
     const rotated = readdirSync(sandbox.dir).filter((name) => name.startsWith('audit.jsonl.'));
     expect(rotated.length).toBeGreaterThanOrEqual(3);
-    expect(rotated.every((name) => name.endsWith('.gz'))).toBe(true);
+    expect(rotated.every((name) => /^audit\.jsonl\.\d{8}T\d{6}\.\d{3}Z\.gz$/.test(name))).toBe(true);
 
-    const read = await sandbox.run(doc('for f in $(ls audit.jsonl.*.gz | sort); do zcat "$f"; done; cat audit.jsonl').printed);
+    // The names the daemon makes in rarer moments, from its own files: the last
+    // two rotations become later rotations in the same millisecond as the one
+    // before (`…Z-1.gz`, which plain `sort` puts before `…Z.gz`), the last one
+    // not compressed (compress_rotated: false, or still being compressed: a
+    // partial `.gz.<pid>-<hex>.tmp` beside it, which must not be read).
+    const [first, second, third] = rotated.sort().slice(-3) as [string, string, string];
+    const base = first.slice(0, -'.gz'.length);
+    renameSync(join(sandbox.dir, second), join(sandbox.dir, `${base}-1.gz`));
+    const plain = gunzipSync(readFileSync(join(sandbox.dir, third)));
+    writeFileSync(join(sandbox.dir, `${base}-2`), plain);
+    writeFileSync(join(sandbox.dir, `${base}-2.gz.4242-0badcafe.tmp`), gzipSync(plain).subarray(0, 20));
+    unlinkSync(join(sandbox.dir, third));
+
+    const read = await sandbox.run(doc(`for f in $(ls audit.jsonl.[0-9]* | grep -v '\\.tmp$' | sed 's/\\.gz$//' | sort -uV); do cat "$f" 2>/dev/null || zcat "$f.gz"; done; cat audit.jsonl`).printed);
     expect(read.code).toBe(0);
     const events = read.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { event: string; generation?: number; time: string });
     expect(events.map((event) => event.event)).toEqual(['startup', ...Array<string>(reloads).fill('policy_reload'), 'shutdown']);

@@ -9,12 +9,19 @@
 // on stderr naming the port and a free one to use instead.
 //
 // With other ports than the defaults, the daemon serves a copy of
-// examples/mcpgw.yaml with those ports (its path is printed). Ctrl-C (SIGINT)
-// or SIGTERM stops both; the daemon drains in-flight requests first.
+// examples/mcpgw.yaml with those ports, .mcpgw-demo/PORT-UPSTREAM_PORT/mcpgw.yaml
+// (written afresh at each start), and writes its audit log beside it; the
+// banner prints both paths.
+//
+// Ctrl-C (SIGINT), SIGTERM or SIGHUP stops both: the children run in their own
+// process group, so a terminal's Ctrl-C reaches only this script, which sends
+// one SIGTERM to the daemon, waits for it to drain in-flight requests and exit,
+// and only then stops the upstream (which answers those requests). Limit: if
+// this script is killed with SIGKILL, nothing runs to stop the children; they
+// keep running until killed by PID (`kill "$(pidof mcpgw)"`).
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -25,11 +32,11 @@ const GATEWAY_PORT = process.env.PORT ?? '8080';
 const UPSTREAM_PORT = process.env.UPSTREAM_PORT ?? '3001';
 const MCPGW = here('../packages/cli/bin/mcpgw.js');
 
-const children = [];
+/** @type {{ upstream: import('node:child_process').ChildProcess | null, gateway: import('node:child_process').ChildProcess | null }} */
+const children = { upstream: null, gateway: null };
 let stopping = false;
 
 function watchExit(name, child) {
-  children.push(child);
   child.once('exit', (code, signal) => {
     if (stopping) return;
     console.error(`[${name}] exited unexpectedly (${signal ?? `code ${code}`}); stopping the demo`);
@@ -37,9 +44,15 @@ function watchExit(name, child) {
   });
 }
 
+function alive(child) {
+  return child !== null && child.exitCode === null && child.signalCode === null;
+}
+
 /** Starts the demo upstream; resolves with its `listening` URL. */
 function startUpstream() {
-  const child = spawn(process.execPath, [here('./demo-upstream/server.mjs'), '--port', UPSTREAM_PORT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // detached: its own process group, so a terminal's Ctrl-C does not reach it.
+  const child = spawn(process.execPath, [here('./demo-upstream/server.mjs'), '--port', UPSTREAM_PORT], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  children.upstream = child;
   watchExit('upstream', child);
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve) => {
@@ -55,23 +68,34 @@ function startUpstream() {
   });
 }
 
-/** The config the daemon serves: examples/mcpgw.yaml, or a copy with the requested ports. */
-function configFile() {
+/** The config the daemon serves and its audit log: examples/mcpgw.yaml, or a copy with the requested ports. */
+function demoFiles() {
   const original = here('./mcpgw.yaml');
-  if (GATEWAY_PORT === '8080' && UPSTREAM_PORT === '3001') return original;
-  const dir = join(tmpdir(), `mcpgw-demo-${process.pid}`);
+  if (GATEWAY_PORT === '8080' && UPSTREAM_PORT === '3001') return { config: original, audit: here('../.mcpgw-demo/audit.jsonl') };
+  // One folder per pair of ports, reused: the audit log of a run is still
+  // there after it, and runs on other ports keep theirs apart.
+  const dir = here(`../.mcpgw-demo/${GATEWAY_PORT}-${UPSTREAM_PORT}/`);
   mkdirSync(dir, { recursive: true });
-  const text = readFileSync(original, 'utf8')
-    .replace('listen: "127.0.0.1:8080"', `listen: "127.0.0.1:${GATEWAY_PORT}"`)
-    .replace('http://127.0.0.1:3001/mcp', `http://127.0.0.1:${UPSTREAM_PORT}/mcp`)
-    .replace('path: ../.mcpgw-demo/audit.jsonl', `path: ${join(dir, 'audit.jsonl')}`);
+  let text = readFileSync(original, 'utf8');
+  for (const [from, to] of [
+    ['listen: "127.0.0.1:8080"', `listen: "127.0.0.1:${GATEWAY_PORT}"`],
+    ['http://127.0.0.1:3001/mcp', `http://127.0.0.1:${UPSTREAM_PORT}/mcp`],
+    ['path: ../.mcpgw-demo/audit.jsonl', 'path: audit.jsonl'],
+  ]) {
+    // examples/mcpgw.yaml was edited: a copy with port 8080 left in it would serve the wrong port.
+    if (!text.includes(from)) throw new Error(`examples/mcpgw.yaml no longer has ${from}; cannot serve it on other ports`);
+    text = text.replace(from, to);
+  }
   writeFileSync(join(dir, 'mcpgw.yaml'), text);
-  return join(dir, 'mcpgw.yaml');
+  return { config: join(dir, 'mcpgw.yaml'), audit: join(dir, 'audit.jsonl') };
 }
 
 /** Starts `mcpgw serve` with its own log output (pretty on a terminal); resolves once /healthz answers. */
 async function startGateway(config) {
-  const child = spawn(process.execPath, [MCPGW, 'serve', '--config', config], { stdio: 'inherit' });
+  // detached: its own process group, so a terminal's Ctrl-C reaches only this
+  // script, which sends one SIGTERM (a second signal would cut the drain short).
+  const child = spawn(process.execPath, [MCPGW, 'serve', '--config', config], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  children.gateway = child;
   watchExit('mcpgw', child);
   const health = `http://127.0.0.1:${GATEWAY_PORT}/healthz`;
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -85,23 +109,30 @@ async function startGateway(config) {
   throw new Error(`mcpgw did not answer ${health}`);
 }
 
-function stop(exitCode) {
+/** Stops the gateway (it drains), then the upstream, then exits with `exitCode`. */
+async function stop(exitCode) {
   if (stopping) return;
   stopping = true;
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  if (running.length === 0) process.exit(exitCode);
-  let left = running.length;
-  for (const child of running) {
-    child.once('exit', () => {
-      if (--left === 0) process.exit(exitCode);
-    });
-    child.kill('SIGTERM');
-  }
-  // A child that does not stop in time is not kept waiting for.
+  // A child that does not stop in time is not kept waiting for (mcpgw drains for up to 30 s).
   setTimeout(() => {
-    for (const child of running) child.kill('SIGKILL');
+    killChildren();
     process.exit(exitCode || 1);
   }, 35_000).unref();
+  // One at a time: requests in flight through the gateway need the upstream until they are answered.
+  let code = exitCode;
+  for (const child of [children.gateway, children.upstream]) {
+    if (!alive(child)) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const childCode = await exited;
+    if (child === children.gateway && childCode !== 0 && code === 0) code = 1;
+  }
+  process.exit(code);
+}
+
+/** Kills whatever child still runs; synchronous, for the process's `exit` event. */
+function killChildren() {
+  for (const child of [children.gateway, children.upstream]) if (alive(child)) child.kill('SIGKILL');
 }
 
 /** Stops the demo with one line on stderr and exit code 1 (nothing else started). */
@@ -147,22 +178,29 @@ async function freePortAfter(port, used) {
   return 0;
 }
 
-process.once('SIGINT', () => stop(0));
-process.once('SIGTERM', () => stop(0));
+// `on`, not `once`: Ctrl-C under npm arrives twice (from the terminal and
+// forwarded by npm); the default action of the second would kill this script
+// and leave the children running.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(0));
+// Every other way out (process.exit, an uncaught error) takes the children along.
+process.on('exit', killChildren);
 
 /** Checks the ports, starts the upstream and the gateway, and says where to connect. */
 async function run() {
   await checkPorts();
   const upstreamUrl = await startUpstream();
-  const config = configFile();
+  if (stopping) return;
+  const { config, audit } = demoFiles();
   await startGateway(config);
+  if (stopping) return;
   const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}/mcp`;
   console.log(`
 mcpgw demo is running.
 
   gateway (connect here):  ${gatewayUrl}
   demo upstream (direct):  ${upstreamUrl}
-  policy:                  ${config}
+  policy:                  ${config}${config === here('./mcpgw.yaml') ? '' : '\n                           (a copy of examples/mcpgw.yaml with these ports)'}
+  audit log:               ${audit}
 
 Connect with the MCP Inspector (transport: Streamable HTTP):
 
@@ -174,7 +212,7 @@ six times in 10 s (rate limited). Edit the policy and reload it with:
 
   kill -HUP "$(pidof mcpgw)"      # or just save the file: mcpgw watches it
 
-Ctrl-C stops both processes.
+Ctrl-C stops both processes (the gateway first: it lets calls in flight finish).
 `);
 }
 

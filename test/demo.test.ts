@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runToEnd, type RunResult } from './daemon/harness.js';
@@ -53,7 +55,107 @@ describe('npm start', () => {
     } finally {
       // The whole process group: npm, the demo script, the daemon, the upstream.
       if (demo.pid !== undefined) process.kill(-demo.pid, 'SIGTERM');
-      await new Promise((resolve) => demo.once('exit', resolve));
+      await exitOf(demo);
+      rmSync(join(ROOT, '.mcpgw-demo', `${port}-${upstreamPort}`), { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+/** Starts `npm start` on free ports in its own process group (as a terminal runs it); resolves once the banner is printed. */
+async function startDemo(): Promise<{ demo: ChildProcess; port: number; upstreamPort: number; output: () => string }> {
+  const [port, upstreamPort] = [await freePort(), await freePort()];
+  const demo = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: String(port), UPSTREAM_PORT: String(upstreamPort) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Ctrl-C stops both')) {
+    if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`the demo did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { demo, port, upstreamPort, output: () => output };
+}
+
+/** Every process below `pid` (children, grandchildren, ...), from ps. */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  for (let parents = [pid]; parents.length > 0; ) {
+    parents = rows.filter(([, ppid]) => parents.includes(ppid)).map(([child]) => child);
+    found.push(...parents);
+  }
+  return found;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('npm start stops cleanly', () => {
+  it('Ctrl-C (SIGINT to the process group) lets an in-flight slow call finish, exits 0 and audits the shutdown', async () => {
+    const { demo, port, upstreamPort, output } = await startDemo();
+    const pids = descendants(demo.pid ?? 0);
+    const folder = join(ROOT, '.mcpgw-demo', `${port}-${upstreamPort}`);
+    try {
+      const client = new Client({ name: 'demo-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      let sent = false;
+      const call = client.callTool({ name: 'slow', arguments: { steps: 20 } }, undefined, {
+        timeout: 15_000,
+        onprogress: () => {
+          if (sent) return;
+          sent = true;
+          // What a terminal's Ctrl-C does: SIGINT to every process in the foreground group.
+          process.kill(-(demo.pid ?? 0), 'SIGINT');
+        },
+      });
+      expect(await call).toMatchObject({ content: [{ type: 'text', text: 'done after 20 steps' }] });
+      expect(sent).toBe(true);
+      expect(await exitOf(demo), output()).toBe(0);
+      expect(output()).not.toContain('second signal');
+
+      // The banner names the audit log; the daemon wrote its shutdown there after the drain.
+      const auditPath = /^ {2}audit log: +(\S+)$/m.exec(output())?.[1];
+      expect(auditPath).toBe(join(folder, 'audit.jsonl'));
+      const events = readFileSync(auditPath ?? '', 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(events.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGTERM', drained: true, abandoned: 0 });
+      expect(events.some((event) => event['event'] === 'decision' && event['tool'] === 'slow')).toBe(true);
+      await client.close();
+      expect(pids.filter(running)).toEqual([]);
+    } finally {
+      for (const pid of descendants(demo.pid ?? 0).concat(pids)) if (running(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('SIGTERM to the npm process alone stops the demo script, the daemon and the upstream: no process left, both ports free', async () => {
+    const { demo, port, upstreamPort } = await startDemo();
+    const pids = descendants(demo.pid ?? 0);
+    try {
+      expect(pids.length).toBeGreaterThanOrEqual(3);
+      demo.kill('SIGTERM');
+      await exitOf(demo);
+      const deadline = Date.now() + 10_000;
+      while (pids.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(pids.filter(running)).toEqual([]);
+      expect(await listening(port)).toBe(false);
+      expect(await listening(upstreamPort)).toBe(false);
+    } finally {
+      for (const pid of pids) if (running(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(join(ROOT, '.mcpgw-demo', `${port}-${upstreamPort}`), { recursive: true, force: true });
     }
   }, 90_000);
 });

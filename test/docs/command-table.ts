@@ -59,7 +59,7 @@ const LIFECYCLE_PID1 = 'test/daemon/lifecycle.test.ts: as PID 1 of its own PID n
 const BENCH = 'a measurement: it keeps both cores busy for';
 const PACK = 'packs the packages and installs them, compiling re2 (about a minute)';
 const SYSTEMD_INSTALL = 'test/packaging/systemd.test.ts (slow tier): these install steps, performed into a scratch root, then systemd-analyze verify --root';
-const LIBRARY_INSTALL = 'test/packaging/pack.test.ts (slow tier): the packed tarballs installed in an empty project with re2 approved, then used as the package READMEs show';
+const LIBRARY_INSTALL = "test/packaging/pack.test.ts (slow tier): each package README's install block run as printed (its /tmp/mcpgw-packs moved to a scratch folder that does not exist yet), then @mcpgw/core's Use snippet run as printed";
 const DOCKERFILE = 'test/packaging/docker.test.ts (the Dockerfile, without a Docker engine)';
 
 export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
@@ -85,6 +85,7 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'npm pack --workspaces --pack-destination "$packs"': { reason: PACK, coveredBy: 'test/packaging/install.test.ts (slow tier); test/packaging/systemd.test.ts (slow tier)' },
   'npm install -g --allow-scripts=re2 "$packs"/*.tgz': { reason: `${PACK}, into npm's global prefix`, coveredBy: 'test/packaging/install.test.ts (slow tier): the block as printed, with the global prefix in a scratch directory' },
   'npm install -g --prefix /usr --allow-scripts=re2 "$packs"/*.tgz': { reason: `${PACK}, into /usr`, coveredBy: SYSTEMD_INSTALL },
+  'mkdir -p /tmp/mcpgw-packs': { reason: 'the first line of the package READMEs\' install blocks', coveredBy: LIBRARY_INSTALL },
   'npm pack --workspace @mcpgw/core --pack-destination /tmp/mcpgw-packs': { reason: PACK, coveredBy: LIBRARY_INSTALL },
   'npm pkg set allowScripts.re2=true --json': { reason: "edits the consuming project's package.json", coveredBy: LIBRARY_INSTALL },
   'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz': { reason: PACK, coveredBy: LIBRARY_INSTALL },

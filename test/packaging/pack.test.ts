@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../daemon/harness.js';
-import { bash, installScriptWarnings, sh, type Ran } from './shell.js';
+import { bash, codeBlocks, installScriptWarnings, sh, type Ran } from './shell.js';
 
 /** What `npm pack --json` says of one tarball. */
 interface Packed {
@@ -88,23 +88,61 @@ server.close();
 console.log('express ok');
 `;
 
+/** The folder the package READMEs pack into; the test moves it to a scratch folder. */
+const README_PACKS = '/tmp/mcpgw-packs';
+
+/**
+ * A package README's install block as printed, split at its "# in your
+ * project:" line, with README_PACKS moved to `packs` (a folder that does not
+ * exist yet, as on a fresh machine).
+ */
+function readmeInstall(readme: string, packs: string): { clone: string; project: string } {
+  const block = codeBlocks(readme, '## Install').find((text) => text.includes('npm pack'));
+  if (block === undefined) throw new Error(`${readme} has no install block under "## Install"`);
+  if (!block.includes(README_PACKS)) throw new Error(`${readme}'s install block no longer uses ${README_PACKS}; update this test`);
+  const [clone, project, ...rest] = block.replaceAll(README_PACKS, packs).split('# in your project:\n');
+  if (clone === undefined || project === undefined || rest.length > 0) throw new Error(`${readme}'s install block has no single "# in your project:" line`);
+  return { clone, project };
+}
+
+/** Runs a package README's install block: its first half in the clone, its second in a new empty ESM project; resolves with the project and what the install printed. */
+async function installAsReadmeSays(readme: string, env: NodeJS.ProcessEnv): Promise<{ project: string; ran: Ran }> {
+  const { clone, project: inProject } = readmeInstall(readme, join(tempDir('mcpgw-readme-'), 'mcpgw-packs'));
+  const packed = await bash(clone, { env });
+  if (packed.code !== 0) return { project: '', ran: packed };
+  const project = tempDir('mcpgw-consumer-');
+  const setUp = await bash('npm init -y && npm pkg set type=module', { cwd: project, env });
+  expect(setUp.code, setUp.stderr).toBe(0);
+  return { project, ran: await bash(inProject, { cwd: project, env }) };
+}
+
 describe('npm pack of each package', () => {
   let packs: string;
   let packed: Packed[];
-  let project: string;
-  let installed: Ran;
+  const installs: Record<string, { project: string; ran: Ran }> = {};
   const env = { npm_config_prefer_offline: 'true', npm_config_yes: 'false' };
+
+  /** The project a README's install block set up; throws when that install failed (never the clone, as a fallback). */
+  const projectOf = (readme: string): string => {
+    const install = installs[readme];
+    if (install === undefined || install.ran.code !== 0) throw new Error(`${readme}'s install block failed; see its test`);
+    return install.project;
+  };
 
   beforeAll(async () => {
     packs = tempDir('mcpgw-packs-');
     const pack = await sh('npm', ['pack', '--workspaces', '--pack-destination', packs, '--json']);
     expect(pack.code, pack.stderr).toBe(0);
     packed = JSON.parse(pack.stdout) as Packed[];
-    // An empty project, set up as the package READMEs say.
-    project = tempDir('mcpgw-consumer-');
-    const setUp = await bash('npm init -y && npm pkg set type=module && npm pkg set allowScripts.re2=true --json', { cwd: project, env });
-    expect(setUp.code, setUp.stderr).toBe(0);
-    installed = await sh('npm', ['install', ...packed.map((tarball) => join(packs, tarball.filename))], { cwd: project, env });
+    // Each package README's install block, as printed, each in its own empty project.
+    for (const readme of ['packages/core/README.md', 'packages/express-adapter/README.md']) installs[readme] = await installAsReadmeSays(readme, env);
+    // The daemon next to the libraries (re2 is built already).
+    const express = installs['packages/express-adapter/README.md'];
+    const cli = packed.find((tarball) => tarball.name === 'mcpgw');
+    if (express !== undefined && express.ran.code === 0 && cli !== undefined) {
+      const added = await sh('npm', ['install', join(packs, cli.filename)], { cwd: express.project, env });
+      expect(added.code, added.stderr).toBe(0);
+    }
   }, 600_000);
 
   it('ships dist, bin, README and LICENSE, and no tests or build state', () => {
@@ -135,13 +173,23 @@ describe('npm pack of each package', () => {
     }
   });
 
-  it('installs in an empty project with no warning about install scripts, and re2 is built', () => {
-    expect(installed.code, installed.stderr).toBe(0);
-    expect(installScriptWarnings(installed.stdout + installed.stderr)).toEqual([]);
-    expect(existsSync(join(project, 'node_modules/re2/build/Release/re2.node'))).toBe(true);
+  it.each(['packages/core/README.md', 'packages/express-adapter/README.md'])('%s: its install block, run as printed, installs in an empty project with no warning about install scripts, and re2 is built', (readme) => {
+    const install = installs[readme];
+    expect(install?.ran.code, `${install?.ran.stdout}\n${install?.ran.stderr}`).toBe(0);
+    expect(installScriptWarnings(`${install?.ran.stdout}${install?.ran.stderr}`)).toEqual([]);
+    expect(existsSync(join(install?.project ?? '', 'node_modules/re2/build/Release/re2.node'))).toBe(true);
+  });
+
+  it("runs @mcpgw/core's Use snippet as printed", async () => {
+    const snippet = codeBlocks('packages/core/README.md', '## Use', 'js')[0];
+    expect(snippet).toBeDefined();
+    const project = projectOf('packages/core/README.md');
+    writeFileSync(join(project, 'use.mjs'), snippet ?? '');
+    expect(await sh(process.execPath, ['use.mjs'], { cwd: project })).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('runs npx mcpgw --version and mcpgw validate there', async () => {
+    const project = projectOf('packages/express-adapter/README.md');
     expect(await sh('npx', ['mcpgw', '--version'], { cwd: project, env })).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     copyFileSync(join(ROOT, 'examples/mcpgw.yaml'), join(project, 'mcpgw.yaml'));
     const path = `${join(project, 'node_modules/.bin')}:${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`;
@@ -150,11 +198,13 @@ describe('npm pack of each package', () => {
   });
 
   it('parses, compiles and applies a policy with @mcpgw/core, patterns in RE2', async () => {
+    const project = projectOf('packages/core/README.md');
     writeFileSync(join(project, 'core.mjs'), CORE_SCRIPT);
     expect(await sh(process.execPath, ['core.mjs'], { cwd: project })).toEqual({ code: 0, stdout: 'core ok\n', stderr: '' });
   });
 
   it('serves a policy in an Express app with @mcpgw/express', async () => {
+    const project = projectOf('packages/express-adapter/README.md');
     writeFileSync(join(project, 'express.mjs'), EXPRESS_SCRIPT);
     expect(await sh(process.execPath, ['express.mjs'], { cwd: project })).toEqual({ code: 0, stdout: 'express ok\n', stderr: '' });
   });

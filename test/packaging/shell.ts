@@ -38,7 +38,13 @@ export function codeBlocks(file: string, heading: string, lang = 'sh'): string[]
   const start = lines.findIndex((line) => line === heading);
   if (start === -1) throw new Error(`${file} has no heading "${heading}"`);
   const level = /^#+/.exec(heading)?.[0].length ?? 0;
-  const end = lines.findIndex((line, index) => index > start && /^#+ /.test(line) && (/^#+/.exec(line)?.[0].length ?? 0) <= level);
+  // A `# comment` line inside a fenced block is not a heading.
+  let fenced = false;
+  const end = lines.findIndex((line, index) => {
+    if (index <= start) return false;
+    if (line.startsWith('```')) fenced = !fenced;
+    return !fenced && /^#+ /.test(line) && (/^#+/.exec(line)?.[0].length ?? 0) <= level;
+  });
   const section = lines.slice(start + 1, end === -1 ? undefined : end).join('\n');
   return [...section.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((match) => match[1] ?? '');
 }

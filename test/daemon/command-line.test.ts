@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../packages/cli/dist/index.js';
-import { daemonConfig, MCPGW, ROOT, run, tempDir } from './harness.js';
+import { daemonConfig, freePort, MCPGW, ROOT, run, tempDir } from './harness.js';
 
 /** Runs `mcpgw ARGS` as a user types it, with extra environment variables. */
 const mcpgw = run;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A directory holding a valid ./mcpgw.yaml, the file a silently ignored argument would validate. */
 function dirWithValidConfig(): string {

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import RE2 from 're2';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from './issue.js';
@@ -38,7 +39,7 @@ function badRecordKeys(error: ValueError, base: ConfigPath, root: unknown): RawI
   const at = pathFromPointer(recordPointer, base);
   const record = valueAt(root, pathFromPointer(recordPointer)) as Record<string, unknown>;
   const [keyPattern] = Object.keys(error.schema['patternProperties'] as Record<string, unknown>);
-  const accepted = new RegExp(keyPattern ?? '');
+  const accepted = new RE2(keyPattern ?? '');
   const message = typeof error.schema['keyErrorMessage'] === 'string' ? (error.schema['keyErrorMessage'] as string) : 'is not an accepted key';
   return Object.keys(record)
     .filter((key) => !accepted.test(key))

@@ -1,3 +1,5 @@
+import { errnoWords } from './errno-words.js';
+
 /**
  * Why the daemon cannot listen on `listen`, in plain words with the code in
  * parentheses: the code is what runbooks and searches know (and what this
@@ -10,16 +12,7 @@
 export function describeListenError(error: NodeJS.ErrnoException, listen: string, port: number): string {
   const { code } = error;
   if (code === undefined) return `cannot listen on ${listen}: ${error.message}`;
-  let words = LISTEN_ERRORS[code] ?? error.message;
+  let words = errnoWords(error) ?? error.message;
   if (code === 'EACCES' && port > 0 && port < 1024) words += ', ports below 1024 need privileges';
   return `cannot listen on ${listen}: ${words}${words.includes(code) ? '' : ` (${code})`}`;
 }
-
-const LISTEN_ERRORS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'address already in use',
-  EADDRNOTAVAIL: 'no such address on this host',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host lookup failed for now (DNS)',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-};

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { errnoWords } from './errno-words.js';
 import { StartupError } from './startup-error.js';
 
 /**
@@ -110,10 +111,9 @@ function unlinkQuietly(path: string): void {
   }
 }
 
+/** Why the PID file cannot be written: a missing path is its directory (the file itself is being created). */
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  return code ?? (error as Error).message;
+  return errnoWords(error) ?? code ?? (error as Error).message;
 }

@@ -152,18 +152,24 @@ describe('finding 1: an SSE stream whose first line starts with "ï»¿" is data
 // and deliverWhole (a body that is not JSON -> policy.redactText).
 // ---------------------------------------------------------------------------
 describe('finding 2: a GET stream sent as text/plain is SSE to the SDK client, text to the gateway', () => {
-  // Fixed by refusing (502) a successful GET answer that is not an event stream: no reading of it is safe for every client.
-  it('a secret in a notification on the standalone GET stream never reaches the SDK client', async () => {
+  /** A gateway whose upstream answers the first standalone GET with one notification carrying a secret, under `contentType`. */
+  async function gatewayWithGetNote(contentType: string): Promise<TestGateway> {
     handshake.gets = 0;
     const { gateway } = await gatewayFor((req, res, body) => {
       handshake(req, res, body, (get, count) => {
         if (count > 1) return false;
         const note = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `log ${AWS_KEY}` } };
-        get.writeHead(200, { 'content-type': 'text/plain' });
+        get.writeHead(200, { 'content-type': contentType });
         get.end(`data: ${JSON.stringify(note).replace(AWS_KEY, ESCAPED_KEY)}\n\n`);
         return true;
       });
     });
+    return gateway;
+  }
+
+  // Fixed by refusing (502) a successful GET answer that is not an event stream: no reading of it is safe for every client.
+  it('a secret in a notification on the standalone GET stream never reaches the SDK client', async () => {
+    const gateway = await gatewayWithGetNote('text/plain');
     const logs: unknown[] = [];
     await sdkClient(gateway.url, (data) => logs.push(data));
     // The SDK client's GET was answered (with 502 by the gateway); give a leak every chance to show.
@@ -173,16 +179,7 @@ describe('finding 2: a GET stream sent as text/plain is SSE to the SDK client, t
   });
 
   it('the same notification with Content-Type text/event-stream is redacted (control)', async () => {
-    handshake.gets = 0;
-    const { gateway } = await gatewayFor((req, res, body) => {
-      handshake(req, res, body, (get, count) => {
-        if (count > 1) return false;
-        const note = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `log ${AWS_KEY}` } };
-        get.writeHead(200, { 'content-type': 'text/event-stream' });
-        get.end(`data: ${JSON.stringify(note).replace(AWS_KEY, ESCAPED_KEY)}\n\n`);
-        return true;
-      });
-    });
+    const gateway = await gatewayWithGetNote('text/event-stream');
     const logs: unknown[] = [];
     await sdkClient(gateway.url, (data) => logs.push(data));
     await expect.poll(() => logs.length, { timeout: 3000 }).toBeGreaterThan(0);

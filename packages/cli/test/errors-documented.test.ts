@@ -35,8 +35,8 @@ describe('docs/errors.md and the error codes, both ways', () => {
     expect([...jsonRpcTable().keys()].sort()).toEqual(Object.values(JsonRpcErrorCodes).sort());
   });
 
-  it.each(Object.entries(GATEWAY_ERRORS))('the row of the code that %s errors are answered with gives their HTTP status', (_kind, { status, code }) => {
-    expect(jsonRpcTable().get(code)).toContain(String(status));
+  it.each(Object.entries(GATEWAY_ERRORS))('the row of the code that %s errors are answered with gives their HTTP status', (_kind, { httpStatus, rpcCode }) => {
+    expect(jsonRpcTable().get(rpcCode)).toContain(String(httpStatus));
   });
 
   it('documents no code that MCP or its SDKs define as a gateway error', () => {

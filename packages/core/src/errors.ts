@@ -28,6 +28,16 @@ export class McpgwError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+
+  /** The HTTP status a client is answered with, for an error answered on the wire; else undefined. */
+  get httpStatus(): number | undefined {
+    return undefined;
+  }
+
+  /** The JSON-RPC error code a client is answered with, for an error answered on the wire; else undefined. */
+  get rpcCode(): number | undefined {
+    return undefined;
+  }
 }
 
 /** One problem found in a config file. */

@@ -64,3 +64,22 @@ export {
   formatConfigIssue,
 } from './errors.js';
 export type { ConfigIssue, ConfigIssueForm, ErrorCode } from './errors.js';
+
+// The exchange: one client message or batch through a gateway, whatever the transport (SPEC §10).
+export { Exchange } from './exchange/exchange.js';
+export type { Admission, ExchangeContext, ExchangeEnd, ExchangeRuntime } from './exchange/exchange.js';
+export type { ExchangeAnswer } from './exchange/refusal-answer.js';
+export type { ServerStream, StreamKind } from './exchange/server-message.js';
+export type { RequestOrigin, TrackedRequest } from './exchange/tracked-request.js';
+export { idKey } from './exchange/tracked-request.js';
+export { AuditTrail } from './exchange/audit-trail.js';
+export type { RefusalOrigin } from './exchange/audit-trail.js';
+export type { DecisionAuditEvent, RefusalAuditEvent, GatewayAuditEvent, AuditListener } from './exchange/audit-event.js';
+export { OutstandingRequests } from './exchange/outstanding-requests.js';
+export type { OutstandingLimits } from './exchange/outstanding-requests.js';
+export { ParamHeaderCache } from './exchange/param-header-cache.js';
+export { GatewayError, GATEWAY_ERRORS, upstreamError, describeFailure } from './exchange/exchange-error.js';
+export type { GatewayErrorKind } from './exchange/exchange-error.js';
+export { createOriginCheck } from './exchange/origin-check.js';
+export { readBody, parseJsonBody, nestingDepth, UTF8 } from './exchange/request-body.js';
+export { decodedBody, contentCoding } from './exchange/content-encoding.js';

@@ -1,13 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { McpgwError } from '@mcpgw/core';
 import { bodyText, withCharset } from './body-text.js';
-import { contentCoding, decodedBody } from './content-encoding.js';
-import type { Exchange } from './exchange.js';
-import { describeFailure, GatewayError, upstreamError } from './gateway-error.js';
+import type { HttpExchange as Exchange } from './exchange.js';
+import { contentCoding, decodedBody, describeFailure, GatewayError, McpgwError, nestingDepth, upstreamError } from '@mcpgw/core';
 import { headerSafe, responseHeaders } from './http-headers.js';
-import { nestingDepth } from './read-body.js';
-import { rewriteServerBody } from './rewrite-server-message.js';
 import { SseRewriteStream } from './sse-transform.js';
 
 /** Media types read as JSON: `application/json`, `application/json-rpc`, `application/*+json`, `text/json`. */
@@ -40,7 +36,7 @@ export function deliverResponse(exchange: Exchange, upstream: IncomingMessage): 
     if (typeof session === 'string' && exchange.lease.policy.redactText(session) !== session) {
       throw upstreamError('upstream_bad_response', exchange.upstream.name, 'assigned an Mcp-Session-Id that a redact pattern matches; it is not passed on');
     }
-    exchange.noteSession(typeof session === 'string' ? session : undefined);
+    exchange.core.noteSession(typeof session === 'string' ? session : undefined);
     const type = (upstream.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     // MCP answers a GET with an event stream (or an error). A client may read any successful
     // answer to its GET as one whatever its Content-Type (the MCP SDK does), while another reads
@@ -80,7 +76,7 @@ async function deliverWhole(exchange: Exchange, upstream: IncomingMessage, sourc
   const parsed = readServerJson(exchange, decoded.text, 'it');
   if (parsed === NOT_JSON && json) throw upstreamError('upstream_bad_response', exchange.upstream.name, 'sent malformed JSON');
   if (parsed !== NOT_JSON) {
-    const rewritten = rewriteServerBody(exchange, parsed, decoded.text);
+    const rewritten = exchange.core.rewrite(parsed, decoded.text);
     text = rewritten.text;
     answered.push(...rewritten.answered);
   } else {
@@ -144,7 +140,7 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
       const parsed = readServerJson(exchange, data, 'an event');
       // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
       if (parsed === NOT_JSON) return redactText(data);
-      const { text, answered } = rewriteServerBody(exchange, parsed, data);
+      const { text, answered } = exchange.core.rewrite(parsed, data);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
       return text;

@@ -1,103 +1,66 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Request, Response } from 'express';
-import { mirroredHeaderValues, protocolEra, type Decision, type EvaluationContext, type JsonRpcId, type PolicyLease, type ResponseScope } from '@mcpgw/core';
-import type { DecisionAuditEvent } from './audit-event.js';
-import type { RefusalOrigin } from './audit-trail.js';
-import { GatewayError } from './gateway-error.js';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { Exchange, GatewayError, parseJsonBody, protocolEra, readBody, type ExchangeAnswer, type PolicyLease, type StreamKind, type TrackedRequest } from '@mcpgw/core';
 import { failureKind, type UpstreamOutcome } from './upstream-health.js';
 import { deliverResponse } from './deliver-response.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { GatewayUpstream } from './routing.js';
-import { readMessages } from './read-messages.js';
-import { refusalResponse } from './refusal-response.js';
-import { sendJson, sendRpcError } from './send.js';
-import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
+import { sendJson, sendAnswer } from './send.js';
 import type { UpstreamProxy } from './upstream-proxy.js';
 
 /** Methods forwarded without a body: MCP's GET stream and DELETE, and CORS preflights. */
 const BODYLESS_METHODS: ReadonlySet<string | undefined> = new Set(['GET', 'DELETE', 'HEAD', 'OPTIONS']);
 
 /** Whether a request announces a body (any Transfer-Encoding, or a non-zero Content-Length). */
-function hasBody(req: Request): boolean {
+function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** Where a server message came: on the response stream of a POST, a resumed GET stream, or the standalone GET stream. */
-export type StreamKind = 'post' | 'resumed' | 'standalone';
-
 /**
  * One HTTP request through the gateway, from admission to the end of its
- * response: the lease it is pinned to, the JSON-RPC requests it carries, and
- * their audit events. Every decision for it uses `lease.policy`; a
- * long-lived notification stream moves to the new generation on a reload.
+ * response: the wire around a core {@link Exchange}, which decides, places
+ * and audits. This reads the body, forwards what the exchange admits,
+ * answers what it refuses, and passes the upstream's answer back through it.
  */
-export class Exchange {
-  readonly context: EvaluationContext;
+export class HttpExchange {
+  readonly core: Exchange;
   readonly upstream: GatewayUpstream;
   readonly runtime: GatewayRuntime;
-  readonly req: Request;
-  readonly res: Response;
-  /** What the stream of this request's response is, for placing the server messages on it. */
-  readonly stream: StreamKind;
-  #lease: PolicyLease;
-  readonly #origin: RequestOrigin;
-  /** Forwarded requests by id, to match responses to them. */
-  readonly #byId = new Map<string, TrackedRequest>();
-  /** What was forwarded for each, while this exchange lives (a notification stream's scope is computed from it anew after a reload). */
-  readonly #forwarded = new Map<TrackedRequest, unknown>();
-  /** Every request of this exchange, forwarded or refused: one audit event each. */
-  readonly #all: TrackedRequest[] = [];
-  /** The body was a JSON-RPC batch: an error answers each of its requests, in an array. */
-  #batch = false;
-  /** Why the exchange failed, once it did (the first failure). */
-  #failure: GatewayError | null = null;
-  /** The client went away before its response was complete: what fails after that is the gateway's own cancellation. */
-  #clientGone = false;
-  /** The gateway gave up on this exchange at shutdown: what fails after that is its own doing. */
-  #abandoned = false;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
   /** The response stream carried an event id: a client can resume it with Last-Event-ID. */
   #resumable = false;
   #upstreamRequest: ClientRequest | null = null;
   #upstreamResponse: IncomingMessage | null = null;
 
-  constructor(runtime: GatewayRuntime, upstream: GatewayUpstream, req: Request, res: Response) {
+  constructor(runtime: GatewayRuntime, upstream: GatewayUpstream, req: IncomingMessage, res: ServerResponse) {
     this.runtime = runtime;
     this.upstream = upstream;
     this.req = req;
     this.res = res;
-    this.#lease = runtime.handle.acquire();
     // 2026-07-28 has no sessions: a leftover Mcp-Session-Id is ignored, as the spec says servers do.
     const header = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined;
-    const session = typeof header === 'string' ? header : null;
     const client = runtime.clientAddress(req);
-    this.context = {
-      upstream: upstream.name,
-      headers: req.headers,
-      client,
-      paramHeaders: (tool) => runtime.paramHeaders.get(upstream.name, tool),
-      ...(session === null ? {} : { session }),
-    };
-    this.#origin = {
-      generation: this.#lease.generation,
-      policy: this.#lease.policy,
-      upstream: upstream.name,
-      // Not the headers: a remembered request must stay small. (Filtering a tools list ignores header conditions.)
-      context: { upstream: upstream.name, ...(client === undefined ? {} : { client }), ...(session === null ? {} : { session }) },
-      client: client ?? null,
-      session,
-      started: performance.now(),
-      status: 0,
-    };
-    this.stream = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
+    const stream: StreamKind = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
+    this.core = new Exchange(
+      runtime,
+      {
+        upstream: upstream.name,
+        headers: req.headers,
+        ...(client === undefined ? {} : { client }),
+        ...(typeof header === 'string' ? { session: header } : {}),
+        httpMethod: req.method ?? null,
+      },
+      stream,
+    );
     runtime.open.add(this);
     // 'close' comes once, after the response finished or the client went away.
     res.once('close', () => this.#closed());
   }
 
-  /** The lease server messages are redacted under: the admission's, or for a notification stream the newest generation's. */
+  /** The lease server messages are redacted under. */
   get lease(): PolicyLease {
-    return this.#lease;
+    return this.core.lease;
   }
 
   /** Handles the request; never rejects. */
@@ -122,50 +85,31 @@ export class Exchange {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal gateway error', { cause: error });
       // Refused before any JSON-RPC request in it was decided on (a bad body, or a failure while
       // deciding, such as a rate-limit store that cannot answer): audited on its own (SPEC §5).
-      if (this.#all.length === 0) this.runtime.audit.refusal(this.#refusalOrigin(), failure);
-      this.fail(failure);
+      if (this.core.noteFailure(failure)) this.#report(failure);
+      if (!this.res.headersSent && !this.res.destroyed) this.#send(this.core.refuse(failure));
+      else if (!this.res.writableEnded) this.res.end();
     }
   }
 
-  /** What a `request_refused` event says of this request. */
-  #refusalOrigin(): RefusalOrigin {
-    const { upstream, session, client, policy } = this.#origin;
-    return { upstream, session, client, httpMethod: this.req.method ?? null, policy };
+  async #post(proxy: UpstreamProxy): Promise<void> {
+    const req = this.req as IncomingMessage & { body?: unknown };
+    const parsed = req.readableEnded && req.body !== undefined
+      ? req.body // an earlier body parser consumed the stream
+      : parseJsonBody(await readBody(req, this.runtime.limits.bodyBytes), this.runtime.limits.depth);
+    const admission = await this.core.admit(parsed);
+    if (!admission.forward) return this.#send(admission.answer);
+    // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
+    if (admission.decisions.some((decision) => decision.method === 'subscriptions/listen') && !this.#longLived()) return;
+    this.#forward(proxy, Buffer.from(JSON.stringify(admission.body)), admission.headers);
   }
 
-  /**
-   * The request a server message answers, if it is a response: this
-   * exchange's own, or one its session sent on another stream (then
-   * forgotten there: it is being answered). `undefined` when it answers no
-   * request the gateway knows — the caller must then assume the worst.
-   */
-  answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
-    const own = this.#byId.get(idKey(id));
-    const session = this.#origin.session;
-    if (session === null) return own;
-    if (own !== undefined) {
-      this.runtime.outstanding.remove(own);
-      return own;
-    }
-    return this.runtime.outstanding.take(this.upstream.name, session, id);
+  #send(answer: ExchangeAnswer): void {
+    sendAnswer(this.res, answer);
   }
 
-  /** The forwarded request, when this exchange carries exactly one. */
-  soleTracked(): TrackedRequest | undefined {
-    if (this.#byId.size !== 1) return undefined;
-    return this.#byId.values().next().value;
-  }
-
-  /**
-   * Scopes of every request on this stream, under the current lease: what a
-   * stream message that answers no request is redacted with. A notification
-   * stream moved to a newer generation gets its request's scope anew.
-   */
-  streamScopes(): ResponseScope[] {
-    const policy = this.#lease.policy;
-    return [...this.#byId.values()].map((tracked) =>
-      tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(this.#forwarded.get(tracked), this.context),
-    );
+  /** A server message on this response has been written for a tracked request: audit it now. */
+  answered(tracked: TrackedRequest): void {
+    this.core.answered(tracked, this.res.statusCode);
   }
 
   /** An SSE event on this response carried an `id`: the stream can be resumed after it ends. */
@@ -173,31 +117,21 @@ export class Exchange {
     this.#resumable = true;
   }
 
-  /** The session id, once the upstream has assigned one (initialize). */
-  noteSession(session: string | undefined): void {
-    if (this.#origin.session === null && session !== undefined) this.#origin.session = session;
-  }
-
-  /** A response for a tracked request has been written: audit it now. */
-  answered(tracked: TrackedRequest): void {
-    if (tracked.answered) return;
-    tracked.answered = true;
-    this.runtime.audit.decision(tracked, this.res.statusCode, { resumed: tracked.origin !== this.#origin });
-  }
-
   /**
    * Records that this exchange failed (its waiting requests are audited as
    * `upstream_failed`) and reports the error, once; leaves the response as
-   * it is, for a caller that ends it its own way. A failure that follows the
-   * client's leaving is the gateway cancelling the upstream request: not
-   * reported, and not the upstream's failure.
+   * it is, for a caller that ends it its own way.
    */
   noteFailure(error: GatewayError): void {
-    if (this.#failure !== null || this.#clientGone || this.#abandoned) return;
-    this.#failure = error;
+    if (this.core.noteFailure(error)) this.#report(error);
+  }
+
+  /** Tells the gateway's listeners of a failure: the error, and for an upstream's failure its health. */
+  #report(error: GatewayError): void {
     this.runtime.onError?.(error, this.upstream.name);
     const kind = failureKind(error);
-    if (kind !== undefined) this.#reportOutcome({ upstream: this.upstream.name, time: Date.now(), ok: false, kind, message: this.#clientMessage(error), error });
+    if (kind === undefined) return;
+    this.#reportOutcome({ upstream: this.upstream.name, time: Date.now(), ok: false, kind, message: this.core.clientMessage(error), error });
   }
 
   /**
@@ -211,19 +145,7 @@ export class Exchange {
       return;
     }
     if (this.res.destroyed) return;
-    const waiting = [...this.#byId.values()];
-    for (const tracked of waiting) tracked.errorCode = error.code;
-    const ids = waiting.map((tracked) => tracked.decision.id ?? null);
-    sendRpcError(this.res, error, { id: this.#batch && ids.length > 0 ? ids : ids.length === 1 ? (ids[0] as JsonRpcId) : null, message: this.#clientMessage(error) });
-  }
-
-  /**
-   * The error's message as clients may see it: redacted with every pattern
-   * of the policy, since an upstream's failure can quote what the upstream
-   * sent (a charset, a coding), and the message also reaches health reports.
-   */
-  #clientMessage(error: GatewayError): string {
-    return this.#lease.policy.redactText(error.message);
+    this.#send(this.core.errorAnswer(error));
   }
 
   #reportOutcome(outcome: UpstreamOutcome): void {
@@ -234,58 +156,9 @@ export class Exchange {
     }
   }
 
-  /**
-   * Moves a long-lived notification stream to the handle's current
-   * generation (on a reload): it stays open, and what comes on it from now
-   * on is redacted with the new policy.
-   */
+  /** Moves a long-lived notification stream to the newest generation (on a reload). */
   repin(): void {
-    if (this.#lease.generation === this.runtime.handle.generation) return;
-    const previous = this.#lease;
-    this.#lease = this.runtime.handle.acquire();
-    previous.release();
-  }
-
-  async #post(proxy: UpstreamProxy): Promise<void> {
-    const { messages, batch } = await readMessages(this.req, this.runtime);
-    this.#batch = batch;
-    // The batch is decided whole, in core: forwarded whole or not at all, quota used only when forwarded.
-    const decisions = await this.#lease.evaluateBatch(messages, this.context);
-
-    if (decisions.some((decision) => !decision.forward)) {
-      const refusal = refusalResponse(decisions, batch);
-      for (const decision of decisions) {
-        const tracked = this.#track(decision, false);
-        // A refused notification gets no JSON-RPC answer, but its audit says why it was refused.
-        tracked.errorCode = refusal.codes.get(decision) ?? decision.error?.code ?? null;
-      }
-      return sendJson(this.res, refusal.status, refusal.body, refusal.headers);
-    }
-
-    const session = this.#origin.session;
-    for (const decision of decisions) {
-      const tracked = this.#track(decision, true);
-      if (decision.kind !== 'request') continue;
-      this.#byId.set(idKey(decision.id), tracked);
-      this.#forwarded.set(tracked, decision.message);
-      // Its answer may come on another stream of the session (a resumed GET stream).
-      if (session !== null) this.runtime.outstanding.add(this.upstream.name, session, tracked);
-    }
-    // A 2026 subscriptions/listen stream stays open for notifications: long-lived.
-    if (decisions.some((decision) => decision.method === 'subscriptions/listen') && !this.#longLived()) return;
-    const outgoing = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
-    // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
-    const tool = decisions[0]?.tool ?? null;
-    const mirrored = batch ? {} : mirroredHeaderValues(messages[0], outgoing, this.req.headers, tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream.name, tool));
-    this.#forward(proxy, Buffer.from(JSON.stringify(outgoing)), mirrored);
-  }
-
-  #track(decision: Decision, forwarded: boolean): TrackedRequest {
-    // Without the message: a tracked request may be remembered after its exchange, and must not keep a whole body alive.
-    const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
-    // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
-    if (decision.kind === 'request' || !decision.forward) this.#all.push(tracked);
-    return tracked;
+    this.core.repin();
   }
 
   #forward(proxy: UpstreamProxy, body: Buffer | null, headers: Readonly<Record<string, string | null>> = {}): void {
@@ -322,24 +195,13 @@ export class Exchange {
 
   /**
    * Gives up on this exchange at shutdown, once the drain timed out or was
-   * cut short (SPEC §5: every request is accounted for): each of its
-   * requests not answered yet is audited now with outcome `abandoned` and
-   * the status sent (null when the response had not begun), then the
-   * connection and the upstream request are dropped. Returns how many
+   * cut short: its requests not answered yet are audited as `abandoned`
+   * (with the status sent, or null when the response had not begun), then
+   * the connection and the upstream request are dropped. Returns how many
    * requests were audited.
    */
   abandon(): number {
-    if (this.#abandoned) return 0;
-    this.#abandoned = true;
-    const status = this.res.headersSent ? this.res.statusCode : null;
-    let audited = 0;
-    for (const tracked of this.#all) {
-      if (tracked.answered) continue;
-      this.runtime.outstanding.remove(tracked);
-      tracked.answered = true;
-      this.runtime.audit.decision(tracked, status, { outcome: 'abandoned' });
-      audited++;
-    }
+    const audited = this.core.abandon(this.res.headersSent ? this.res.statusCode : null);
     this.res.destroy();
     this.#upstreamRequest?.destroy();
     this.#upstreamResponse?.destroy();
@@ -367,30 +229,11 @@ export class Exchange {
     this.runtime.open.delete(this);
     this.runtime.streams.delete(this);
     const finished = this.res.writableFinished;
-    this.#origin.status = this.res.statusCode;
     if (!finished) {
       // The client went away: cancel the upstream request (SPEC §7).
-      this.#clientGone = true;
       this.#upstreamRequest?.destroy();
       this.#upstreamResponse?.destroy();
     }
-    const failure = this.#failure;
-    for (const tracked of this.#all) {
-      if (tracked.answered) continue;
-      const waiting = tracked.decision.forward;
-      const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && failure !== null ? 'upstream_failed' : waiting ? 'no_response' : undefined;
-      // The upstream ended a stream the client can resume without the answer (2025-11-25
-      // polling): the answer comes on the resumed stream, and is audited then (or when forgotten).
-      if (outcome === 'no_response' && this.#resumable && this.runtime.outstanding.await(tracked)) continue;
-      // Otherwise no answer is owed any more: an answer arriving later is one the gateway cannot place.
-      this.runtime.outstanding.remove(tracked);
-      tracked.answered = true;
-      this.runtime.audit.decision(
-        tracked,
-        this.res.statusCode,
-        outcome === undefined ? {} : outcome === 'upstream_failed' ? { outcome, upstreamError: failure?.operatorMessage } : { outcome },
-      );
-    }
-    this.#lease.release();
+    this.core.close({ finished, status: this.res.statusCode, resumable: this.#resumable });
   }
 }

@@ -1,9 +1,6 @@
-import type { Request } from 'express';
-import type { ParamHeaderMap, PolicyHandle } from '@mcpgw/core';
-import type { AuditTrail } from './audit-trail.js';
-import type { Exchange } from './exchange.js';
-import type { GatewayError } from './gateway-error.js';
-import type { OutstandingRequests } from './outstanding-requests.js';
+import type { IncomingMessage } from 'node:http';
+import type { ExchangeRuntime, GatewayError } from '@mcpgw/core';
+import type { HttpExchange } from './exchange.js';
 import type { UpstreamOutcome } from './upstream-health.js';
 
 /** Size bounds the gateway enforces. */
@@ -29,42 +26,16 @@ export interface GatewayLimits {
   readonly outstandingMs: number;
 }
 
-/** `x-mcp-header` annotations learned from `tools/list` answers, per upstream and tool. */
-export class ParamHeaderCache {
-  readonly #byUpstream = new Map<string, Map<string, ParamHeaderMap>>();
-  readonly #maxToolsPerUpstream: number;
-
-  constructor(maxToolsPerUpstream = 10_000) {
-    this.#maxToolsPerUpstream = maxToolsPerUpstream;
-  }
-
-  get(upstream: string, tool: string): ParamHeaderMap | undefined {
-    return this.#byUpstream.get(upstream)?.get(tool);
-  }
-
-  set(upstream: string, tool: string, headers: ParamHeaderMap): void {
-    let tools = this.#byUpstream.get(upstream);
-    if (tools === undefined) this.#byUpstream.set(upstream, (tools = new Map()));
-    if (!tools.has(tool) && tools.size >= this.#maxToolsPerUpstream) return;
-    tools.set(tool, headers);
-  }
-}
-
-/** What every exchange of one gateway shares. */
-export interface GatewayRuntime {
-  readonly handle: PolicyHandle;
-  readonly audit: AuditTrail;
-  /** Forwarded requests of each session whose answer has not arrived yet. */
-  readonly outstanding: OutstandingRequests;
+/** What every HTTP exchange of one gateway shares: the core's runtime, and the wire's. */
+export interface GatewayRuntime extends ExchangeRuntime {
   readonly onError: ((error: GatewayError, upstream: string) => void) | undefined;
   readonly onUpstreamOutcome: ((outcome: UpstreamOutcome) => void) | undefined;
   readonly limits: GatewayLimits;
-  readonly paramHeaders: ParamHeaderCache;
-  readonly clientAddress: (req: Request) => string | undefined;
+  readonly clientAddress: (req: IncomingMessage) => string | undefined;
   /** Exchanges whose response has not closed yet: what is abandoned at shutdown once the drain gives up. */
-  readonly open: Set<Exchange>;
+  readonly open: Set<HttpExchange>;
   /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */
-  readonly streams: Set<Exchange>;
+  readonly streams: Set<HttpExchange>;
   /** Why notification streams were ended (shutdown), once they were: a stream that starts after that ends at once. */
   streamsEnded: string | null;
 }

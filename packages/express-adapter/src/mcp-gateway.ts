@@ -1,12 +1,17 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { MAX_REDACTION_DEPTH, type PolicyHandle, type UpstreamConfig } from '@mcpgw/core';
-import type { AuditListener } from './audit-event.js';
-import { AuditTrail } from './audit-trail.js';
-import { Exchange } from './exchange.js';
-import { GatewayError } from './gateway-error.js';
-import { ParamHeaderCache, type GatewayLimits, type GatewayRuntime } from './gateway-runtime.js';
-import { createOriginCheck } from './origin.js';
-import { OutstandingRequests } from './outstanding-requests.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  AuditTrail,
+  createOriginCheck,
+  GatewayError,
+  MAX_REDACTION_DEPTH,
+  OutstandingRequests,
+  ParamHeaderCache,
+  type AuditListener,
+  type PolicyHandle,
+  type UpstreamConfig,
+} from '@mcpgw/core';
+import { HttpExchange } from './exchange.js';
+import type { GatewayLimits, GatewayRuntime } from './gateway-runtime.js';
 import { createRouteTable, type RouteInput } from './routing.js';
 import { sendRpcError } from './send.js';
 import type { UpstreamHealth, UpstreamOutcome } from './upstream-health.js';
@@ -40,8 +45,12 @@ export interface McpGatewayOptions {
   readonly allowedOrigins?: readonly string[];
   /** Size bounds; see {@link GatewayLimits}. */
   readonly limits?: Partial<GatewayLimits>;
-  /** The client address for `client` rate limits and audit; default `req.ip` (honours Express's `trust proxy`). */
-  readonly clientAddress?: (req: Request) => string | undefined;
+  /**
+   * The client address for `client` rate limits and audit. Default: the
+   * socket's peer; under Express ({@link mcpGateway}), `req.ip`, which
+   * honours Express's `trust proxy`.
+   */
+  readonly clientAddress?: (req: GatewayRequest) => string | undefined;
 }
 
 /** Defaults of {@link GatewayLimits}. */
@@ -58,8 +67,20 @@ export const DEFAULT_LIMITS: GatewayLimits = Object.freeze({
 /** Requests remembered per session, at most, for answers on another stream. */
 const OUTSTANDING_PER_SESSION = 1_000;
 
-/** The middleware, with controls for reload and shutdown. */
-export type McpGatewayMiddleware = RequestHandler & {
+/**
+ * A request as the gateway reads it: Node's own, plus what Express adds
+ * when it is there (`originalUrl` for routing under a mount, `ip` and the
+ * app's `trust proxy` for the client address). Nothing else of Express is
+ * used, so the same handler serves a plain node:http server.
+ */
+export type GatewayRequest = IncomingMessage & {
+  readonly originalUrl?: string;
+  readonly ip?: string | undefined;
+  readonly app?: { get(name: string): unknown };
+};
+
+/** The handler, with controls for reload and shutdown. */
+export type McpGatewayMiddleware = ((req: GatewayRequest, res: ServerResponse, next?: (error?: unknown) => void) => void) & {
   /**
    * Ends every open long-lived notification stream (2025-era GET streams,
    * 2026-era `subscriptions/listen`) cleanly; their clients reconnect. For
@@ -85,20 +106,21 @@ export type McpGatewayMiddleware = RequestHandler & {
 };
 
 /**
- * Express middleware: an MCP Streamable HTTP gateway in front of one or more
- * upstream MCP servers, enforcing the handle's policy on every message both
- * ways. Each HTTP request is pinned to the policy generation current when it
- * arrives, until its response (JSON or SSE stream) ends or the client leaves.
- * It needs nothing of Express: called as `gateway(req, res, next)` from a
- * plain node:http server it routes on the request path (the mcpgw daemon
- * serves it this way).
+ * An MCP Streamable HTTP gateway in front of one or more upstream MCP
+ * servers, as a plain node:http handler: `handler(req, res, next?)`. It
+ * enforces the handle's policy on every message both ways, each HTTP request
+ * pinned to the policy generation current when it arrives, until its
+ * response (JSON or SSE stream) ends or the client leaves. It routes on the
+ * request path; a path no route names goes to `next()`, or without `next`
+ * gets a 404. The mcpgw daemon serves it this way; {@link mcpGateway} is the
+ * same handler for Express.
  *
  * @example
  * const handle = new PolicyHandle(compilePolicy(config));
- * app.use('/mcp', mcpGateway({ handle, upstreams: config.upstreams, routes: config.routes,
- *                              defaultUpstream: config.default_upstream, onAudit: (event) => log(event) }));
+ * const gateway = createMcpHandler({ handle, upstreams: config.upstreams, defaultUpstream: config.default_upstream });
+ * http.createServer(gateway).listen(8080, '127.0.0.1');
  */
-export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
+export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddleware {
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
   const originAllowed = createOriginCheck(options.allowedOrigins);
   const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
@@ -107,6 +129,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
   const runtime: GatewayRuntime = {
     handle: options.handle,
     audit,
+    batchMessages: limits.batchMessages,
     outstanding: new OutstandingRequests(
       { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
       // Its stream ended without the answer, and none came on another stream in time.
@@ -128,9 +151,12 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
     for (const stream of runtime.streams) stream.repin();
   });
 
-  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+  const handler = (req: GatewayRequest, res: ServerResponse, next?: (error?: unknown) => void): void => {
     const upstream = table.resolve(routingPath(req));
-    if (upstream === undefined) return next();
+    if (upstream === undefined) {
+      if (next !== undefined) return next();
+      return sendRpcError(res, new GatewayError('not_found', 'no MCP endpoint at this path'));
+    }
     const origin = req.headers.origin;
     if (!originAllowed(origin)) {
       const error = new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`);
@@ -141,10 +167,10 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
       );
       return sendRpcError(res, error);
     }
-    const exchange = new Exchange(runtime, upstream, req, res);
+    const exchange = new HttpExchange(runtime, upstream, req, res);
     void exchange.run(proxies.get(upstream.name) as UpstreamProxy);
   };
-  return Object.assign(middleware, {
+  return Object.assign(handler, {
     closeStreams: (reason = 'the gateway is shutting down; reconnect') => {
       runtime.streamsEnded = reason;
       const streams = [...runtime.streams];
@@ -171,7 +197,7 @@ export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
  * mounting does not rewrite: mounted with `app.use('/mcp', gateway)`, a request
  * to `/mcp` has `baseUrl + path` `/mcp/`, which is another path.
  */
-function routingPath(req: Request): string {
+function routingPath(req: GatewayRequest): string {
   // `originalUrl` is set by Express; a plain node:http request has only `url`.
   const url = req.originalUrl ?? req.url ?? '';
   if (!url.startsWith('/')) {
@@ -182,8 +208,22 @@ function routingPath(req: Request): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
+/**
+ * Express middleware: {@link createMcpHandler} under Express, mounted with
+ * `app.use(...)` at any path (routes match the full request path, whatever
+ * the mount).
+ *
+ * @example
+ * const handle = new PolicyHandle(compilePolicy(config));
+ * app.use(mcpGateway({ handle, upstreams: config.upstreams, routes: config.routes,
+ *                      defaultUpstream: config.default_upstream, onAudit: (event) => log(event) }));
+ */
+export function mcpGateway(options: McpGatewayOptions): McpGatewayMiddleware {
+  return createMcpHandler(options);
+}
+
 /** `req.ip` when Express's `trust proxy` is set, else the socket's peer; IPv4-mapped IPv6 written as IPv4. */
-function defaultClientAddress(req: Request): string | undefined {
+function defaultClientAddress(req: GatewayRequest): string | undefined {
   // req.ip runs proxy-addr on every call; without `trust proxy` it is the peer address anyway.
   const trusted = req.app?.get('trust proxy') as unknown;
   const address = trusted === undefined || trusted === false ? req.socket.remoteAddress : (req.ip ?? req.socket.remoteAddress);

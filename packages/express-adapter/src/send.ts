@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { JsonRpcId } from '@mcpgw/core';
-import type { GatewayError } from './gateway-error.js';
+import type { ExchangeAnswer, GatewayError } from '@mcpgw/core';
 
 /** Sends a JSON body with its length. Does nothing if the response already started or the client left. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
@@ -14,20 +13,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Who a JSON-RPC error answers, and in what words. */
-export interface RpcErrorAnswer {
-  /** The id answered; a list answers a batch, with one error per id. Default null. */
-  readonly id?: JsonRpcId | readonly JsonRpcId[];
-  /** The message, when not the error's own (a redacted one). */
-  readonly message?: string;
+/** HTTP headers a status needs: a 413's connection is closed (the rest of the body is not read); a 405 says what is allowed. */
+function statusHeaders(status: number): Readonly<Record<string, string>> {
+  if (status === 413) return { connection: 'close' };
+  if (status === 405) return { allow: 'POST, GET, DELETE, OPTIONS, HEAD' };
+  return {};
 }
 
-/** Answers an HTTP request the gateway could not pass on with a JSON-RPC error (SPEC §3). */
-export function sendRpcError(res: ServerResponse, error: GatewayError, answer: RpcErrorAnswer = {}): void {
+/** Sends what an exchange answers itself (a refusal, a failure) with its status and headers. */
+export function sendAnswer(res: ServerResponse, answer: ExchangeAnswer): void {
+  sendJson(res, answer.status, answer.body, { ...statusHeaders(answer.status), ...answer.headers });
+}
+
+/** Answers an HTTP request refused before any exchange began (an Origin not allowed) with a JSON-RPC error. */
+export function sendRpcError(res: ServerResponse, error: GatewayError): void {
   const data = error.data === undefined ? {} : { data: error.data };
-  const headers: Record<string, string> =
-    error.status === 413 ? { connection: 'close' } : error.status === 405 ? { allow: 'POST, GET, DELETE, OPTIONS, HEAD' } : {};
-  const reply = (id: JsonRpcId) => ({ jsonrpc: '2.0', id, error: { code: error.code, message: answer.message ?? error.message, ...data } });
-  const id = answer.id ?? null;
-  sendJson(res, error.status, Array.isArray(id) ? id.map(reply) : reply(id as JsonRpcId), headers);
+  sendJson(res, error.httpStatus, { jsonrpc: '2.0', id: null, error: { code: error.rpcCode, message: error.message, ...data } }, statusHeaders(error.httpStatus));
 }

@@ -1,4 +1,4 @@
-import type { GatewayError } from './gateway-error.js';
+import type { GatewayError } from '@mcpgw/core';
 
 /**
  * How a request to an upstream failed: `unreachable` (refused, reset, DNS,

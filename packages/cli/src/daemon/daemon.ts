@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compilePolicy, compilePolicyInSlices, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
-import { mcpGateway, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
+import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { LicenseMonitor } from '../license/license-monitor.js';
@@ -76,7 +76,7 @@ export class Daemon {
     this.#handle = new PolicyHandle(compilePolicy(config));
     this.#audit = config.audit === undefined ? null : AuditLog.open(this.#auditOptions(config));
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
-    this.#gateway = mcpGateway({
+    this.#gateway = createMcpHandler({
       handle: this.#handle,
       upstreams: config.upstreams,
       routes: config.routes,
@@ -85,7 +85,7 @@ export class Daemon {
       onAudit: (event: GatewayAuditEvent) => this.#audit?.write(event),
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
-        this.#logger.warn({ upstream, kind: error.kind, status: error.status, error_code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
+        this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
       onUpstreamOutcome: (outcome) => upstreams.record(outcome),
     });
     this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams });

@@ -4,9 +4,6 @@ import type { McpGatewayMiddleware } from '@mcpgw/express';
 import { answerHealth, healthCheckOf, type HealthState } from './health-check.js';
 import { sendJson } from './send-json.js';
 
-type GatewayRequest = Parameters<McpGatewayMiddleware>[0];
-type GatewayResponse = Parameters<McpGatewayMiddleware>[1];
-
 /**
  * The daemon's HTTP server: `/healthz` and `/readyz`, the gateway, and
  * JSON-RPC answers for paths no route serves and for errors the gateway throws.
@@ -17,14 +14,12 @@ type GatewayResponse = Parameters<McpGatewayMiddleware>[1];
  * more than the gateway's own work (bench/experiments/express-cost.mjs).
  */
 export function createHttpServer(gateway: McpGatewayMiddleware, health: HealthState): Server {
-  const notFound = (res: ServerResponse) => () =>
-    sendJson(res, 404, { jsonrpc: '2.0', id: null, error: { code: JsonRpcErrorCodes.INVALID_REQUEST, message: 'no MCP endpoint at this path' } });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     try {
       const check = healthCheckOf(req);
       if (check !== undefined) return answerHealth(check, req, res, health);
-      // The gateway reads only Node's own request and response fields off a non-Express request.
-      gateway(req as GatewayRequest, res as GatewayResponse, notFound(res));
+      // A path no route serves gets the gateway's own 404.
+      gateway(req, res);
     } catch {
       sendJson(res, 500, { jsonrpc: '2.0', id: null, error: { code: JsonRpcErrorCodes.INTERNAL_ERROR, message: 'internal gateway error' } });
     }

@@ -1,4 +1,5 @@
-import { JsonRpcErrorCodes, type Decision } from '@mcpgw/core';
+import { JsonRpcErrorCodes } from '../jsonrpc/message.js';
+import type { Decision } from '../policy/decision.js';
 
 /**
  * A body that is not JSON-RPC, or whose mirrored headers disagree with it, is
@@ -6,11 +7,20 @@ import { JsonRpcErrorCodes, type Decision } from '@mcpgw/core';
  */
 const BAD_REQUEST_CODES: ReadonlySet<number> = new Set([JsonRpcErrorCodes.INVALID_REQUEST, JsonRpcErrorCodes.HEADER_MISMATCH]);
 
-/** What to send when a POST carries a refused message: nothing of it is forwarded. */
-export interface RefusalResponse {
+/**
+ * What the gateway answers a client itself (a refusal, a failure), as JSON-RPC
+ * with the HTTP status and headers an HTTP adapter sends it with (a stdio
+ * adapter sends only the body, and nothing when it is a notification's).
+ */
+export interface ExchangeAnswer {
   readonly status: number;
   readonly body: unknown;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * `body` answers no request: a refused notification, which JSON-RPC cannot
+   * answer (HTTP sends it with its error status; stdio sends nothing).
+   */
+  readonly unanswerable?: boolean;
   /** The JSON-RPC error code each request is answered with (for its audit event). */
   readonly codes: ReadonlyMap<Decision, number>;
 }
@@ -22,7 +32,7 @@ export interface RefusalResponse {
  * any refused element is refused whole (the core decides it so: see
  * `evaluateBatch`), one error per request.
  */
-export function refusalResponse(decisions: readonly Decision[], batch: boolean): RefusalResponse {
+export function refusalAnswer(decisions: readonly Decision[], batch: boolean): ExchangeAnswer {
   const codes = new Map<Decision, number>();
   const replies: unknown[] = [];
   let retryAfterMs = 0;
@@ -39,7 +49,7 @@ export function refusalResponse(decisions: readonly Decision[], batch: boolean):
   if (!batch || replies.length === 0) {
     const reply = batch ? null : refused.reply;
     // A refused notification cannot be answered in JSON-RPC: say so at the HTTP level.
-    if (reply === null) return { status: 403, body: { jsonrpc: '2.0', id: null, error: refused.error }, headers, codes };
+    if (reply === null) return { status: 403, body: { jsonrpc: '2.0', id: null, error: refused.error }, headers, codes, unanswerable: true };
     return { status: BAD_REQUEST_CODES.has(reply.error.code) ? 400 : 200, body: reply, headers, codes };
   }
   return { status: 200, body: replies, headers, codes };

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compilePolicy, parseConfig } from '@mcpgw/core';
-import { OutstandingRequests } from '../src/outstanding-requests.js';
-import type { RequestOrigin, TrackedRequest } from '../src/tracked-request.js';
-import { configText } from './fixtures/gateway.js';
+import { compilePolicy, OutstandingRequests, parseConfig, type RequestOrigin, type TrackedRequest } from '@mcpgw/core';
+import { configText } from '../../../express-adapter/test/fixtures/gateway.js';
 
 const policy = compilePolicy(parseConfig(configText('http://127.0.0.1:1/mcp')));
 const origin: RequestOrigin = { generation: 1, policy, upstream: 'main', context: {}, client: null, session: 's', started: 0, status: 200 };

@@ -1,6 +1,6 @@
-import type { CompiledPolicy } from '@mcpgw/core';
+import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { AuditListener, DecisionAuditEvent, GatewayAuditEvent, RefusalAuditEvent } from './audit-event.js';
-import type { GatewayError, GatewayErrorKind } from './gateway-error.js';
+import type { GatewayError, GatewayErrorKind } from './exchange-error.js';
 import type { TrackedRequest } from './tracked-request.js';
 
 /** Refusal events written per reason and second before a flood is thinned. */
@@ -72,8 +72,12 @@ export class AuditTrail {
     });
   }
 
-  /** A `request_refused` event for an HTTP request refused before any decision (thinned in a flood). */
-  refusal(origin: RefusalOrigin, error: GatewayError): void {
+  /**
+   * A `request_refused` event for a client body refused before any decision
+   * (thinned in a flood); `status` is the HTTP status it was answered with
+   * (null for stdio, which has none).
+   */
+  refusal(origin: RefusalOrigin, error: GatewayError, status: number | null = error.httpStatus): void {
     if (this.#listener === undefined) return;
     const event: Omit<RefusalAuditEvent, 'suppressed'> = {
       time: new Date().toISOString(),
@@ -84,8 +88,8 @@ export class AuditTrail {
       http_method: origin.httpMethod,
       reason: error.kind,
       message: origin.policy.redactText(error.message),
-      status: error.status,
-      error_code: error.code,
+      status,
+      error_code: error.rpcCode,
     };
     const thinning = this.#thinningOf(error.kind);
     const now = performance.now();

@@ -1,4 +1,4 @@
-import type { JsonRpcId } from '@mcpgw/core';
+import type { JsonRpcId } from '../jsonrpc/message.js';
 import { idKey, type TrackedRequest } from './tracked-request.js';
 
 /** Bounds of {@link OutstandingRequests}. */

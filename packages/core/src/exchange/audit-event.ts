@@ -1,5 +1,5 @@
-import type { JsonRpcId } from '@mcpgw/core';
-import type { GatewayErrorKind } from './gateway-error.js';
+import type { JsonRpcId } from '../jsonrpc/message.js';
+import type { GatewayErrorKind } from './exchange-error.js';
 
 /**
  * One `decision` audit event: one per JSON-RPC request (and per refused
@@ -66,7 +66,8 @@ export interface RefusalAuditEvent {
   readonly reason: GatewayErrorKind;
   /** The error the client got, as it got it (names that match a redact pattern are redacted). */
   readonly message: string;
-  readonly status: number;
+  /** The HTTP status it was answered with; null on stdio. */
+  readonly status: number | null;
   readonly error_code: number;
   /** Refusals of this reason left out since the last one written. */
   readonly suppressed?: number;

@@ -1,4 +1,6 @@
-import type { CompiledPolicy, Decision, EvaluationContext, JsonRpcId } from '@mcpgw/core';
+import type { JsonRpcId } from '../jsonrpc/message.js';
+import type { CompiledPolicy } from '../policy/compiled-policy.js';
+import type { Decision, EvaluationContext } from '../policy/decision.js';
 
 /**
  * Where a request was admitted: the policy generation it is pinned to (its

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { contentCoding, decodedBody } from './content-encoding.js';
-import { GatewayError } from './gateway-error.js';
+import { GatewayError } from './exchange-error.js';
 
 /**
  * Reads a request body, at most `limit` bytes after decoding. Bodies sent

@@ -1,4 +1,5 @@
-import { JsonRpcErrorCodes } from '@mcpgw/core';
+import { JsonRpcErrorCodes } from '../jsonrpc/message.js';
+import { McpgwError } from '../errors.js';
 
 /** Why the gateway answered an HTTP request itself. */
 export type GatewayErrorKind =
@@ -13,25 +14,27 @@ export type GatewayErrorKind =
   | 'upstream_timeout'
   | 'upstream_bad_response'
   | 'method_not_allowed'
+  | 'not_found'
   | 'internal';
 
 /**
  * The one table from gateway errors to HTTP status and JSON-RPC error code
  * (SPEC §3, §7). Decisions map in `decisionStatus`.
  */
-export const GATEWAY_ERRORS: Readonly<Record<GatewayErrorKind, { readonly status: number; readonly code: number }>> = Object.freeze({
-  parse_error: { status: 400, code: JsonRpcErrorCodes.PARSE_ERROR },
-  invalid_request: { status: 400, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  header_mismatch: { status: 400, code: JsonRpcErrorCodes.HEADER_MISMATCH },
-  body_too_large: { status: 413, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  bad_body: { status: 400, code: JsonRpcErrorCodes.PARSE_ERROR },
-  unsupported_encoding: { status: 415, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  origin_forbidden: { status: 403, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  upstream_unavailable: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
-  upstream_timeout: { status: 504, code: JsonRpcErrorCodes.UPSTREAM_TIMEOUT },
-  upstream_bad_response: { status: 502, code: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
-  method_not_allowed: { status: 405, code: JsonRpcErrorCodes.INVALID_REQUEST },
-  internal: { status: 500, code: JsonRpcErrorCodes.INTERNAL_ERROR },
+export const GATEWAY_ERRORS: Readonly<Record<GatewayErrorKind, { readonly httpStatus: number; readonly rpcCode: number }>> = Object.freeze({
+  parse_error: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.PARSE_ERROR },
+  invalid_request: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  header_mismatch: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.HEADER_MISMATCH },
+  body_too_large: { httpStatus: 413, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  bad_body: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.PARSE_ERROR },
+  unsupported_encoding: { httpStatus: 415, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  origin_forbidden: { httpStatus: 403, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  upstream_unavailable: { httpStatus: 502, rpcCode: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
+  upstream_timeout: { httpStatus: 504, rpcCode: JsonRpcErrorCodes.UPSTREAM_TIMEOUT },
+  upstream_bad_response: { httpStatus: 502, rpcCode: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
+  method_not_allowed: { httpStatus: 405, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  not_found: { httpStatus: 404, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
+  internal: { httpStatus: 500, rpcCode: JsonRpcErrorCodes.INTERNAL_ERROR },
 });
 
 /** The kinds that say an upstream failed a request (rather than the client sending a bad one). */
@@ -43,15 +46,15 @@ const UPSTREAM_KINDS: ReadonlySet<GatewayErrorKind> = new Set(['upstream_unavail
  * sees (log, audit): the socket error behind an unreachable upstream, with
  * its internal address, is never sent to clients (SPEC §3).
  */
-export class GatewayError extends Error {
+export class GatewayError extends McpgwError {
+  /** Why, in one word: the `reason` of a `request_refused` audit event; the code is `MCPGW_ERR_` + its upper case. */
   readonly kind: GatewayErrorKind;
   readonly data: Record<string, unknown> | undefined;
   /** What went wrong underneath, for operators only (e.g. `connect ECONNREFUSED 10.0.0.5:3001`). */
   readonly detail: string | undefined;
 
   constructor(kind: GatewayErrorKind, message: string, options?: { cause?: unknown; data?: Record<string, unknown>; detail?: string }) {
-    super(message, options);
-    this.name = 'GatewayError';
+    super(`MCPGW_ERR_${kind.toUpperCase()}`, message, options);
     this.kind = kind;
     this.data = options?.data;
     this.detail = options?.detail;
@@ -67,12 +70,14 @@ export class GatewayError extends Error {
     return this.detail === undefined ? this.message : `${this.message}: ${this.detail}`;
   }
 
-  get status(): number {
-    return GATEWAY_ERRORS[this.kind].status;
+  /** The HTTP status the client is answered with. */
+  override get httpStatus(): number {
+    return GATEWAY_ERRORS[this.kind].httpStatus;
   }
 
-  get code(): number {
-    return GATEWAY_ERRORS[this.kind].code;
+  /** The JSON-RPC error code the client is answered with. */
+  override get rpcCode(): number {
+    return GATEWAY_ERRORS[this.kind].rpcCode;
   }
 }
 

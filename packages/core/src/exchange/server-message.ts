@@ -1,9 +1,35 @@
-import { paramHeadersOf, type CompiledPolicy, type JsonRpcId } from '@mcpgw/core';
-import type { Exchange } from './exchange.js';
+import type { JsonRpcId } from '../jsonrpc/message.js';
+import { paramHeadersOf } from '../jsonrpc/mirrored-headers.js';
+import type { CompiledPolicy } from '../policy/compiled-policy.js';
+import type { EvaluationContext } from '../policy/decision.js';
+import type { ResponseScope } from '../policy/response-scope.js';
+import type { PolicyLease } from '../handle/policy-handle.js';
+import { isRecord } from '../util/is-record.js';
+import type { ParamHeaderCache } from './param-header-cache.js';
 import type { TrackedRequest } from './tracked-request.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+/** Where a server message came: on the response stream of a client's message, a resumed stream, or the standalone stream. */
+export type StreamKind = 'post' | 'resumed' | 'standalone';
+
+/**
+ * The stream server messages arrive on, as placing them needs it: an
+ * {@link Exchange}, or an adapter's own (the server's stdout of a stdio
+ * connection, whose messages belong to every request in flight).
+ */
+export interface ServerStream {
+  /** The lease server messages that answer no known request are redacted under. */
+  readonly lease: PolicyLease;
+  readonly context: EvaluationContext;
+  readonly stream: StreamKind;
+  readonly upstream: string;
+  readonly paramHeaders: ParamHeaderCache;
+  /** The request a response answers, taken off the waiting list; `undefined` when none is known. */
+  answering(id: JsonRpcId | undefined): TrackedRequest | undefined;
+  /** The one request of the stream, if it has exactly one: progress and logs are counted on it. */
+  soleTracked(): TrackedRequest | undefined;
+  /** The response scopes of the stream's requests, under `lease.policy`. */
+  streamScopes(): ResponseScope[];
+}
 
 /**
  * What a server message is to the gateway: the answer to a request it knows
@@ -16,7 +42,7 @@ type Placement = { readonly kind: 'answer'; readonly tracked: TrackedRequest } |
 const OTHER: Placement = { kind: 'other' };
 const STRAY: Placement = { kind: 'stray' };
 
-function place(exchange: Exchange, message: unknown): Placement {
+function place(exchange: ServerStream, message: unknown): Placement {
   const isResponse = isRecord(message) && !Object.hasOwn(message, 'method') && (Object.hasOwn(message, 'result') || Object.hasOwn(message, 'error'));
   if (!isResponse) return OTHER;
   const tracked = exchange.answering(message['id'] as JsonRpcId);
@@ -39,7 +65,7 @@ const filtersTools = (placement: Placement) =>
  *   joined with the scopes of the stream's requests — on a resumed stream,
  *   whose requests the gateway cannot tell, with every response rule.
  */
-function rewriteServerMessage(exchange: Exchange, message: unknown, placement: Placement): { message: unknown; answered: TrackedRequest | null } {
+function rewriteServerMessage(exchange: ServerStream, message: unknown, placement: Placement): { message: unknown; answered: TrackedRequest | null } {
   if (placement.kind === 'answer') {
     const { tracked } = placement;
     const policy = tracked.origin.policy;
@@ -84,7 +110,7 @@ function redactEnvelope(policy: CompiledPolicy, message: unknown): unknown {
 }
 
 /** The message with the tools a deny rule refuses removed from its `result.tools`, if it has such a list. */
-function filterTools(policy: CompiledPolicy, message: unknown, context: Exchange['context']): unknown {
+function filterTools(policy: CompiledPolicy, message: unknown, context: EvaluationContext): unknown {
   const result = toolsResult(message);
   if (result === undefined) return message;
   const filtered = policy.filterToolsList(result, context);
@@ -106,12 +132,12 @@ function toolsResult(message: unknown): Record<string, unknown> | undefined {
 }
 
 /** Remembers the `x-mcp-header` annotations of the tools a `tools/list` answer lists. */
-function learnParamHeaders(exchange: Exchange, message: unknown): void {
+function learnParamHeaders(exchange: ServerStream, message: unknown): void {
   const result = toolsResult(message);
   if (result === undefined) return;
   for (const tool of result['tools'] as unknown[]) {
     if (isRecord(tool) && typeof tool['name'] === 'string') {
-      exchange.runtime.paramHeaders.set(exchange.upstream.name, tool['name'], paramHeadersOf(tool));
+      exchange.paramHeaders.set(exchange.upstream, tool['name'], paramHeadersOf(tool));
     }
   }
 }
@@ -124,7 +150,7 @@ function learnParamHeaders(exchange: Exchange, message: unknown): void {
  * occurs anywhere in it, nothing in it would change, and it is passed on as
  * it came instead of being serialized again.
  */
-export function rewriteServerBody(exchange: Exchange, parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
+export function rewriteServerBody(exchange: ServerStream, parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
   const messages: readonly unknown[] = Array.isArray(parsed) ? parsed : [parsed];
   const placements = messages.map((message) => place(exchange, message));
   const answered: TrackedRequest[] = [];
@@ -145,7 +171,7 @@ export function rewriteServerBody(exchange: Exchange, parsed: unknown, raw?: str
 }
 
 /** Whether a response pattern of the stream's policy, or of the policy of a request answered here, may occur in `raw`. */
-function patternsMayOccur(exchange: Exchange, placements: readonly Placement[], raw: string): boolean {
+function patternsMayOccur(exchange: ServerStream, placements: readonly Placement[], raw: string): boolean {
   const policy = exchange.lease.policy;
   if (policy.responsePatternsMayOccur(raw)) return true;
   return placements.some((placement) => placement.kind === 'answer' && placement.tracked.origin.policy !== policy && placement.tracked.origin.policy.responsePatternsMayOccur(raw));

@@ -1,0 +1,371 @@
+import type { JsonRpcId } from '../jsonrpc/message.js';
+import { mirroredHeaderValues } from '../jsonrpc/mirrored-headers.js';
+import type { Decision, EvaluationContext, HeaderSource } from '../policy/decision.js';
+import type { ResponseScope } from '../policy/response-scope.js';
+import type { PolicyHandle, PolicyLease } from '../handle/policy-handle.js';
+import { messagesOf } from './admission.js';
+import type { DecisionAuditEvent } from './audit-event.js';
+import type { AuditTrail, RefusalOrigin } from './audit-trail.js';
+import type { GatewayError } from './exchange-error.js';
+import type { OutstandingRequests } from './outstanding-requests.js';
+import type { ParamHeaderCache } from './param-header-cache.js';
+import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
+import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
+import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
+
+/** What every exchange of one gateway shares, whatever its transport. */
+export interface ExchangeRuntime {
+  readonly handle: PolicyHandle;
+  readonly audit: AuditTrail;
+  /** Forwarded requests of each session whose answer has not arrived yet. */
+  readonly outstanding: OutstandingRequests;
+  readonly paramHeaders: ParamHeaderCache;
+  /** Messages in one JSON-RPC batch, at most (a larger batch is refused whole). */
+  readonly batchMessages: number;
+}
+
+/** Who sends an exchange's messages, and to which upstream. */
+export interface ExchangeContext {
+  /** The upstream's name (matched by `match.upstream`, in audit events). */
+  readonly upstream: string;
+  /** The request's headers (HTTP), or none (stdio). */
+  readonly headers?: HeaderSource & Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The client's address, for `client` rate limits and audit. */
+  readonly client?: string;
+  /** The MCP session, when the transport has one (2025-era HTTP, a stdio connection). */
+  readonly session?: string;
+  /** The HTTP method, for `request_refused` events; null for stdio. */
+  readonly httpMethod?: string | null;
+}
+
+/**
+ * What to do with a client's message or batch once decided: forward it
+ * (already checked and redacted; `headers` are the HTTP headers that mirror
+ * the body, rewritten to follow it), or answer the client directly with
+ * the refusal, forwarding nothing.
+ */
+export type Admission =
+  | { readonly forward: true; readonly body: unknown; readonly decisions: readonly Decision[]; readonly headers: Readonly<Record<string, string | null>> }
+  | { readonly forward: false; readonly answer: ExchangeAnswer; readonly decisions: readonly Decision[] };
+
+/** Why an exchange's unanswered requests are audited as they are, when it closes. */
+export interface ExchangeEnd {
+  /** The response reached the client whole (false: the client went away first). */
+  readonly finished: boolean;
+  /** The status the client got (HTTP), or null (stdio). */
+  readonly status: number | null;
+  /** The response carried an event id: the client can resume it, and an answer may still come on another stream. */
+  readonly resumable?: boolean;
+}
+
+/**
+ * One client message or batch through the gateway, from admission to the
+ * end of its answers, whatever the transport: the lease it is pinned to,
+ * the JSON-RPC requests it carries, how each server message that comes
+ * back for it is placed and redacted, and their audit events (SPEC §3, §5,
+ * §10). An adapter maps it to its wire: it reads the body, forwards what
+ * {@link admit} says, passes server messages through {@link rewrite}, and
+ * says when the exchange {@link close}s.
+ *
+ * Every decision uses `lease.policy`; a long-lived notification stream
+ * moves to the newest generation with {@link repin}.
+ */
+export class Exchange implements ServerStream {
+  readonly runtime: ExchangeRuntime;
+  readonly context: EvaluationContext;
+  readonly upstream: string;
+  /** Where its server messages arrive: a POST's response, a resumed stream, or the standalone stream. */
+  readonly stream: StreamKind;
+  #lease: PolicyLease;
+  readonly #origin: RequestOrigin;
+  readonly #httpMethod: string | null;
+  /** Forwarded requests by id, to match responses to them. */
+  readonly #byId = new Map<string, TrackedRequest>();
+  /** What was forwarded for each, while this exchange lives (a notification stream's scope is computed from it anew after a reload). */
+  readonly #forwarded = new Map<TrackedRequest, unknown>();
+  /** Every request of this exchange, forwarded or refused: one audit event each. */
+  readonly #all: TrackedRequest[] = [];
+  /** The body was a JSON-RPC batch: an error answers each of its requests, in an array. */
+  #batch = false;
+  /** Why the exchange failed, once it did (the first failure). */
+  #failure: GatewayError | null = null;
+  /** The client went away before its answer was complete: what fails after that is the gateway's own cancellation. */
+  #clientGone = false;
+  /** The gateway gave up on this exchange at shutdown: what fails after that is its own doing. */
+  #abandoned = false;
+  #closed = false;
+
+  constructor(runtime: ExchangeRuntime, context: ExchangeContext, stream: StreamKind = 'post') {
+    this.runtime = runtime;
+    this.upstream = context.upstream;
+    this.stream = stream;
+    this.#lease = runtime.handle.acquire();
+    this.#httpMethod = context.httpMethod ?? null;
+    const { upstream, client, session } = context;
+    this.context = {
+      upstream,
+      ...(context.headers === undefined ? {} : { headers: context.headers }),
+      ...(client === undefined ? {} : { client }),
+      paramHeaders: (tool) => runtime.paramHeaders.get(upstream, tool),
+      ...(session === undefined ? {} : { session }),
+    };
+    this.#origin = {
+      generation: this.#lease.generation,
+      policy: this.#lease.policy,
+      upstream,
+      // Not the headers: a remembered request must stay small. (Filtering a tools list ignores header conditions.)
+      context: { upstream, ...(client === undefined ? {} : { client }), ...(session === undefined ? {} : { session }) },
+      client: client ?? null,
+      session: session ?? null,
+      started: performance.now(),
+      status: 0,
+    };
+  }
+
+  /** The lease server messages are redacted under: the admission's, or for a notification stream the newest generation's. */
+  get lease(): PolicyLease {
+    return this.#lease;
+  }
+
+  get paramHeaders(): ParamHeaderCache {
+    return this.runtime.paramHeaders;
+  }
+
+  /** Whether the body was a batch. */
+  get batch(): boolean {
+    return this.#batch;
+  }
+
+  /** The session, once known (the upstream assigns it in its answer to `initialize`). */
+  get session(): string | null {
+    return this.#origin.session;
+  }
+
+  /**
+   * Decides on a client's body (parsed JSON: one message or a batch) under
+   * this exchange's lease. A batch is decided whole (see
+   * `lease.evaluateBatch`): forwarded whole, or refused whole with one error
+   * per request. Every request is tracked for its audit event; forwarded
+   * ones for their answers. Throws a {@link GatewayError} for a body to
+   * refuse whole (an empty or oversized batch, a 2026-era batch) and when
+   * the policy cannot decide (a failing rate-limit store).
+   */
+  async admit(parsed: unknown): Promise<Admission> {
+    const headers = this.context.headers as Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+    const { messages, batch } = messagesOf(parsed, headers ?? {}, this.runtime.batchMessages);
+    this.#batch = batch;
+    const decisions = await this.#lease.evaluateBatch(messages, this.context);
+
+    if (decisions.some((decision) => !decision.forward)) {
+      const answer = refusalAnswer(decisions, batch);
+      for (const decision of decisions) {
+        const tracked = this.#track(decision, false);
+        // A refused notification gets no JSON-RPC answer, but its audit says why it was refused.
+        tracked.errorCode = answer.codes.get(decision) ?? decision.error?.code ?? null;
+      }
+      return { forward: false, answer, decisions };
+    }
+
+    const session = this.#origin.session;
+    for (const decision of decisions) {
+      const tracked = this.#track(decision, true);
+      if (decision.kind !== 'request') continue;
+      this.#byId.set(idKey(decision.id), tracked);
+      this.#forwarded.set(tracked, decision.message);
+      // Its answer may come on another stream of the session (a resumed GET stream).
+      if (session !== null) this.runtime.outstanding.add(this.upstream, session, tracked);
+    }
+    const body = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
+    // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
+    const tool = decisions[0]?.tool ?? null;
+    const mirrored =
+      batch || headers === undefined
+        ? {}
+        : mirroredHeaderValues(messages[0], body, headers, tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream, tool));
+    return { forward: true, body, decisions, headers: mirrored };
+  }
+
+  #track(decision: Decision, forwarded: boolean): TrackedRequest {
+    // Without the message: a tracked request may be remembered after its exchange, and must not keep a whole body alive.
+    const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
+    // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
+    if (decision.kind === 'request' || !decision.forward) this.#all.push(tracked);
+    return tracked;
+  }
+
+  /**
+   * Refuses the exchange whole, before any JSON-RPC request in it was
+   * decided (a bad body, a failing store): audited as `request_refused`
+   * (SPEC §5) if nothing of it was tracked. Returns the answer to send.
+   */
+  refuse(error: GatewayError): ExchangeAnswer {
+    if (this.#all.length === 0) this.runtime.audit.refusal(this.refusalOrigin(), error);
+    return this.errorAnswer(error);
+  }
+
+  /** What a `request_refused` event says of this exchange. */
+  refusalOrigin(): RefusalOrigin {
+    const { upstream, session, client, policy } = this.#origin;
+    return { upstream, session, client, httpMethod: this.#httpMethod, policy };
+  }
+
+  /**
+   * Passes a server message (or a batch of them) through the policy: see
+   * {@link rewriteServerBody}. Returns the text to send on and the requests
+   * it answered (call {@link answered} once it was sent).
+   */
+  rewrite(parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
+    return rewriteServerBody(this, parsed, raw);
+  }
+
+  /**
+   * The request a server message answers, if it is a response: this
+   * exchange's own, or one its session sent on another stream (then
+   * forgotten there: it is being answered). `undefined` when it answers no
+   * request the gateway knows — the caller must then assume the worst.
+   */
+  answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
+    const own = this.#byId.get(idKey(id));
+    const session = this.#origin.session;
+    if (session === null) return own;
+    if (own !== undefined) {
+      this.runtime.outstanding.remove(own);
+      return own;
+    }
+    return this.runtime.outstanding.take(this.upstream, session, id);
+  }
+
+  /** The forwarded request, when this exchange carries exactly one. */
+  soleTracked(): TrackedRequest | undefined {
+    if (this.#byId.size !== 1) return undefined;
+    return this.#byId.values().next().value;
+  }
+
+  /** Whether any request of this exchange is still waiting for its answer. */
+  get waiting(): boolean {
+    for (const tracked of this.#byId.values()) if (!tracked.answered) return true;
+    return false;
+  }
+
+  /**
+   * Scopes of every request on this stream, under the current lease: what a
+   * stream message that answers no request is redacted with. A notification
+   * stream moved to a newer generation gets its request's scope anew.
+   */
+  streamScopes(): ResponseScope[] {
+    const policy = this.#lease.policy;
+    return [...this.#byId.values()].map((tracked) =>
+      tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(this.#forwarded.get(tracked), this.context),
+    );
+  }
+
+  /** The session id, once the upstream has assigned one (initialize). */
+  noteSession(session: string | undefined): void {
+    if (this.#origin.session === null && session !== undefined) this.#origin.session = session;
+  }
+
+  /** An answer for a tracked request has been sent on to the client (`status`: HTTP's, or null): audit it now. */
+  answered(tracked: TrackedRequest, status: number | null): void {
+    if (tracked.answered) return;
+    tracked.answered = true;
+    this.runtime.audit.decision(tracked, status, { resumed: tracked.origin !== this.#origin });
+  }
+
+  /**
+   * Records that this exchange failed (its waiting requests are audited as
+   * `upstream_failed` when it closes). Returns whether the failure is news
+   * to report: the first, and not one that follows the client's leaving or
+   * the gateway's giving up (its own cancellation).
+   */
+  noteFailure(error: GatewayError): boolean {
+    if (this.#failure !== null || this.#clientGone || this.#abandoned) return false;
+    this.#failure = error;
+    return true;
+  }
+
+  /**
+   * The error answer for a failure, when nothing was sent yet: one error per
+   * request still waiting, with its id (an array for a batch), its message
+   * redacted with every pattern of the policy — an upstream's failure can
+   * quote what the upstream sent. Marks those requests with the error's code.
+   */
+  errorAnswer(error: GatewayError): ExchangeAnswer {
+    const waiting = [...this.#byId.values()].filter((tracked) => !tracked.answered);
+    for (const tracked of waiting) tracked.errorCode = error.rpcCode;
+    const ids = waiting.map((tracked) => tracked.decision.id ?? null);
+    const message = this.clientMessage(error);
+    const data = error.data === undefined ? {} : { data: error.data };
+    const reply = (id: JsonRpcId | null) => ({ jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...data } });
+    const body = this.#batch && ids.length > 0 ? ids.map(reply) : reply(ids.length === 1 ? (ids[0] as JsonRpcId) : null);
+    return { status: error.httpStatus, body, headers: {}, codes: new Map() };
+  }
+
+  /** The error's message as clients may see it: redacted with every pattern of the policy. */
+  clientMessage(error: GatewayError): string {
+    return this.#lease.policy.redactText(error.message);
+  }
+
+  /**
+   * Moves a long-lived notification stream to the handle's current
+   * generation (on a reload): what comes on it from now on is redacted with
+   * the new policy.
+   */
+  repin(): void {
+    if (this.#lease.generation === this.runtime.handle.generation) return;
+    const previous = this.#lease;
+    this.#lease = this.runtime.handle.acquire();
+    previous.release();
+  }
+
+  /**
+   * Gives up on this exchange at shutdown (SPEC §5: every request is
+   * accounted for): each request not answered yet is audited now with
+   * outcome `abandoned` and `status` (null when the answer had not begun).
+   * Returns how many were audited; the adapter drops its connections.
+   */
+  abandon(status: number | null): number {
+    if (this.#abandoned) return 0;
+    this.#abandoned = true;
+    let audited = 0;
+    for (const tracked of this.#all) {
+      if (tracked.answered) continue;
+      this.runtime.outstanding.remove(tracked);
+      tracked.answered = true;
+      this.runtime.audit.decision(tracked, status, { outcome: 'abandoned' });
+      audited++;
+    }
+    return audited;
+  }
+
+  /**
+   * Ends the exchange, once: each request not answered yet is audited with
+   * why (the client went away, the upstream failed, no answer came) — unless
+   * the client can resume the stream and its answer may come on another, —
+   * and the lease is released.
+   */
+  close(end: ExchangeEnd): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const { finished, status } = end;
+    if (status !== null) this.#origin.status = status;
+    if (!finished) this.#clientGone = true;
+    const failure = this.#failure;
+    for (const tracked of this.#all) {
+      if (tracked.answered) continue;
+      const waiting = tracked.decision.forward;
+      const outcome: DecisionAuditEvent['outcome'] = !finished ? 'client_closed' : waiting && failure !== null ? 'upstream_failed' : waiting ? 'no_response' : undefined;
+      // The upstream ended a stream the client can resume without the answer (2025-11-25
+      // polling): the answer comes on the resumed stream, and is audited then (or when forgotten).
+      if (outcome === 'no_response' && end.resumable === true && this.runtime.outstanding.await(tracked)) continue;
+      // Otherwise no answer is owed any more: an answer arriving later is one the gateway cannot place.
+      this.runtime.outstanding.remove(tracked);
+      tracked.answered = true;
+      this.runtime.audit.decision(
+        tracked,
+        status,
+        outcome === undefined ? {} : outcome === 'upstream_failed' ? { outcome, upstreamError: failure?.operatorMessage } : { outcome },
+      );
+    }
+    this.#lease.release();
+  }
+}

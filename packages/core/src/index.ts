@@ -83,3 +83,4 @@ export type { GatewayErrorKind } from './exchange/exchange-error.js';
 export { createOriginCheck } from './exchange/origin-check.js';
 export { readBody, parseJsonBody, nestingDepth, UTF8 } from './exchange/request-body.js';
 export { decodedBody, contentCoding } from './exchange/content-encoding.js';
+export { Channel } from './exchange/channel.js';

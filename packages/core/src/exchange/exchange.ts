@@ -1,6 +1,7 @@
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import { mirroredHeaderValues } from '../jsonrpc/mirrored-headers.js';
 import type { Decision, EvaluationContext, HeaderSource } from '../policy/decision.js';
+import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { ResponseScope } from '../policy/response-scope.js';
 import type { PolicyHandle, PolicyLease } from '../handle/policy-handle.js';
 import { messagesOf } from './admission.js';
@@ -131,6 +132,11 @@ export class Exchange implements ServerStream {
     return this.runtime.paramHeaders;
   }
 
+  /** What this exchange's requests carry of it (the same object for each): how an adapter finds a request's exchange. */
+  get origin(): RequestOrigin {
+    return this.#origin;
+  }
+
   /** Whether the body was a batch. */
   get batch(): boolean {
     return this.#batch;
@@ -253,7 +259,11 @@ export class Exchange implements ServerStream {
    * stream moved to a newer generation gets its request's scope anew.
    */
   streamScopes(): ResponseScope[] {
-    const policy = this.#lease.policy;
+    return this.scopesUnder(this.#lease.policy);
+  }
+
+  /** The response scopes of this exchange's forwarded requests, under `policy` (computed anew for a request admitted under another). */
+  scopesUnder(policy: CompiledPolicy): ResponseScope[] {
     return [...this.#byId.values()].map((tracked) =>
       tracked.origin.policy === policy ? tracked.decision.responseScope : policy.responseScope(this.#forwarded.get(tracked), this.context),
     );

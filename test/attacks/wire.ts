@@ -41,6 +41,33 @@ export function send(
   });
 }
 
+/**
+ * A request whose headers announce a body of `length` bytes that is never
+ * sent: resolves with the answer a server gives from the headers alone (an
+ * oversized Content-Length, say). Sending such a body whole instead races the
+ * server closing the connection after its answer: the client's write can fail
+ * (EPIPE) before the answer is read.
+ */
+export function announce(url: string, options: { method?: string; headers?: OutgoingHttpHeaders; length: number; timeoutMs?: number }): Promise<WireResponse> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers = { ...options.headers, 'content-length': String(options.length) };
+    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: options.method ?? 'POST', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, raw: body.toString('latin1'), text: body.toString('utf8'), messages: messagesOf(res.headers['content-type'], body.toString('utf8')) });
+        req.destroy();
+      });
+    });
+    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error('request timed out')));
+    req.once('error', reject);
+    req.flushHeaders();
+  });
+}
+
 /** A JSON-RPC POST with the usual MCP headers (plus `headers`). */
 export function rpc(url: string, body: string | Buffer | object, headers: OutgoingHttpHeaders = {}): Promise<WireResponse> {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
@@ -73,12 +100,12 @@ function tryJson(text: string): unknown[] | undefined {
   }
 }
 
-/** Initializes a 2025-era session through `url`; returns its Mcp-Session-Id. */
-export async function openSession(url: string): Promise<string> {
-  const init = await rpc(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'attacker', version: '1' } } });
+/** Initializes a 2025-era session through `url` (protocol 2025-06-18 unless given); returns its Mcp-Session-Id. */
+export async function openSession(url: string, protocolVersion = '2025-06-18'): Promise<string> {
+  const init = await rpc(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'attacker', version: '1' } } });
   const session = init.headers['mcp-session-id'];
   if (typeof session !== 'string') throw new Error(`no session: ${init.status} ${init.text}`);
-  await rpc(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': session });
+  await rpc(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': session, 'mcp-protocol-version': protocolVersion });
   return session;
 }
 

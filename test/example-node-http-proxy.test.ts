@@ -229,17 +229,32 @@ describe.each([
     expect(JSON.stringify(upstream.lines)).not.toContain(CLIENT_SECRET);
   });
 
-  it('applies the policy to each message of a batch', async () => {
-    const response = await post(
+  it('forwards a batch whole, or refuses it whole when one of its messages is refused', async () => {
+    const echoes = toolCalls('echo').length;
+    const refused = await post(
       JSON.stringify([
         { jsonrpc: '2.0', id: 'b1', method: 'tools/call', params: { name: 'exec', arguments: { command: 'id' } } },
         { jsonrpc: '2.0', id: 'b2', method: 'tools/call', params: { name: 'echo', arguments: { text: CLIENT_SECRET } } },
       ]),
     );
-    expect(response.status).toBe(200);
-    const messages = await messagesOf(response);
-    expect(messages.find((message) => message['id'] === 'b1')).toMatchObject({ error: { code: -32003 } });
-    expect(messages.find((message) => message['id'] === 'b2')).toMatchObject({ result: { content: [{ text: '[REDACTED]' }] } });
+    expect(refused.status).toBe(200);
+    expect(await refused.json()).toMatchObject([
+      { id: 'b1', error: { code: -32003, message: 'denied by policy: shell tools are disabled' } },
+      { id: 'b2', error: { code: -32003, message: 'not forwarded: another message in this batch was refused' } },
+    ]);
+    expect(toolCalls('echo')).toHaveLength(echoes);
+
+    const allowed = await post(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 'b3', method: 'tools/call', params: { name: 'echo', arguments: { text: CLIENT_SECRET } } },
+        { jsonrpc: '2.0', id: 'b4', method: 'tools/call', params: { name: 'echo', arguments: { text: 'plain' } } },
+      ]),
+    );
+    expect(allowed.status).toBe(200);
+    const messages = await messagesOf(allowed);
+    expect(messages.find((message) => message['id'] === 'b3')).toMatchObject({ result: { content: [{ text: '[REDACTED]' }] } });
+    expect(messages.find((message) => message['id'] === 'b4')).toMatchObject({ result: { content: [{ text: 'plain' }] } });
+    expect(toolCalls('echo')).toHaveLength(echoes + 2);
   });
 
   it('rate-limits search after 5 calls with -32029 and a Retry-After header', async () => {
@@ -381,7 +396,7 @@ policy:
 });
 
 describe('the example node:http proxy in front of an upstream that is down', () => {
-  it('answers 502 -32010 naming the upstream; only its log has the socket error', async () => {
+  it('answers the request 502 -32010 naming the upstream; only its log has the socket error', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mcpgw-example-'));
     try {
       const configPath = path.join(dir, 'mcpgw.yaml');
@@ -399,7 +414,7 @@ describe('the example node:http proxy in front of an upstream that is down', () 
       });
       expect(response.status).toBe(502);
       const text = await response.text();
-      expect(JSON.parse(text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32010, message: 'upstream "demo" is unreachable', data: { upstream: 'demo' } } });
+      expect(JSON.parse(text)).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32010, message: 'upstream "demo" is unreachable', data: { upstream: 'demo' } } });
       expect(text).not.toContain('ECONNREFUSED');
       expect(await proxy.waitFor((line) => line['event'] === 'upstream_error')).toMatchObject({ upstream: 'demo', detail: `connect ECONNREFUSED 127.0.0.1:${port}` });
     } finally {

@@ -10,15 +10,17 @@
 // Simplifications, on purpose: one upstream (default_upstream, else the
 // first; routes are ignored), no audit log, SSE comments (keep-alives) are
 // dropped, non-JSON bodies that are not SSE are not passed on. What it does
-// do right: one lease per HTTP request, released exactly once; refusals as
-// JSON-RPC errors; JSON and SSE responses redacted message by message, SSE
-// streamed event by event (never buffered whole); SIGHUP hot reload.
+// do right: one lease per HTTP request, released exactly once; a batch
+// forwarded whole or not at all; refusals as JSON-RPC errors, with the HTTP
+// statuses of @mcpgw/express; JSON and SSE responses redacted message by
+// message, SSE streamed event by event (never buffered whole); SIGHUP hot reload.
 
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { compilePolicy, JsonRpcErrorCodes, parseConfig, PolicyHandle } from '@mcpgw/core';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { compilePolicy, JsonRpcErrorCodes, parseConfig, PolicyHandle, protocolEra } from '@mcpgw/core';
 
 const { values: options } = parseArgs({
   options: {
@@ -31,9 +33,14 @@ const { values: options } = parseArgs({
 /** Request headers passed to the upstream, and response headers passed back (MCP Streamable HTTP, SPEC §7). */
 const REQUEST_HEADERS = ['accept', 'content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
 const RESPONSE_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'www-authenticate'];
+/** Most bytes of a request body, after decoding its Content-Encoding. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Request Content-Encodings the proxy can read; it refuses others (415): a body it cannot read is never forwarded unchecked. */
+const DECODERS = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+/** Strict UTF-8: a body that is not is refused, not read with U+FFFD in place of its bytes. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /**
- * HTTP status of a refusal: a JSON-RPC error with 200 (SPEC §3), but 400 when
+ * HTTP status of a refused message: a JSON-RPC error with 200 (SPEC §3), but 400 when
  * the body is no JSON-RPC message at all, or its mirrored headers disagree with it.
  */
 const BAD_REQUEST = new Set([JsonRpcErrorCodes.INVALID_REQUEST, JsonRpcErrorCodes.HEADER_MISMATCH]);
@@ -69,6 +76,8 @@ const rpcError = (id, code, message, data) => ({ jsonrpc: '2.0', id, error: { co
 function sendJson(res, status, body, headers = {}) {
   res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
+/** An HTTP request refused whole, before any message in it was decided: thrown, and answered by `post`. */
+const httpRefusal = (status, code, message) => Object.assign(new Error(message), { status, code });
 
 /** Open GET streams, closed at shutdown so that their clients reconnect elsewhere. */
 const streams = new Set();
@@ -94,12 +103,14 @@ const server = http.createServer((req, res) => {
 
 async function serve(req, res, lease, signal) {
   const origin = req.headers.origin;
-  if (origin !== undefined && !LOCAL_ORIGIN.test(origin)) return sendJson(res, 403, rpcError(null, -32000, 'Forbidden: origin not allowed'));
+  if (origin !== undefined && !LOCAL_ORIGIN.test(origin)) return sendJson(res, 403, rpcError(null, JsonRpcErrorCodes.INVALID_REQUEST, `Origin "${origin}" is not allowed`));
   // Everything a rule can match or key on besides the message itself.
   const context = { upstream: upstream.name, headers: req.headers, client: req.socket.remoteAddress, session: req.headers['mcp-session-id'] };
 
   if (req.method === 'POST') return post(req, res, lease, context, signal);
-  if (req.method !== 'GET' && req.method !== 'DELETE') return sendJson(res, 405, rpcError(null, -32000, 'Method not allowed'), { allow: 'GET, POST, DELETE' });
+  if (req.method !== 'GET' && req.method !== 'DELETE') {
+    return sendJson(res, 405, rpcError(null, JsonRpcErrorCodes.INVALID_REQUEST, `method ${req.method} is not used by MCP; use POST, GET or DELETE`), { allow: 'POST, GET, DELETE' });
+  }
   // GET opens the session's server-to-client stream; DELETE ends the session.
   // Nothing to decide on the way in. Messages on a GET stream answer no request
   // of ours, so each gets the response-side rules that match the message itself
@@ -129,34 +140,30 @@ function failClosed(policy, message, context) {
 async function post(req, res, lease, context, signal) {
   let body;
   try {
-    body = JSON.parse(await readBody(req));
+    body = JSON.parse(UTF8.decode(await readBody(req)));
   } catch (error) {
-    if (error.tooLarge) return sendJson(res, 413, rpcError(null, JsonRpcErrorCodes.INVALID_REQUEST, 'Request body too large'));
-    return sendJson(res, 400, rpcError(null, JsonRpcErrorCodes.PARSE_ERROR, 'Parse error: the body is not valid JSON'));
+    if (error.status !== undefined) return sendJson(res, error.status, rpcError(null, error.code, error.message), error.status === 413 ? { connection: 'close' } : {});
+    return sendJson(res, 400, rpcError(null, JsonRpcErrorCodes.PARSE_ERROR, 'Parse error: the body is not valid JSON or UTF-8'));
   }
   const batch = Array.isArray(body) && body.length > 0; // `[]` is evaluated as one (invalid) message
   const messages = batch ? body : [body];
-
-  // One decision per message, in order (rate limits count in order), all from
-  // the lease: its generation goes into refusals, its handle's store counts.
-  const decisions = [];
-  for (const message of messages) decisions.push(await lease.evaluate(message, context));
-
-  const allowed = decisions.filter((d) => d.forward);
-  const refused = decisions.filter((d) => !d.forward);
-  const replies = refused.map((d) => d.reply).filter((reply) => reply !== null); // refused notifications get no answer
-  const retryAfterMs = Math.max(0, ...refused.map((d) => d.retryAfterMs ?? 0));
-  const refusalHeaders = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
-
-  if (allowed.length === 0) {
-    if (replies.length === 0) return res.writeHead(202).end();
-    return sendJson(res, batch ? 200 : refusalStatus(refused[0]), batch ? replies : replies[0], refusalHeaders);
+  if (batch && protocolEra(req.headers, body[0]) === 'modern') {
+    // 2026-07-28 sends one message per POST (SPEC §7); batches belong to 2025-03-26.
+    return sendJson(res, 400, rpcError(null, JsonRpcErrorCodes.INVALID_REQUEST, 'Invalid Request: protocol 2026-07-28 sends one message per POST; batches are not allowed'));
   }
+
+  // One decision per message, all from the lease: its generation goes into
+  // refusals, its handle's store counts. A batch is decided whole
+  // (docs/policy.md#batches): if any message is refused, every one is, and
+  // nothing of it is forwarded or counted against a rate limit.
+  const decisions = await lease.evaluateBatch(messages, context);
+  if (decisions.some((d) => !d.forward)) return refuse(res, decisions, batch);
 
   // Forward what the policy let through: decision.message is the input, or a
   // copy with request-side redactions applied.
-  const forwarded = JSON.stringify(batch ? allowed.map((d) => d.message) : allowed[0].message);
-  const response = await callUpstream(req, res, forwarded, signal);
+  const requests = decisions.filter((d) => d.kind === 'request');
+  const forwarded = JSON.stringify(batch ? decisions.map((d) => d.message) : decisions[0].message);
+  const response = await callUpstream(req, res, forwarded, signal, { ids: requests.map((d) => d.id), batch });
   if (!response) return;
 
   // What comes back is redacted with the scope of the request it answers
@@ -164,7 +171,7 @@ async function post(req, res, lease, context, signal) {
   // server requests) belong to the POST as a whole: all its scopes apply, and
   // the rules that match the message itself, as on a GET stream.
   const { policy } = lease;
-  const byId = new Map(allowed.filter((d) => d.kind === 'request').map((d) => [d.id, d]));
+  const byId = new Map(requests.map((d) => [d.id, d]));
   const transform = (message) => {
     const answered = isResponse(message) ? byId.get(message.id) : undefined;
     // An answer to none of this POST's requests: fail closed.
@@ -172,14 +179,37 @@ async function post(req, res, lease, context, signal) {
     if (answered?.method === 'tools/list' && message.result !== undefined) {
       message = { ...message, result: policy.filterToolsList(message.result, context).result }; // hide denied tools
     }
-    const scope = answered ? answered.responseScope : policy.responseScope(message, context, ...allowed.map((d) => d.responseScope));
+    const scope = answered ? answered.responseScope : policy.responseScope(message, context, ...decisions.map((d) => d.responseScope));
     return policy.redactResponse(message, scope).message;
   };
-  await relay(response, res, signal, transform, replies, refusalHeaders);
+  await relay(response, res, signal, transform);
 }
 
-/** Sends the request on to the upstream; answers 502/504 itself when it cannot. */
-async function callUpstream(req, res, body, signal) {
+/**
+ * Answers a POST that carried a refused message; nothing of it was
+ * forwarded. One message: its reply (200, or 400 for a body that is no
+ * JSON-RPC). A batch: its requests' replies in one array — the refused ones
+ * with their own error, the others with -32003 "not forwarded: another
+ * message in this batch was refused" (`refusedWithBatch`). A refused
+ * notification cannot be answered in JSON-RPC, and MCP's Streamable HTTP
+ * transport wants an HTTP error status for a message the server does not
+ * accept: 403, with the error under id null.
+ */
+function refuse(res, decisions, batch) {
+  const replies = decisions.flatMap((d) => (d.reply === null ? [] : [d.reply]));
+  const retryAfterMs = Math.max(0, ...decisions.map((d) => d.retryAfterMs ?? 0));
+  const headers = retryAfterMs > 0 ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
+  if (batch && replies.length > 0) return sendJson(res, 200, replies, headers);
+  const refused = decisions.find((d) => !d.forward && !d.refusedWithBatch); // refused for itself
+  if (refused.reply === null) return sendJson(res, 403, { jsonrpc: '2.0', id: null, error: refused.error }, headers);
+  return sendJson(res, refusalStatus(refused), refused.reply, headers);
+}
+
+/**
+ * Sends the request on to the upstream; answers 502/504 itself when it
+ * cannot, with an error for each request it forwarded (`ids`; an array for a batch).
+ */
+async function callUpstream(req, res, body, signal, { ids, batch } = { ids: [], batch: false }) {
   const headers = {};
   for (const name of REQUEST_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
   // timeout_ms bounds the wait for response headers, not the life of an SSE stream.
@@ -194,39 +224,33 @@ async function callUpstream(req, res, body, signal) {
     const message = `upstream "${upstream.name}" ${timedOut ? `did not answer within ${upstream.timeout_ms} ms` : 'is unreachable'}`;
     const code = timedOut ? JsonRpcErrorCodes.UPSTREAM_TIMEOUT : JsonRpcErrorCodes.UPSTREAM_UNREACHABLE;
     log({ event: 'upstream_error', upstream: upstream.name, msg: message, detail: error.cause?.message ?? error.message });
-    sendJson(res, timedOut ? 504 : 502, rpcError(null, code, message, { upstream: upstream.name }));
+    const answer = (id) => rpcError(id, code, message, { upstream: upstream.name });
+    sendJson(res, timedOut ? 504 : 502, batch && ids.length > 0 ? ids.map(answer) : answer(ids.length === 1 ? ids[0] : null));
     return undefined;
   } finally {
     clearTimeout(timeout);
   }
 }
 
-/**
- * Passes the upstream's answer back, every JSON-RPC message through
- * `transform`. `refusals` are error responses for messages of a batch that
- * were refused; they join the upstream's answers.
- */
-async function relay(response, res, signal, transform, refusals = [], extraHeaders = {}) {
-  const headers = { ...extraHeaders };
+/** Passes the upstream's answer back, every JSON-RPC message through `transform`. */
+async function relay(response, res, signal, transform) {
+  const headers = {};
   for (const name of RESPONSE_HEADERS) if (response.headers.has(name)) headers[name] = response.headers.get(name);
   const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 
   if (type === 'text/event-stream') {
     res.writeHead(response.status, { ...headers, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     res.flushHeaders(); // the client sees the stream open now, not at the first event
-    for (const reply of refusals) await write(res, `data: ${JSON.stringify(reply)}\n\n`, signal);
     for await (const event of readEvents(response.body)) await write(res, formatEvent(event, transform), signal);
     return res.end();
   }
   if (type === 'application/json') {
     const text = await response.text();
     const parsed = JSON.parse(text); // not JSON: throws, and the client gets a 500 rather than unchecked text
-    const answer = Array.isArray(parsed) || refusals.length > 0 ? [...refusals, ...[parsed].flat().map(transform)] : transform(parsed);
-    return sendJson(res, response.status, answer, headers);
+    return sendJson(res, response.status, Array.isArray(parsed) ? parsed.map(transform) : transform(parsed), headers);
   }
   // 202 Accepted (notifications, responses), DELETE answers, bodies we cannot check.
   await response.body?.cancel();
-  if (refusals.length > 0) return sendJson(res, 200, refusals, extraHeaders);
   res.writeHead(response.status, headers).end();
 }
 
@@ -272,15 +296,42 @@ async function write(res, chunk, signal) {
   if (!res.write(chunk)) await once(res, 'drain', { signal }); // backpressure: a slow client slows the upstream read
 }
 
-async function readBody(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { tooLarge: true });
-    chunks.push(chunk);
+/**
+ * Reads the request body, decoded from its Content-Encoding. The limit
+ * applies to the decoded size, so a compression bomb stops at it; a body
+ * announced larger is refused before it is read.
+ */
+function readBody(req) {
+  const tooLarge = () => httpRefusal(413, JsonRpcErrorCodes.INVALID_REQUEST, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  let source = req;
+  const coding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (coding !== '' && coding !== 'identity') {
+    const decoder = DECODERS[coding]?.();
+    if (decoder === undefined) {
+      return Promise.reject(httpRefusal(415, JsonRpcErrorCodes.INVALID_REQUEST, `Content-Encoding "${coding}" is not supported; send identity, gzip, deflate or br`));
+    }
+    req.once('error', (error) => decoder.destroy(error)); // pipe() passes on data, not failures
+    source = req.pipe(decoder);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const onData = (chunk) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return chunks.push(chunk);
+      // Stop reading, but keep the connection: the 413 goes out on it (then it closes).
+      source.off('data', onData);
+      if (source !== req) {
+        req.unpipe(source);
+        source.destroy();
+      }
+      reject(tooLarge());
+    };
+    source.on('data', onData);
+    source.once('end', () => resolve(Buffer.concat(chunks)));
+    source.once('error', reject); // a body that does not decode: a parse error
+  });
 }
 
 const colon = config.listen.lastIndexOf(':');

@@ -66,6 +66,8 @@ export class HttpExchange {
   /** Handles the request; never rejects. */
   async run(proxy: UpstreamProxy): Promise<void> {
     try {
+      const origin = this.req.headers.origin;
+      if (!this.runtime.originAllowed(origin)) throw new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`);
       const method = this.req.method;
       if (method === 'POST') await this.#post(proxy);
       else if (BODYLESS_METHODS.has(method)) {

@@ -32,6 +32,8 @@ export interface GatewayRuntime extends ExchangeRuntime {
   readonly onUpstreamOutcome: ((outcome: UpstreamOutcome) => void) | undefined;
   readonly limits: GatewayLimits;
   readonly clientAddress: (req: IncomingMessage) => string | undefined;
+  /** Whether a request's `Origin` may talk to the gateway (DNS-rebinding protection). */
+  readonly originAllowed: (origin: string | undefined) => boolean;
   /** Exchanges whose response has not closed yet: what is abandoned at shutdown once the drain gives up. */
   readonly open: Set<HttpExchange>;
   /** Open long-lived notification streams (2025 GET streams, 2026 subscriptions/listen). */

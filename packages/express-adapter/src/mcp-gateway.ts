@@ -122,7 +122,6 @@ export type McpGatewayMiddleware = ((req: GatewayRequest, res: ServerResponse, n
  */
 export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddleware {
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
-  const originAllowed = createOriginCheck(options.allowedOrigins);
   const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const audit = new AuditTrail(options.onAudit);
@@ -130,6 +129,7 @@ export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddlewa
     handle: options.handle,
     audit,
     batchMessages: limits.batchMessages,
+    originAllowed: createOriginCheck(options.allowedOrigins),
     outstanding: new OutstandingRequests(
       { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
       // Its stream ended without the answer, and none came on another stream in time.
@@ -156,16 +156,6 @@ export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddlewa
     if (upstream === undefined) {
       if (next !== undefined) return next();
       return sendRpcError(res, new GatewayError('not_found', 'no MCP endpoint at this path'));
-    }
-    const origin = req.headers.origin;
-    if (!originAllowed(origin)) {
-      const error = new GatewayError('origin_forbidden', `Origin "${origin}" is not allowed`);
-      const session = req.headers['mcp-session-id'];
-      audit.refusal(
-        { upstream: upstream.name, session: typeof session === 'string' ? session : null, client: runtime.clientAddress(req) ?? null, httpMethod: req.method ?? null, policy: options.handle.policy },
-        error,
-      );
-      return sendRpcError(res, error);
     }
     const exchange = new HttpExchange(runtime, upstream, req, res);
     void exchange.run(proxies.get(upstream.name) as UpstreamProxy);

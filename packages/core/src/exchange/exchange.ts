@@ -14,6 +14,12 @@ import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
 
+/** HTTP headers an error status needs: a 413's connection closes (the rest of the body is not read); a 405 says what is allowed. */
+const STATUS_HEADERS: Readonly<Record<number, Readonly<Record<string, string>>>> = {
+  413: { connection: 'close' },
+  405: { allow: 'POST, GET, DELETE, OPTIONS, HEAD' },
+};
+
 /** What every exchange of one gateway shares, whatever its transport. */
 export interface ExchangeRuntime {
   readonly handle: PolicyHandle;
@@ -307,7 +313,7 @@ export class Exchange implements ServerStream {
     const data = error.data === undefined ? {} : { data: error.data };
     const reply = (id: JsonRpcId | null) => ({ jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...data } });
     const body = this.#batch && ids.length > 0 ? ids.map(reply) : reply(ids.length === 1 ? (ids[0] as JsonRpcId) : null);
-    return { status: error.httpStatus, body, headers: {}, codes: new Map() };
+    return { status: error.httpStatus, body, headers: STATUS_HEADERS[error.httpStatus] ?? {}, codes: new Map() };
   }
 
   /** The error's message as clients may see it: redacted with every pattern of the policy. */

@@ -56,14 +56,11 @@ export type { MirroredHeadersCheck, ParamHeaderMap } from './jsonrpc/mirrored-he
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
 export type { Pattern, PatternResult } from './regex/compile-pattern.js';
 
-export {
-  McpgwError,
-  ConfigError,
-  PolicyError,
-  ErrorCodes,
-  formatConfigIssue,
-} from './errors.js';
-export type { ConfigIssue, ConfigIssueForm, ErrorCode } from './errors.js';
+export { McpgwError, ErrorCodes } from './util/mcpgw-error.js';
+export type { ErrorCode } from './util/mcpgw-error.js';
+export { ConfigError, formatConfigIssue } from './config/config-error.js';
+export type { ConfigIssue, ConfigIssueForm } from './config/config-error.js';
+export { PolicyError } from './policy/policy-error.js';
 
 // The exchange: one client message or batch through a gateway, whatever the transport (SPEC §10).
 export { Exchange } from './exchange/exchange.js';

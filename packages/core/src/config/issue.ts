@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from './config-error.js';
 
 /** A path into the config document: object keys and array indexes. */
 export type ConfigPath = ReadonlyArray<string | number>;

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from './config-error.js';
 import { compileRules } from '../policy/compile-rules.js';
 import { attachParsedRules, parsedRulesOf } from '../policy/parsed-rules.js';
 import { checkConfig } from './check-config.js';

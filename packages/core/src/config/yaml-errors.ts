@@ -1,5 +1,5 @@
 import { isScalar, visit, type Document, type LineCounter, type YAMLError } from 'yaml';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from './config-error.js';
 import { quote } from './issue.js';
 
 /**

@@ -1,5 +1,5 @@
 import { JsonRpcErrorCodes } from '../jsonrpc/message.js';
-import { McpgwError } from '../errors.js';
+import { McpgwError } from '../util/mcpgw-error.js';
 
 /** Why the gateway answered an HTTP request itself. */
 export type GatewayErrorKind =

@@ -1,4 +1,4 @@
-import { ErrorCodes, McpgwError } from '../errors.js';
+import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 import { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { Decision, EvaluationContext } from '../policy/decision.js';
 import { MemoryRateLimitStore } from '../rate-limit/memory-rate-limit-store.js';

@@ -1,4 +1,4 @@
-import { PolicyError } from '../errors.js';
+import { PolicyError } from './policy-error.js';
 import { toConfigIssue, type RawIssue } from '../config/issue.js';
 import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';

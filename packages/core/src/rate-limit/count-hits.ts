@@ -1,4 +1,4 @@
-import { ErrorCodes, McpgwError } from '../errors.js';
+import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 import type { CompiledRateLimitRule } from '../policy/compiled-rule.js';
 import type { EvaluationContext } from '../policy/decision.js';
 import { headerValue } from '../policy/header-value.js';

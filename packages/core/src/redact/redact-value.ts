@@ -1,4 +1,4 @@
-import { ErrorCodes, McpgwError } from '../errors.js';
+import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 
 /**
  * Deepest nesting {@link redactValue} walks; deeper values are refused, never

@@ -1,44 +1,5 @@
-/**
- * Errors thrown by mcpgw. Every error has a stable string `code`; each code is
- * documented in `docs/errors.md` with what to do about it.
- *
- * Denials and rate limits are not errors: they are {@link Decision} results.
- */
-
-import { quote } from './config/issue.js';
-
-/** Stable error codes. Text is API: tools match on these. */
-export const ErrorCodes = Object.freeze({
-  CONFIG_INVALID: 'MCPGW_ERR_CONFIG_INVALID',
-  POLICY_INVALID: 'MCPGW_ERR_POLICY_INVALID',
-  POLICY_NOT_COMPILED: 'MCPGW_ERR_POLICY_NOT_COMPILED',
-  RATE_LIMIT_STORE_MISSING: 'MCPGW_ERR_RATE_LIMIT_STORE_MISSING',
-  RATE_LIMIT_STORE_FAILED: 'MCPGW_ERR_RATE_LIMIT_STORE_FAILED',
-  REDACTION_FAILED: 'MCPGW_ERR_REDACTION_FAILED',
-} as const);
-
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
-
-/** Base class of every error mcpgw throws on purpose. */
-export class McpgwError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-
-  /** The HTTP status a client is answered with, for an error answered on the wire; else undefined. */
-  get httpStatus(): number | undefined {
-    return undefined;
-  }
-
-  /** The JSON-RPC error code a client is answered with, for an error answered on the wire; else undefined. */
-  get rpcCode(): number | undefined {
-    return undefined;
-  }
-}
+import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
+import { quote } from './issue.js';
 
 /** One problem found in a config file. */
 export interface ConfigIssue {
@@ -111,20 +72,5 @@ export class ConfigError extends McpgwError {
    */
   format(source = 'config'): string {
     return [`invalid config ${source}:`, ...this.issues.map((issue) => `  ${formatConfigIssue(issue, 'report')}`)].join('\n');
-  }
-}
-
-/**
- * A policy that cannot be compiled. `rule` names the first offending rule
- * (or is `null` when the problem is not in one rule).
- */
-export class PolicyError extends McpgwError {
-  readonly rule: string | null;
-  readonly issues: readonly ConfigIssue[];
-
-  constructor(rule: string | null, issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
-    super(ErrorCodes.POLICY_INVALID, issues.map((issue) => formatConfigIssue(issue, 'message')).join('; '), options);
-    this.rule = rule;
-    this.issues = Object.freeze([...issues]);
   }
 }

@@ -1,4 +1,4 @@
-import { quote, suggest, type RawIssue } from './issue.js';
+import { quote, suggest, type RawIssue } from '../util/issue.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -1,5 +1,5 @@
 import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
-import { quote } from './issue.js';
+import { formatPath, quote, type RawIssue } from '../util/issue.js';
 
 /** One problem found in a config file. */
 export interface ConfigIssue {
@@ -17,6 +17,16 @@ export interface ConfigIssue {
    * (`patterns[1]`, `match.tool`, `match.args.cmd`, `match.headers.x-api-key`).
    */
   readonly regex?: { readonly rule: string; readonly field: string };
+}
+
+/** Turns a raw issue into a reported one, with its YAML line and column when known. */
+export function toConfigIssue(issue: RawIssue, place?: { line: number; column: number }): ConfigIssue {
+  return {
+    path: formatPath(issue.at),
+    ...(place === undefined ? {} : { line: place.line, column: place.column }),
+    message: issue.message,
+    ...(issue.regex === undefined ? {} : { regex: { rule: issue.regex.rule, field: formatPath(issue.regex.field) } }),
+  };
 }
 
 /**

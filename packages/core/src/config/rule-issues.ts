@@ -1,7 +1,7 @@
 import type { TObject } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
-import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from './issue.js';
+import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from '../util/issue.js';
 import { GlobalRateLimitRuleSchema, RULE_VARIANTS } from './rule-schema.js';
 
 /** Explains errors of one variant (schema-issues' `explainErrors`, passed in to keep imports one-way). */

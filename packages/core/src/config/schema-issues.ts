@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import RE2 from 're2';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
-import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from './issue.js';
+import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from '../util/issue.js';
 import { RuleSchema } from './rule-schema.js';
 import { ruleIssues } from './rule-issues.js';
 

@@ -1,6 +1,6 @@
 import { isScalar, visit, type Document, type LineCounter, type YAMLError } from 'yaml';
 import type { ConfigIssue } from './config-error.js';
-import { quote } from './issue.js';
+import { quote } from '../util/issue.js';
 
 /**
  * The YAML syntax errors of a file, as issues with line and column.

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
-import type { ConfigPath } from './issue.js';
+import type { ConfigPath } from '../util/issue.js';
 
 /**
  * Finds where a config path (or one key inside it) is written in the YAML

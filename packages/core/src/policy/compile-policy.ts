@@ -1,5 +1,6 @@
 import { PolicyError } from './policy-error.js';
-import { toConfigIssue, type RawIssue } from '../config/issue.js';
+import { toConfigIssue } from '../config/config-error.js';
+import type { RawIssue } from '../util/issue.js';
 import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';

@@ -1,5 +1,5 @@
 import RE2 from 're2';
-import { quote } from '../config/issue.js';
+import { quote } from '../util/issue.js';
 
 /** A compiled user pattern. Always RE2: user patterns never reach V8's `RegExp`. */
 export type Pattern = RE2;

@@ -1,4 +1,6 @@
-import type { ConfigIssue } from './config-error.js';
+// The words of a validation message: paths, quoting, did-you-mean. Below
+// config because rule compilation (rules/) and RE2's messages (regex/) word
+// their issues the same way; config turns them into ConfigIssues.
 
 /** A path into the config document: object keys and array indexes. */
 export type ConfigPath = ReadonlyArray<string | number>;
@@ -121,14 +123,4 @@ export function describeValue(value: unknown): string {
     default:
       return typeof value;
   }
-}
-
-/** Turns a raw issue into a reported one, with its YAML line and column when known. */
-export function toConfigIssue(issue: RawIssue, place?: { line: number; column: number }): ConfigIssue {
-  return {
-    path: formatPath(issue.at),
-    ...(place === undefined ? {} : { line: place.line, column: place.column }),
-    message: issue.message,
-    ...(issue.regex === undefined ? {} : { regex: { rule: issue.regex.rule, field: formatPath(issue.regex.field) } }),
-  };
 }

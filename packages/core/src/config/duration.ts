@@ -1,4 +1,4 @@
-import { positiveIntegerUpTo } from './number-pattern.js';
+import { positiveIntegerUpTo } from '../util/number-pattern.js';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 

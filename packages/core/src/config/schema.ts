@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { positiveIntegerUpTo } from './number-pattern.js';
+import { positiveIntegerUpTo } from '../util/number-pattern.js';
 import { RuleSchema } from './rule-schema.js';
 
 // The schema of `mcpgw.yaml` (SPEC §2). It is the single source of truth:

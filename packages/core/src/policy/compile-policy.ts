@@ -6,7 +6,7 @@ import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';
 import { compileRulesStepwise } from './compile-rules.js';
 import { parsedRulesOf } from './parsed-rules.js';
-import { runSteps, runStepsInSlices, type Steps } from './steps.js';
+import { runSteps, runStepsInSlices, type Steps } from '../util/steps.js';
 
 /**
  * Compiles the `policy` section of a config into an immutable, deep-frozen

@@ -5,7 +5,7 @@ import { formatPath, quote, type ConfigPath, type RawIssue } from '../util/issue
 import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
 import { patternView } from './pattern-view.js';
-import { runSteps } from './steps.js';
+import { runSteps } from '../util/steps.js';
 
 /**
  * Checks and compiles rules: duplicate names and every pattern through RE2

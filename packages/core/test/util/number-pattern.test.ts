@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { positiveIntegerUpTo } from '../../src/config/number-pattern.js';
+import { positiveIntegerUpTo } from '../../src/util/number-pattern.js';
 
 describe('positiveIntegerUpTo', () => {
   it.each([1, 9, 10, 11, 19, 20, 99, 100, 101, 909, 1000, 8784, 65_535])('matches exactly 1 to %i, written without leading zeros', (max) => {

@@ -5,10 +5,10 @@ export { parseConfig, CONFIG_DEFAULTS } from './config/parse-config.js';
 export type { McpgwConfig, UpstreamConfig, AuditConfig, ParseConfigOptions } from './config/parse-config.js';
 export { ConfigSchema, PolicySchema, UpstreamSchema, RouteSchema, AuditSchema, TelemetrySchema } from './config/schema.js';
 export type { ConfigInput, PolicyInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
-export { RuleSchema, MatchSchema } from './config/rule-schema.js';
-export type { RuleInput, MatchInput } from './config/rule-schema.js';
+export { RuleSchema, MatchSchema } from './rules/rule-schema.js';
+export type { RuleInput, MatchInput } from './rules/rule-schema.js';
 export { configJsonSchema } from './config/json-schema.js';
-export { parseWindow } from './config/duration.js';
+export { parseWindow } from './rules/duration.js';
 
 export { compilePolicy, compilePolicyInSlices, type CompilePolicyInSlicesOptions, type CompilePolicyOptions } from './policy/compile-policy.js';
 export { CompiledPolicy } from './policy/compiled-policy.js';

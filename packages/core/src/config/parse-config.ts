@@ -1,11 +1,11 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './config-error.js';
-import { compileRules } from '../policy/compile-rules.js';
-import { attachParsedRules, parsedRulesOf } from '../policy/parsed-rules.js';
+import { compileRules } from '../rules/compile-rules.js';
+import { attachParsedRules, parsedRulesOf } from './parsed-rules.js';
 import { checkConfig } from './check-config.js';
 import { toConfigIssue } from './config-error.js';
 import type { RawIssue } from '../util/issue.js';
-import { DEFAULT_MAX_KEYS } from './rule-schema.js';
+import { DEFAULT_MAX_KEYS } from '../rules/rule-schema.js';
 import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';

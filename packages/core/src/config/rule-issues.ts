@@ -2,7 +2,7 @@ import type { TObject } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from '../util/issue.js';
-import { GlobalRateLimitRuleSchema, RULE_VARIANTS } from './rule-schema.js';
+import { GlobalRateLimitRuleSchema, RULE_VARIANTS } from '../rules/rule-schema.js';
 
 /** Explains errors of one variant (schema-issues' `explainErrors`, passed in to keep imports one-way). */
 export type ExplainErrors = (errors: Iterable<ValueError>, base: ConfigPath, root: unknown) => RawIssue[];

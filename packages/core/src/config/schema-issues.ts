@@ -3,7 +3,7 @@ import RE2 from 're2';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from '../util/issue.js';
-import { RuleSchema } from './rule-schema.js';
+import { RuleSchema } from '../rules/rule-schema.js';
 import { ruleIssues } from './rule-issues.js';
 
 /**

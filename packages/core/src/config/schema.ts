@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { positiveIntegerUpTo } from '../util/number-pattern.js';
-import { RuleSchema } from './rule-schema.js';
+import { RuleSchema } from '../rules/rule-schema.js';
 
 // The schema of `mcpgw.yaml` (SPEC §2). It is the single source of truth:
 // parseConfig validates against it and `mcpgw schema` prints it for editors.

@@ -4,8 +4,8 @@ import type { RawIssue } from '../util/issue.js';
 import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';
-import { compileRulesStepwise } from './compile-rules.js';
-import { parsedRulesOf } from './parsed-rules.js';
+import { compileRulesStepwise } from '../rules/compile-rules.js';
+import { parsedRulesOf } from '../config/parsed-rules.js';
 import { runSteps, runStepsInSlices, type Steps } from '../util/steps.js';
 
 /**

@@ -3,7 +3,7 @@ import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
 import RE2 from 're2';
 import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../redact/redactor.js';
 import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
-import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from './compiled-rule.js';
+import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from '../rules/compiled-rule.js';
 import { decideBatch, type Admissible, type DecisionSteps } from './decide-batch.js';
 import type { Decision, EvaluationContext, RedactionResult, ToolsListResult } from './decision.js';
 import { refusal } from './refusal.js';

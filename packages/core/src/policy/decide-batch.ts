@@ -1,7 +1,7 @@
 import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage } from '../jsonrpc/message.js';
 import { countHits, rateLimitHit } from '../rate-limit/count-hits.js';
 import type { RateLimitHit, RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
-import type { CompiledRateLimitRule, CompiledRule } from './compiled-rule.js';
+import type { CompiledRateLimitRule, CompiledRule } from '../rules/compiled-rule.js';
 import type { Decision, EvaluationContext } from './decision.js';
 import { batchRefusal, duplicateIdRefusal, refusal, type MessageFacts } from './refusal.js';
 

@@ -1,5 +1,5 @@
 import RE2 from 're2';
-import type { CompiledRule } from './compiled-rule.js';
+import type { CompiledRule } from '../rules/compiled-rule.js';
 
 type PatternSet = ReturnType<typeof RE2.Set>;
 

@@ -1,5 +1,5 @@
 import type { ClassifiedMessage } from '../jsonrpc/message.js';
-import type { CompiledRule } from './compiled-rule.js';
+import type { CompiledRule } from '../rules/compiled-rule.js';
 import type { EvaluationContext } from './decision.js';
 import { headerValue } from './header-value.js';
 

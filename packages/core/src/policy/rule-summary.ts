@@ -1,4 +1,4 @@
-import type { CompiledRule } from './compiled-rule.js';
+import type { CompiledRule } from '../rules/compiled-rule.js';
 
 /** A rule as configured, defaults filled in. Frozen; for introspection and logs. */
 export interface RuleSummary {

@@ -1,5 +1,5 @@
 import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
-import type { CompiledRateLimitRule } from '../policy/compiled-rule.js';
+import type { CompiledRateLimitRule } from '../rules/compiled-rule.js';
 import type { EvaluationContext } from '../policy/decision.js';
 import { headerValue } from '../policy/header-value.js';
 import { rateLimitKey } from './rate-limit-key.js';

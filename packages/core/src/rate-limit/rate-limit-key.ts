@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CompiledRateLimitRule } from '../policy/compiled-rule.js';
+import type { CompiledRateLimitRule } from '../rules/compiled-rule.js';
 
 /** Key value used when the request has none (no session, header absent): all such requests share one counter. */
 export const ABSENT_KEY = '-';

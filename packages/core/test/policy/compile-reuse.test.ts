@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
-import { parsedRulesOf } from '../../src/policy/parsed-rules.js';
+import { parsedRulesOf } from '../../src/config/parsed-rules.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [

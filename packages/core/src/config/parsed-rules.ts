@@ -1,4 +1,4 @@
-import type { CompiledRule } from './compiled-rule.js';
+import type { CompiledRule } from '../rules/compiled-rule.js';
 
 // parseConfig compiles every rule to validate it (its patterns included);
 // compilePolicy on that same parsed config reuses the work instead of doing it

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from '../config/rule-schema.js';
-import { parseWindow, WINDOW_MESSAGE } from '../config/duration.js';
+import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from './rule-schema.js';
+import { parseWindow, WINDOW_MESSAGE } from './duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../util/issue.js';
 import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';

@@ -1,4 +1,4 @@
-import type { RuleInput } from '../config/rule-schema.js';
+import type { RuleInput } from './rule-schema.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);

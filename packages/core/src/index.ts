@@ -17,7 +17,6 @@ export type {
   Decision,
   DecisionAction,
   EvaluationContext,
-  HeaderSource,
   RedactionResult,
   ToolsListResult,
 } from './policy/decision.js';
@@ -52,6 +51,7 @@ export {
   MODERN_PROTOCOL_VERSION,
 } from './jsonrpc/mirrored-headers.js';
 export type { MirroredHeadersCheck, ParamHeaderMap } from './jsonrpc/mirrored-headers.js';
+export type { HeaderSource } from './jsonrpc/header-value.js';
 
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
 export type { Pattern, PatternResult } from './regex/compile-pattern.js';

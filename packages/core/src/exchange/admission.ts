@@ -1,4 +1,4 @@
-import type { HeaderSource } from '../policy/decision.js';
+import type { HeaderSource } from '../jsonrpc/header-value.js';
 import { protocolEra } from '../jsonrpc/mirrored-headers.js';
 import { GatewayError } from './exchange-error.js';
 

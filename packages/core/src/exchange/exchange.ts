@@ -1,6 +1,7 @@
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import { mirroredHeaderValues } from '../jsonrpc/mirrored-headers.js';
-import type { Decision, EvaluationContext, HeaderSource } from '../policy/decision.js';
+import type { HeaderSource } from '../jsonrpc/header-value.js';
+import type { Decision, EvaluationContext } from '../policy/decision.js';
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { ResponseScope } from '../policy/response-scope.js';
 import type { PolicyHandle, PolicyLease } from '../handle/policy-handle.js';

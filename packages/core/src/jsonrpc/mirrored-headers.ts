@@ -1,5 +1,4 @@
-import { headerValue } from '../policy/header-value.js';
-import type { HeaderSource } from '../policy/decision.js';
+import { headerValue, type HeaderSource } from './header-value.js';
 
 /** The first protocol revision that mirrors the body into headers and drops sessions. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';

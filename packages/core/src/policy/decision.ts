@@ -1,12 +1,8 @@
+import type { HeaderSource } from '../jsonrpc/header-value.js';
 import type { JsonRpcError, JsonRpcErrorResponse, JsonRpcId, MessageKind } from '../jsonrpc/message.js';
 import type { ParamHeaderMap } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import type { ResponseScope } from './response-scope.js';
-
-/** HTTP request headers as Node gives them (lowercase names), or a Fetch `Headers`. */
-export type HeaderSource =
-  | Readonly<Record<string, string | readonly string[] | undefined>>
-  | { get(name: string): string | null };
 
 /** Where a message is evaluated: who sent it, to which upstream, under which generation. */
 export interface EvaluationContext {

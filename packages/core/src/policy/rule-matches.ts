@@ -1,7 +1,7 @@
 import type { ClassifiedMessage } from '../jsonrpc/message.js';
 import type { CompiledRule } from '../rules/compiled-rule.js';
 import type { EvaluationContext } from './decision.js';
-import { headerValue } from './header-value.js';
+import { headerValue } from '../jsonrpc/header-value.js';
 
 /**
  * Whether a rule's `match` accepts a message in a context. Method and tool

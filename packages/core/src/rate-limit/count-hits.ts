@@ -1,7 +1,7 @@
 import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 import type { CompiledRateLimitRule } from '../rules/compiled-rule.js';
 import type { EvaluationContext } from '../policy/decision.js';
-import { headerValue } from '../policy/header-value.js';
+import { headerValue } from '../jsonrpc/header-value.js';
 import { rateLimitKey } from './rate-limit-key.js';
 import type { RateLimitHit, RateLimitVerdict } from './rate-limit-store.js';
 

@@ -1,4 +1,7 @@
-import type { HeaderSource } from './decision.js';
+/** HTTP request headers as Node gives them (lowercase names), or a Fetch `Headers`. */
+export type HeaderSource =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | { get(name: string): string | null };
 
 /**
  * A request header's value by lowercase name, from Node's headers object or a

@@ -1,5 +1,5 @@
 import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage } from '../jsonrpc/message.js';
-import { countHits, rateLimitHit } from '../rate-limit/count-hits.js';
+import { countHits, rateLimitHit } from './count-hits.js';
 import type { RateLimitHit, RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
 import type { CompiledRateLimitRule, CompiledRule } from '../rules/compiled-rule.js';
 import type { Decision, EvaluationContext } from './decision.js';

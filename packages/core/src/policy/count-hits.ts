@@ -1,9 +1,9 @@
 import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 import type { CompiledRateLimitRule } from '../rules/compiled-rule.js';
-import type { EvaluationContext } from '../policy/decision.js';
+import type { EvaluationContext } from './decision.js';
 import { headerValue } from '../jsonrpc/header-value.js';
 import { rateLimitKey } from './rate-limit-key.js';
-import type { RateLimitHit, RateLimitVerdict } from './rate-limit-store.js';
+import type { RateLimitHit, RateLimitVerdict } from '../rate-limit/rate-limit-store.js';
 
 /** The hit a request makes under a rate_limit rule in this context, at `now`. */
 export function rateLimitHit(rule: CompiledRateLimitRule, context: EvaluationContext, now: number): RateLimitHit {

@@ -1,7 +1,5 @@
 import { quote, suggest, type RawIssue } from '../util/issue.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+import { isRecord } from '../util/is-record.js';
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 

@@ -1,3 +1,5 @@
+import { isRecord } from '../util/is-record.js';
+
 /** A JSON-RPC id. */
 export type JsonRpcId = string | number | null;
 
@@ -53,9 +55,6 @@ export const JsonRpcErrorCodes = Object.freeze({
   RATE_LIMITED: -32029,
 } as const);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 const isId = (value: unknown): value is JsonRpcId =>
   value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 
@@ -69,7 +68,7 @@ function invalid(problem: string, id: JsonRpcId | undefined): ClassifiedMessage 
  * `invalid` with a plain-words `problem`.
  */
 export function classifyMessage(message: unknown): ClassifiedMessage {
-  if (!isObject(message)) return invalid('a JSON-RPC message must be an object', undefined);
+  if (!isRecord(message)) return invalid('a JSON-RPC message must be an object', undefined);
   const rawId = message['id'];
   const id = isId(rawId) ? rawId : undefined;
   if (message['jsonrpc'] !== '2.0') return invalid('"jsonrpc" must be "2.0"', id);
@@ -85,7 +84,7 @@ export function classifyMessage(message: unknown): ClassifiedMessage {
     if (params !== undefined && (params === null || typeof params !== 'object')) {
       return invalid('"params" must be an object or an array', id);
     }
-    const name = isObject(params) ? params['name'] : undefined;
+    const name = isRecord(params) ? params['name'] : undefined;
     return {
       kind: Object.hasOwn(message, 'id') ? 'request' : 'notification',
       method,
@@ -100,6 +99,6 @@ export function classifyMessage(message: unknown): ClassifiedMessage {
   const hasError = Object.hasOwn(message, 'error');
   if (hasResult === hasError) return invalid('a message needs "method", or exactly one of "result" and "error"', id);
   if (!Object.hasOwn(message, 'id')) return invalid('a response needs an "id"', undefined);
-  if (hasError && !isObject(message['error'])) return invalid('"error" must be an object', id);
+  if (hasError && !isRecord(message['error'])) return invalid('"error" must be an object', id);
   return { kind: 'response', method: null, tool: null, id, params: undefined, problem: null };
 }

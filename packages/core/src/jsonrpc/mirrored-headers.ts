@@ -1,4 +1,5 @@
 import { headerValue, type HeaderSource } from './header-value.js';
+import { isRecord } from '../util/is-record.js';
 
 /** The first protocol revision that mirrors the body into headers and drops sessions. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -19,9 +20,6 @@ export type ParamHeaderMap = ReadonlyMap<string, readonly string[]>;
 export type MirroredHeadersCheck = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 const OK: MirroredHeadersCheck = Object.freeze({ ok: true });
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
  * The protocol era of a POST: the `MCP-Protocol-Version` header, or the

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, JsonRpcErrorCodes } from '@mcpgw/core';
-import { GATEWAY_ERRORS } from '@mcpgw/express';
-import { AuditLogErrorCodes } from '../src/audit/audit-log-error.js';
+import { ERRORS, ErrorCodes, GatewayError, JsonRpcErrorCodes, type GatewayErrorKind, type WireAnswer } from '@mcpgw/core';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
@@ -20,7 +18,7 @@ function jsonRpcTable(): Map<number, string> {
 
 describe('docs/errors.md and the error codes, both ways', () => {
   const headings = [...docs.matchAll(/^### `(MCPGW_ERR_[A-Z_]+)`$/gm)].map((match) => match[1]);
-  const codes = [...Object.values(ErrorCodes), ...Object.values(AuditLogErrorCodes)];
+  const codes = Object.values(ErrorCodes);
 
   it.each(codes)('%s is documented in docs/errors.md with a heading', (code) => {
     expect(headings).toContain(code);
@@ -35,8 +33,20 @@ describe('docs/errors.md and the error codes, both ways', () => {
     expect([...jsonRpcTable().keys()].sort()).toEqual(Object.values(JsonRpcErrorCodes).sort());
   });
 
-  it.each(Object.entries(GATEWAY_ERRORS))('the row of the code that %s errors are answered with gives their HTTP status', (_kind, { httpStatus, rpcCode }) => {
+  const wire = Object.entries(ERRORS) as Array<[string, WireAnswer]>;
+
+  it.each(wire)('the row of the JSON-RPC code that %s is answered with gives its HTTP status', (_code, { httpStatus, rpcCode }) => {
     expect(jsonRpcTable().get(rpcCode)).toContain(String(httpStatus));
+  });
+
+  it.each(wire)('the section of %s starts with its HTTP status and JSON-RPC code', (code, { httpStatus, rpcCode }) => {
+    const section = docs.slice(docs.indexOf(`### \`${code}\``)).split('\n')[1];
+    expect(section).toMatch(new RegExp(`^${httpStatus}, \`${rpcCode}\``));
+  });
+
+  it.each(wire)('a GatewayError of the kind of %s carries that code, status and JSON-RPC code', (code, { httpStatus, rpcCode }) => {
+    const error = new GatewayError(code.slice('MCPGW_ERR_'.length).toLowerCase() as GatewayErrorKind, 'message');
+    expect({ code: error.code, httpStatus: error.httpStatus, rpcCode: error.rpcCode }).toEqual({ code, httpStatus, rpcCode });
   });
 
   it('documents no code that MCP or its SDKs define as a gateway error', () => {

@@ -56,8 +56,8 @@ export type { HeaderSource } from './jsonrpc/header-value.js';
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
 export type { Pattern, PatternResult } from './regex/compile-pattern.js';
 
-export { McpgwError, ErrorCodes } from './util/mcpgw-error.js';
-export type { ErrorCode } from './util/mcpgw-error.js';
+export { McpgwError, ErrorCodes, ERRORS } from './util/mcpgw-error.js';
+export type { ErrorCode, WireAnswer } from './util/mcpgw-error.js';
 export { ConfigError, formatConfigIssue } from './config/config-error.js';
 export type { ConfigIssue, ConfigIssueForm } from './config/config-error.js';
 export { PolicyError } from './policy/policy-error.js';
@@ -75,7 +75,7 @@ export type { DecisionAuditEvent, RefusalAuditEvent, GatewayAuditEvent, AuditLis
 export { OutstandingRequests } from './exchange/outstanding-requests.js';
 export type { OutstandingLimits } from './exchange/outstanding-requests.js';
 export { ParamHeaderCache } from './exchange/param-header-cache.js';
-export { GatewayError, GATEWAY_ERRORS, upstreamError, describeFailure } from './exchange/exchange-error.js';
+export { GatewayError, upstreamError, describeFailure } from './exchange/exchange-error.js';
 export type { GatewayErrorKind } from './exchange/exchange-error.js';
 export { createOriginCheck } from './exchange/origin-check.js';
 export { readBody, parseJsonBody, nestingDepth, UTF8 } from './exchange/request-body.js';

@@ -9,5 +9,5 @@ export type { UpstreamOutcome, UpstreamFailureKind, UpstreamHealthEntry } from '
 export { SseParser, formatSseEvent } from './sse-parser.js';
 export type { SseEvent } from './sse-parser.js';
 // The exchange's errors and audit events live in @mcpgw/core, shared by every adapter; re-exported for existing imports.
-export { GatewayError, GATEWAY_ERRORS } from '@mcpgw/core';
+export { GatewayError } from '@mcpgw/core';
 export type { DecisionAuditEvent, RefusalAuditEvent, GatewayAuditEvent, AuditListener, GatewayErrorKind } from '@mcpgw/core';

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '@mcpgw/core';
+import { ErrorCodes, McpgwError, type UpstreamConfig } from '@mcpgw/core';
 
 /** An upstream as the gateway needs it. */
 export interface GatewayUpstream {
@@ -28,12 +28,12 @@ export function createRouteTable(
 ): RouteTable {
   const byName = new Map<string, GatewayUpstream>();
   for (const upstream of upstreams) {
-    if (byName.has(upstream.name)) throw new TypeError(`mcpGateway: duplicate upstream name "${upstream.name}"`);
+    if (byName.has(upstream.name)) throw new McpgwError(ErrorCodes.OPTIONS_INVALID, `mcpGateway: duplicate upstream name "${upstream.name}"`);
     byName.set(upstream.name, { name: upstream.name, url: new URL(upstream.url), timeoutMs: upstream.timeout_ms ?? DEFAULT_UPSTREAM_TIMEOUT_MS });
   }
   const named = (name: string, where: string): GatewayUpstream => {
     const upstream = byName.get(name);
-    if (upstream === undefined) throw new TypeError(`mcpGateway: ${where} names unknown upstream "${name}"`);
+    if (upstream === undefined) throw new McpgwError(ErrorCodes.OPTIONS_INVALID, `mcpGateway: ${where} names unknown upstream "${name}"`);
     return upstream;
   };
   const byPath = new Map<string, GatewayUpstream>();

@@ -1,22 +1,22 @@
-import { McpgwError } from '@mcpgw/core';
+import { ErrorCodes, McpgwError } from '@mcpgw/core';
 
 /**
- * Stable codes of the problems the audit log reports through
- * `AuditLogOptions.onError`. Text is API: log queries match on these.
+ * Codes of the problems the audit log reports through
+ * `AuditLogOptions.onError` (from the one table, `ErrorCodes`):
+ * - WRITE_FAILED: the live file could not be opened or written: lines are dropped until it can be (retried at most once a second and on every reconfigure).
+ * - ROTATE_FAILED: the live file could not be renamed aside: writing goes on past the size limit, rotation is retried at most once a second.
+ * - COMPRESS_FAILED: a rotated file could not be gzipped: the plain file stays, and is compressed again at the next open.
+ * - EVENT_INVALID: an event could not be turned into JSON (a BigInt, a cycle): it is dropped.
+ * - PARTIAL_LINE_CUT: at open, the live file ended with a partial line left by a crash: that partial line was cut.
+ * - CLOSED: an event was written after `close()`: it is dropped.
  */
 export const AuditLogErrorCodes = Object.freeze({
-  /** The live file could not be opened or written: lines are dropped until it can be (retried at most once a second and on every reconfigure). */
-  WRITE_FAILED: 'MCPGW_ERR_AUDIT_WRITE_FAILED',
-  /** The live file could not be renamed aside: writing goes on past the size limit, rotation is retried at most once a second. */
-  ROTATE_FAILED: 'MCPGW_ERR_AUDIT_ROTATE_FAILED',
-  /** A rotated file could not be gzipped: the plain file stays, and is compressed again at the next open. */
-  COMPRESS_FAILED: 'MCPGW_ERR_AUDIT_COMPRESS_FAILED',
-  /** An event could not be turned into JSON (a BigInt, a cycle): it is dropped. */
-  EVENT_INVALID: 'MCPGW_ERR_AUDIT_EVENT_INVALID',
-  /** At open, the live file ended with a partial line left by a crash: that partial line was cut. */
-  PARTIAL_LINE_CUT: 'MCPGW_ERR_AUDIT_PARTIAL_LINE_CUT',
-  /** An event was written after `close()`: it is dropped. */
-  CLOSED: 'MCPGW_ERR_AUDIT_CLOSED',
+  WRITE_FAILED: ErrorCodes.AUDIT_WRITE_FAILED,
+  ROTATE_FAILED: ErrorCodes.AUDIT_ROTATE_FAILED,
+  COMPRESS_FAILED: ErrorCodes.AUDIT_COMPRESS_FAILED,
+  EVENT_INVALID: ErrorCodes.AUDIT_EVENT_INVALID,
+  PARTIAL_LINE_CUT: ErrorCodes.AUDIT_PARTIAL_LINE_CUT,
+  CLOSED: ErrorCodes.AUDIT_CLOSED,
 } as const);
 
 export type AuditLogErrorCode = (typeof AuditLogErrorCodes)[keyof typeof AuditLogErrorCodes];

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { McpgwConfig, RuleInput } from '@mcpgw/core';
+import { ErrorCodes, McpgwError, type McpgwConfig, type RuleInput } from '@mcpgw/core';
 
 /** What the daemon asks the config worker. */
 export interface LoadRequest {
@@ -18,8 +18,10 @@ export type LoadReply =
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /** A config file that could not be loaded: `message` is the one-line form the reload log shows. */
-export class ConfigLoadError extends Error {
-  override readonly name = 'ConfigLoadError';
+export class ConfigLoadError extends McpgwError {
+  constructor(message: string) {
+    super(ErrorCodes.CONFIG_UNUSABLE, message);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compilePolicy, compilePolicyInSlices, ConfigError, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
+import { compilePolicy, compilePolicyInSlices, ConfigError, ErrorCodes, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
@@ -103,7 +103,7 @@ export class Daemon {
   /** Reads and validates the config, then listens. Throws {@link StartupError} with a readable message. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, text } = await loadConfig(options.configPath).catch((error: unknown) => {
-      throw new StartupError(describeLoadError(error, options.configPath), { cause: error });
+      throw new StartupError(ErrorCodes.CONFIG_UNUSABLE, describeLoadError(error, options.configPath), { cause: error });
     });
     const daemon = new Daemon(options, config, text);
     await daemon.#listen();
@@ -209,7 +209,7 @@ export class Daemon {
         resolve();
       });
     }).catch((error: NodeJS.ErrnoException) => {
-      throw new StartupError(describeListenError(error, this.#config.listen, port), { cause: error });
+      throw new StartupError(ErrorCodes.LISTEN_FAILED, describeListenError(error, this.#config.listen, port), { cause: error });
     });
     try {
       this.#options.onListening?.();

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { ErrorCodes } from '@mcpgw/core';
 import { errnoWords } from './errno-words.js';
 import { StartupError } from './startup-error.js';
 
@@ -35,13 +36,13 @@ export class PidFile {
   static claim(path: string): PidFile {
     const held = readHeldPid(path);
     if (held !== undefined && held !== process.pid && isRunningMcpgw(held)) {
-      throw new StartupError(`PID file ${path}: mcpgw is already running as PID ${held}; stop it first, or give this instance its own --pid-file`);
+      throw new StartupError(ErrorCodes.PID_FILE, `PID file ${path}: mcpgw is already running as PID ${held}; stop it first, or give this instance its own --pid-file`);
     }
     const file = new PidFile(path, held);
     try {
       writeFileSync(file.#temp, `${process.pid}\n`, { mode: 0o644 });
     } catch (error) {
-      throw new StartupError(`cannot write PID file ${path}: ${describe(error)}`, { cause: error });
+      throw new StartupError(ErrorCodes.PID_FILE, `cannot write PID file ${path}: ${describe(error)}`, { cause: error });
     }
     // A leftover goes now, not once this daemon listens: until then nobody should signal its PID.
     if (held !== undefined) unlinkQuietly(path);
@@ -54,7 +55,7 @@ export class PidFile {
       renameSync(this.#temp, this.path);
     } catch (error) {
       this.remove();
-      throw new StartupError(`cannot write PID file ${this.path}: ${describe(error)}`, { cause: error });
+      throw new StartupError(ErrorCodes.PID_FILE, `cannot write PID file ${this.path}: ${describe(error)}`, { cause: error });
     }
     this.#published = true;
   }
@@ -75,12 +76,12 @@ function readHeldPid(path: string, options = { lenient: false }): number | undef
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || options.lenient) return undefined;
-    throw new StartupError(`cannot read PID file ${path}: ${describe(error)}`, { cause: error });
+    throw new StartupError(ErrorCodes.PID_FILE, `cannot read PID file ${path}: ${describe(error)}`, { cause: error });
   }
   const pid = /^\s*(\d{1,10})\s*$/.exec(text)?.[1];
   if (pid !== undefined && Number(pid) > 0) return Number(pid);
   if (options.lenient) return undefined;
-  throw new StartupError(`PID file ${path} exists and does not hold a PID; refusing to overwrite it (is --pid-file the right path?)`);
+  throw new StartupError(ErrorCodes.PID_FILE, `PID file ${path} exists and does not hold a PID; refusing to overwrite it (is --pid-file the right path?)`);
 }
 
 /**

@@ -1,7 +1,10 @@
-import { JsonRpcErrorCodes } from '../jsonrpc/message.js';
-import { McpgwError } from '../util/mcpgw-error.js';
+import { ERRORS, McpgwError, type ErrorCode, type WireAnswer } from '../util/mcpgw-error.js';
 
-/** Why the gateway answered an HTTP request itself. */
+/**
+ * Why the gateway answered a client itself, in one word: the `reason` of a
+ * `request_refused` audit event. Its error code is `MCPGW_ERR_` and the word
+ * in capitals; its HTTP status and JSON-RPC code are in {@link ERRORS}.
+ */
 export type GatewayErrorKind =
   | 'parse_error'
   | 'invalid_request'
@@ -16,26 +19,6 @@ export type GatewayErrorKind =
   | 'method_not_allowed'
   | 'not_found'
   | 'internal';
-
-/**
- * The one table from gateway errors to HTTP status and JSON-RPC error code
- * (SPEC §3, §7). Decisions map in `decisionStatus`.
- */
-export const GATEWAY_ERRORS: Readonly<Record<GatewayErrorKind, { readonly httpStatus: number; readonly rpcCode: number }>> = Object.freeze({
-  parse_error: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.PARSE_ERROR },
-  invalid_request: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  header_mismatch: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.HEADER_MISMATCH },
-  body_too_large: { httpStatus: 413, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  bad_body: { httpStatus: 400, rpcCode: JsonRpcErrorCodes.PARSE_ERROR },
-  unsupported_encoding: { httpStatus: 415, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  origin_forbidden: { httpStatus: 403, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  upstream_unavailable: { httpStatus: 502, rpcCode: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
-  upstream_timeout: { httpStatus: 504, rpcCode: JsonRpcErrorCodes.UPSTREAM_TIMEOUT },
-  upstream_bad_response: { httpStatus: 502, rpcCode: JsonRpcErrorCodes.UPSTREAM_UNREACHABLE },
-  method_not_allowed: { httpStatus: 405, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  not_found: { httpStatus: 404, rpcCode: JsonRpcErrorCodes.INVALID_REQUEST },
-  internal: { httpStatus: 500, rpcCode: JsonRpcErrorCodes.INTERNAL_ERROR },
-});
 
 /** The kinds that say an upstream failed a request (rather than the client sending a bad one). */
 const UPSTREAM_KINDS: ReadonlySet<GatewayErrorKind> = new Set(['upstream_unavailable', 'upstream_timeout', 'upstream_bad_response']);
@@ -54,7 +37,7 @@ export class GatewayError extends McpgwError {
   readonly detail: string | undefined;
 
   constructor(kind: GatewayErrorKind, message: string, options?: { cause?: unknown; data?: Record<string, unknown>; detail?: string }) {
-    super(`MCPGW_ERR_${kind.toUpperCase()}`, message, options);
+    super(`MCPGW_ERR_${kind.toUpperCase()}` as ErrorCode, message, options);
     this.kind = kind;
     this.data = options?.data;
     this.detail = options?.detail;
@@ -72,12 +55,12 @@ export class GatewayError extends McpgwError {
 
   /** The HTTP status the client is answered with. */
   override get httpStatus(): number {
-    return GATEWAY_ERRORS[this.kind].httpStatus;
+    return (ERRORS[this.code] as WireAnswer).httpStatus;
   }
 
   /** The JSON-RPC error code the client is answered with. */
   override get rpcCode(): number {
-    return GATEWAY_ERRORS[this.kind].rpcCode;
+    return (ERRORS[this.code] as WireAnswer).rpcCode;
   }
 }
 

@@ -35,25 +35,7 @@ export interface ClassifiedMessage {
   readonly problem: string | null;
 }
 
-/**
- * JSON-RPC 2.0 error codes, and mcpgw's own (SPEC §3, §7). Codes that MCP or
- * its SDKs define (`-32000`, `-32001`, `-32002` resource not found, `-32042`)
- * are never given another meaning here.
- */
-export const JsonRpcErrorCodes = Object.freeze({
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  INVALID_PARAMS: -32602,
-  INTERNAL_ERROR: -32603,
-  DENIED: -32003,
-  /** The upstream could not be reached, or gave no answer the gateway can use (HTTP 502). */
-  UPSTREAM_UNREACHABLE: -32010,
-  /** The upstream did not answer within its `timeout_ms` (HTTP 504). */
-  UPSTREAM_TIMEOUT: -32011,
-  HEADER_MISMATCH: -32020,
-  RATE_LIMITED: -32029,
-} as const);
+export { JsonRpcErrorCodes } from '../util/json-rpc-error-codes.js';
 
 const isId = (value: unknown): value is JsonRpcId =>
   value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));

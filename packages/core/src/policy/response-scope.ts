@@ -1,4 +1,5 @@
 import type { RuleMask } from '../redact/redactor.js';
+import { ErrorCodes, McpgwError } from '../util/mcpgw-error.js';
 
 /**
  * Which response-side redact rules apply to what comes back for one message
@@ -23,7 +24,7 @@ export class ResponseScope {
   /** @internal The rule mask, if this scope belongs to `owner` and has rules. */
   static maskFor(scope: ResponseScope, owner: object): RuleMask | null {
     if (scope.#owner !== null && scope.#owner !== owner) {
-      throw new TypeError('this ResponseScope belongs to another compiled policy; use the scope from the same lease');
+      throw new McpgwError(ErrorCodes.SCOPE_MISMATCH, 'this ResponseScope belongs to another compiled policy; use the scope from the same lease');
     }
     return scope.#mask;
   }

@@ -8,10 +8,12 @@ const isFilled = (value: unknown): value is string => typeof value === 'string' 
 
 /**
  * Checks of a config that a schema cannot express: unique names, references
- * to upstreams, URLs and origins that look right but do not parse as one.
- * Defensive: parts with the wrong shape are skipped (the schema reports them).
+ * to upstreams (unless `checkReferences` is false: a config with no
+ * upstreams listed, for `mcpgw stdio`), URLs and origins that look right but
+ * do not parse as one. Defensive: parts with the wrong shape are skipped
+ * (the schema reports them).
  */
-export function checkConfig(config: Record<string, unknown>): RawIssue[] {
+export function checkConfig(config: Record<string, unknown>, options: { checkReferences?: boolean } = {}): RawIssue[] {
   const issues: RawIssue[] = [];
 
   const upstreamNames = new Map<string, number>();
@@ -30,7 +32,7 @@ export function checkConfig(config: Record<string, unknown>): RawIssue[] {
 
   const known = [...upstreamNames.keys()];
   const reference = (at: RawIssue['at'], value: unknown) => {
-    if (isFilled(value) && !upstreamNames.has(value)) {
+    if (options.checkReferences !== false && isFilled(value) && !upstreamNames.has(value)) {
       issues.push({ at, message: `unknown upstream ${quote(value)}${suggest(value, known)}; upstreams are: ${known.join(', ') || '(none)'}` });
     }
   };

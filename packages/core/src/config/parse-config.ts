@@ -49,6 +49,14 @@ export interface ParseConfigOptions {
    * same, only sooner.
    */
   readonly previous?: McpgwConfig;
+  /**
+   * Whether the file must list `upstreams` (default true: `mcpgw serve` and
+   * `validate` need them). `mcpgw stdio` wraps one local server and routes
+   * nothing (SPEC §10), so it passes false: `upstreams` may then be absent
+   * (`[]` in the result), and without them `default_upstream` and
+   * `match.upstream` name the wrapped server rather than a listed upstream.
+   */
+  readonly requireUpstreams?: boolean;
 }
 
 /** Defaults of optional fields (SPEC §2). */
@@ -100,7 +108,7 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
     throw new ConfigError([{ path: '', message }], { cause });
   }
   if (value === null || value === undefined) {
-    throw new ConfigError([{ path: '', message: 'the config is empty; it needs at least "upstreams"' }]);
+    throw new ConfigError([{ path: '', message: `the config is empty; it needs at least "${options.requireUpstreams === false ? 'policy' : 'upstreams'}"` }]);
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([{ path: '', message: 'the config must be a mapping of keys such as upstreams and policy' }]);
@@ -126,8 +134,9 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
 
 /** The checked, frozen config with defaults; or every problem found. */
 function check(raw: Record<string, unknown>, options: ParseConfigOptions): McpgwConfig | RawIssue[] {
-  const shapeIssues = schemaIssues(ConfigSchema, raw);
-  const semanticIssues = checkConfig(raw);
+  const unlisted = options.requireUpstreams === false && raw['upstreams'] === undefined;
+  const shapeIssues = unlisted ? schemaIssues(ConfigSchema, raw).filter((issue) => !isMissingUpstreams(issue)) : schemaIssues(ConfigSchema, raw);
+  const semanticIssues = checkConfig(raw, { checkReferences: !unlisted });
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
   // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
   const reusable = options.previous === undefined ? undefined : parsedRulesOf(options.previous);
@@ -139,11 +148,13 @@ function check(raw: Record<string, unknown>, options: ParseConfigOptions): Mcpgw
   const refused = new Set(shapeIssues.filter((issue) => issue.key === undefined).map((issue) => JSON.stringify(issue.at)));
   const issues = [...shapeIssues, ...semanticIssues.filter((issue) => !refused.has(JSON.stringify(issue.at)))];
   if (issues.length > 0) return dedupe(issues);
-  const config = withDefaults(raw as ConfigInput);
+  const config = withDefaults((unlisted ? { ...raw, upstreams: [] } : raw) as ConfigInput);
   // compilePolicy(config) reuses these instead of compiling every pattern again.
   attachParsedRules(config, config.policy, compiled?.rules ?? []);
   return deepFreeze(config);
 }
+
+const isMissingUpstreams = (issue: RawIssue) => issue.at.length === 0 && issue.message === 'missing required key "upstreams"';
 
 function dedupe(issues: RawIssue[]): RawIssue[] {
   const seen = new Set<string>();

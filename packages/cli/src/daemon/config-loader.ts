@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { ErrorCodes, McpgwError, type McpgwConfig, type RuleInput } from '@mcpgw/core';
+import { ErrorCodes, McpgwError, type McpgwConfig, type ParseConfigOptions, type RuleInput } from '@mcpgw/core';
 
 /** What the daemon asks the config worker. */
 export interface LoadRequest {
   readonly id: number;
   readonly path: string;
+  /** `false` for `mcpgw stdio`, whose config may list no upstreams. */
+  readonly requireUpstreams?: boolean;
 }
 
 /**
@@ -31,11 +33,17 @@ export class ConfigLoadError extends McpgwError {
  * reusing what did not change, which takes a few milliseconds.
  */
 export class ConfigLoader {
+  readonly #parse: Pick<ParseConfigOptions, 'requireUpstreams'>;
   #worker: Worker | null = null;
   #nextId = 0;
   readonly #waiting = new Map<number, { resolve: (value: { config: McpgwConfig; text: string }) => void; reject: (error: Error) => void }>();
   /** The rules of the last good reply: what the worker's positions refer to. */
   #lastRules: readonly RuleInput[] = [];
+
+  /** `parse`: how the file is parsed (`{ requireUpstreams: false }` for `mcpgw stdio`). */
+  constructor(parse: Pick<ParseConfigOptions, 'requireUpstreams'> = {}) {
+    this.#parse = parse;
+  }
 
   /** Starts the worker now (at startup), so that memory is steady and the first reload is quick. */
   warm(): void {
@@ -46,7 +54,7 @@ export class ConfigLoader {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#start().postMessage({ id, path } satisfies LoadRequest);
+      this.#start().postMessage({ id, path, ...this.#parse } satisfies LoadRequest);
     });
   }
 

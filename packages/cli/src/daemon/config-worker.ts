@@ -25,11 +25,11 @@ parentPort?.on('message', (request: LoadRequest) => {
   void load(request).then((reply) => parentPort?.postMessage(reply));
 });
 
-async function load({ id, path }: LoadRequest): Promise<LoadReply> {
+async function load({ id, path, requireUpstreams }: LoadRequest): Promise<LoadReply> {
   try {
     const text = await readFile(path, 'utf8');
     // Rules unchanged since the last good file are not checked again.
-    const config = parseConfig(text, previous === undefined ? {} : { previous });
+    const config = parseConfig(text, { ...(previous === undefined ? {} : { previous }), ...(requireUpstreams === undefined ? {} : { requireUpstreams }) });
     previous = config;
     const definitions = config.policy.rules.map((rule) => JSON.stringify(rule));
     const rules = config.policy.rules.map((rule, i) => sent.get(definitions[i] as string) ?? rule);

@@ -1,26 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compilePolicy, compilePolicyInSlices, ConfigError, ErrorCodes, parseConfig, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
+import { compilePolicy, ErrorCodes, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
-import { AuditLog, type AuditLogOptions } from '../audit/audit-log.js';
-import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
+import { ConfigReloader } from '../reload/config-reloader.js';
 import { VERSION } from '../version.js';
-import { ConfigLoader } from './config-loader.js';
-import { ConfigWatcher } from './config-watcher.js';
 import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
 import { describeListenError } from './listen-error.js';
-import { describeReadError } from './read-error.js';
-import { ReloadQueue } from './reload-queue.js';
-import { restartRequired } from './restart-required.js';
 import { StartupError } from './startup-error.js';
-
-/** How long a reload's compile may hold the event loop at a time, in ms. */
-const RELOAD_SLICE_MS = 1;
 /**
  * How long a forced shutdown waits for the audit log's background work
  * (compressing a rotated file) before it lets the process exit anyway: a
@@ -56,11 +46,9 @@ export class Daemon {
   readonly #handle: PolicyHandle;
   readonly #gateway: McpGatewayMiddleware;
   readonly #server: Server;
-  readonly #reloads: ReloadQueue;
-  readonly #loader = new ConfigLoader();
-  readonly #watcher: ConfigWatcher | null;
-  #config: McpgwConfig;
-  #audit: AuditLog | null = null;
+  readonly #reloader: ConfigReloader;
+  /** As started: what a reload does not change (listen, upstreams, license…). */
+  readonly #config: McpgwConfig;
   #license: LicenseMonitor | null = null;
   #draining = false;
   /** What the `shutdown` event says, once written (by the drain or by a forced exit). */
@@ -74,7 +62,8 @@ export class Daemon {
     this.#logger = options.logger;
     this.#config = config;
     this.#handle = new PolicyHandle(compilePolicy(config));
-    this.#audit = config.audit === undefined ? null : AuditLog.open(this.#auditOptions(config));
+    const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
+    this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
     this.#gateway = createMcpHandler({
       handle: this.#handle,
@@ -82,28 +71,19 @@ export class Daemon {
       routes: config.routes,
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
-      onAudit: (event: GatewayAuditEvent) => this.#audit?.write(event),
+      onAudit: (event: GatewayAuditEvent) => reloader.audit(event),
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
         this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
       onUpstreamOutcome: (outcome) => upstreams.record(outcome),
     });
     this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams });
-    this.#reloads = new ReloadQueue((reason) => this.#reload(reason));
-    this.#watcher =
-      options.watch === false
-        ? null
-        : new ConfigWatcher(options.configPath, {
-            onChange: () => void this.reload('file change'),
-            onError: (error) => this.#logger.warn({ err: error }, 'config watch failed; SIGHUP still reloads'),
-          });
-    this.#watcher?.noteContent(text);
   }
 
   /** Reads and validates the config, then listens. Throws {@link StartupError} with a readable message. */
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const { config, text } = await loadConfig(options.configPath).catch((error: unknown) => {
-      throw new StartupError(ErrorCodes.CONFIG_UNUSABLE, describeLoadError(error, options.configPath), { cause: error });
+    const { config, text } = await ConfigReloader.read(options.configPath).catch((error: unknown) => {
+      throw new StartupError(ErrorCodes.CONFIG_UNUSABLE, ConfigReloader.describeReadFailure(error, options.configPath), { cause: error });
     });
     const daemon = new Daemon(options, config, text);
     await daemon.#listen();
@@ -122,7 +102,7 @@ export class Daemon {
   /** Re-reads the config and swaps the policy (SIGHUP, file change). Never throws. */
   reload(reason: string): Promise<void> {
     if (this.#draining) return Promise.resolve();
-    return this.#reloads.request(reason);
+    return this.#reloader.reload(reason);
   }
 
   /**
@@ -153,8 +133,7 @@ export class Daemon {
     const abandoned = drained ? 0 : this.#gateway.abandon();
     this.#server.closeAllConnections();
     await closed;
-    await this.#reloads.idle();
-    await this.#loader.close();
+    await this.#reloader.idle();
     if (this.#finished) return false;
     await this.#finish({ drained, forced: false, abandoned });
     this.#logger.info({ signal, drained, abandoned, duration_ms: Date.now() - this.#stopStarted }, drained ? 'shutdown complete' : 'shutdown: drain timed out');
@@ -185,7 +164,7 @@ export class Daemon {
     this.#draining = true;
     this.#stopSignal = signal;
     this.#stopStarted = Date.now();
-    this.#watcher?.stop();
+    this.#reloader.stop();
     this.#license?.stop();
   }
 
@@ -196,8 +175,8 @@ export class Daemon {
     // Audits what is still owed: answers awaited on another stream, refusals a flood left out.
     this.#gateway.close();
     const { drained, forced, abandoned } = outcome;
-    this.#audit?.write({ event: 'shutdown', signal: this.#stopSignal, drained, forced, streams_closed: this.#streamsClosed, abandoned, duration_ms: Date.now() - this.#stopStarted });
-    return this.#audit?.close() ?? Promise.resolve();
+    this.#reloader.audit({ event: 'shutdown', signal: this.#stopSignal, drained, forced, streams_closed: this.#streamsClosed, abandoned, duration_ms: Date.now() - this.#stopStarted });
+    return this.#reloader.closeAudit();
   }
 
   async #listen(): Promise<void> {
@@ -219,79 +198,14 @@ export class Daemon {
       throw error;
     }
     // Watching before the first log line: whoever waits for it can edit the file and be seen.
-    await this.#watcher?.start();
-    this.#loader.warm();
+    await this.#reloader.start();
     if (this.#config.license !== undefined) {
       this.#license = new LicenseMonitor(resolve(dirname(this.#options.configPath), this.#config.license.path), this.#logger);
       this.#license.start();
     }
     const { address, port: bound } = this.address;
     const rules = this.#handle.policy.ruleCount;
-    this.#audit?.write({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
+    this.#reloader.audit({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
     this.#logger.info({ listen: `${address}:${bound}`, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
   }
-
-  async #reload(reason: string): Promise<void> {
-    let next: McpgwConfig;
-    let text: string;
-    let policy;
-    try {
-      // Read and checked in a worker; compiled here, reusing what did not change,
-      // in slices of a few ms so that requests keep being answered meanwhile.
-      ({ config: next, text } = await this.#loader.load(this.#options.configPath));
-      policy = await compilePolicyInSlices(next, { previous: this.#handle.policy, sliceMs: RELOAD_SLICE_MS });
-    } catch (error) {
-      const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-      // The audit line first: whoever sees the log line finds it in the audit log already.
-      this.#audit?.write({ event: 'policy_reload_failed', error: message });
-      this.#logger.error({ reason, error: message }, `policy reload: rejected: ${message}`);
-      return;
-    }
-    this.#watcher?.noteContent(text);
-    const pending = restartRequired(this.#config, next);
-    // Only policy and audit apply now; the rest keeps running as started (SPEC §4).
-    this.#config = { ...this.#config, policy: next.policy, audit: next.audit };
-    const generation = this.#handle.swap(policy);
-    this.#applyAudit(next);
-    const rules = policy.ruleCount;
-    const extra = pending.length > 0 ? { restart_required: pending } : {};
-    this.#audit?.write({ event: 'policy_reload', rules, generation, ...extra });
-    this.#logger.info({ reason, rules, generation, ...extra }, `policy reload: ok (rules=${rules})`);
-    if (pending.length > 0) this.#logger.warn({ restart_required: pending }, `policy reload: restart required to apply: ${pending.join(', ')}`);
-  }
-
-  #applyAudit(config: McpgwConfig): void {
-    if (config.audit === undefined) {
-      const previous = this.#audit;
-      this.#audit = null;
-      void previous?.close();
-      return;
-    }
-    if (this.#audit === null) this.#audit = AuditLog.open(this.#auditOptions(config));
-    else this.#audit.reconfigure(this.#auditOptions(config));
-  }
-
-  #auditOptions(config: McpgwConfig): AuditLogOptions {
-    const audit = config.audit as NonNullable<McpgwConfig['audit']>;
-    return {
-      // A relative path is relative to the config file, not to wherever the daemon was started.
-      path: resolve(dirname(this.#options.configPath), audit.path),
-      maxSizeMb: audit.max_size_mb,
-      compressRotated: audit.compress_rotated,
-      onError: (error) => {
-        // A partial line cut after a crash is expected recovery, not a failure.
-        const level = (error as { code?: string }).code === AuditLogErrorCodes.PARTIAL_LINE_CUT ? 'warn' : 'error';
-        this.#logger[level]({ code: (error as { code?: string }).code, err: error }, `audit log: ${error.message}`);
-      },
-    };
-  }
-}
-
-async function loadConfig(path: string): Promise<{ config: McpgwConfig; text: string }> {
-  const text = await readFile(path, 'utf8');
-  return { config: parseConfig(text), text };
-}
-
-function describeLoadError(error: unknown, path: string): string {
-  return error instanceof ConfigError ? error.format(path) : describeReadError(error, path);
 }

@@ -1,0 +1,18 @@
+// Public API of @mcpgw/stdio. Any new export added here becomes public API:
+// named exports only, no wildcards.
+
+export { StdioGateway, DEFAULT_STDIO_LIMITS } from './stdio-gateway.js';
+export type { StdioGatewayOptions, StdioLimits, StdioOutcome } from './stdio-gateway.js';
+export { ServerProcess } from './server-process.js';
+export type { ServerProcessOptions, ServerExit } from './server-process.js';
+export { LineFramer } from './line-framer.js';
+export type { FramedItem } from './line-framer.js';
+export type {
+  StdioAuditEvent,
+  StdioAuditListener,
+  StdioDecisionEvent,
+  StdioRefusalEvent,
+  ServerDropEvent,
+  ClientLineProblem,
+  ServerLineProblem,
+} from './audit-event.js';

@@ -1,0 +1,52 @@
+/** Strict UTF-8 (invalid bytes throw). One instance: `decode` of a whole buffer keeps no state. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A line parsed, or why it could not be. */
+export type ParsedLine = { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly problem: string };
+
+/**
+ * Parses one line as JSON, strictly: valid UTF-8 and at most `maxDepth`
+ * levels of nesting (what the policy can redact), else a problem in plain
+ * words that never quotes the line (it may hold a secret). `text` is the
+ * decoded line, for a server message passed on as it came.
+ */
+export function parseLine(bytes: Buffer, maxDepth: number): ParsedLine {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { ok: false, problem: 'the line is not valid UTF-8' };
+  }
+  if (nestingDepth(text) > maxDepth) return { ok: false, problem: `the JSON nests deeper than ${maxDepth} levels` };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown, text };
+  } catch (cause) {
+    // V8's message quotes the text: only the position is kept.
+    const position = /at position (\d+)/.exec((cause as Error).message)?.[1];
+    return { ok: false, problem: `the line is not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
+  }
+}
+
+/** Deepest bracket nesting in JSON text, ignoring brackets inside strings. O(n), no allocation. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** Whether a line holds nothing but blanks (skipped: some clients send empty lines). */
+export function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}

@@ -39,9 +39,9 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
     expect(lookalike).toMatchObject({ code: 2, stdout: '' });
     expect(lookalike.stderr.split('\n')[0]).toBe('mcpgw: unknown command "serv\u0435" (it contains U+0435, not an ASCII letter); did you mean "serve"?');
     // SPEC §6 commands this version does not have are not pretended to exist.
-    const missing = await mcpgw(['stdio', '--config', 'mcpgw.yaml']);
+    const missing = await mcpgw(['eval', '--config', 'mcpgw.yaml']);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
-    expect(missing.stderr).toMatch(/^mcpgw: unknown command "stdio"\n\nmcpgw \S+ — policy gateway[^]*\n  mcpgw COMMAND --help /);
+    expect(missing.stderr).toMatch(/^mcpgw: unknown command "eval"\n\nmcpgw \S+ — policy gateway[^]*\n  mcpgw COMMAND --help /);
   });
 
   it('an option given twice is refused, not last-wins: validate does not pass on the second file', async () => {

@@ -4,6 +4,7 @@ import { commandUsage, COMMANDS, generalUsage } from './command-line/command-spe
 import { parseCommandLine, type CommandLine } from './command-line/parse-command-line.js';
 import { UsageError } from './command-line/usage-error.js';
 import { serveCommand } from './commands/serve-command.js';
+import { stdioCommand } from './commands/stdio-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { ExitCodes } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -54,6 +55,8 @@ async function run(line: CommandLine, io: CliIo): Promise<number> {
       return validateCommand(configPath, io);
     case 'serve':
       return serveCommand(configPath, values, io);
+    case 'stdio':
+      return stdioCommand(configPath, values, line.trailing, io);
     default:
       throw new Error(`command "${command.name}" has no implementation`);
   }

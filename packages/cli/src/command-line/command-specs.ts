@@ -17,14 +17,20 @@ export interface CommandSpec {
   readonly summary: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly notes?: string;
+  /**
+   * `command`: after its options and a `--`, the command takes a command
+   * line of its own (`mcpgw stdio … -- COMMAND [ARGS...]`), passed on
+   * verbatim and required.
+   */
+  readonly trailing?: 'command';
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' };
 const CONFIG: OptionSpec = { type: 'string', short: 'c', value: 'FILE', help: 'config file (default: $MCPGW_CONFIG, else mcpgw.yaml)' };
 
 /**
- * The commands this version has. SPEC §6 lists more (stdio, test, eval,
- * pins, license); they are not built yet, so they are unknown commands here.
+ * The commands this version has. SPEC §6 lists more (test, eval, pins,
+ * license); they are not built yet, so they are unknown commands here.
  */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -39,6 +45,23 @@ export const COMMANDS: readonly CommandSpec[] = [
       help: HELP,
     },
     notes: `Environment: MCPGW_CONFIG (config path), MCPGW_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).`,
+  },
+  {
+    name: 'stdio',
+    synopsis: 'mcpgw stdio --config FILE [--log-file FILE] [--no-watch] [--name NAME] [--grace SECS] -- COMMAND [ARGS...]',
+    summary:
+      'Run a stdio MCP server (COMMAND) behind the policy: a drop-in for an MCP client\'s server entry. stdin and stdout carry the protocol; SIGHUP (or saving the config) reloads; the server ends when the client closes stdin, and mcpgw exits with its code.',
+    options: {
+      config: CONFIG,
+      'log-file': { type: 'string', value: 'FILE', help: 'append log lines to FILE instead of stderr (never stdout: it is the protocol)' },
+      'no-watch': { type: 'boolean', help: 'reload on SIGHUP only, not when the config file changes' },
+      name: { type: 'string', value: 'NAME', help: "the server's name in rules (match.upstream) and audit (default: default_upstream, else the command's file name)" },
+      grace: { type: 'string', value: 'SECS', help: 'at the end, wait this long after closing the server\'s stdin before SIGTERM, and again before SIGKILL (default 1)' },
+      help: HELP,
+    },
+    notes: `Environment: MCPGW_CONFIG (config path), MCPGW_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).
+Exit status: the server's (128 + the signal number when a signal ended it); 127 when COMMAND is not found, 126 when it cannot be run; 1 for an invalid config, 2 for a usage error.`,
+    trailing: 'command',
   },
   {
     name: 'validate',
@@ -66,6 +89,7 @@ export function generalUsage(): string {
 
 Usage:
   mcpgw serve    --config mcpgw.yaml [--pid-file F]   run the gateway (SIGHUP reloads, SIGTERM drains)
+  mcpgw stdio    --config mcpgw.yaml -- COMMAND ...   run a stdio MCP server behind the policy
   mcpgw validate --config mcpgw.yaml                  check a config: exit 0, or 1 listing every problem
   mcpgw schema                                        print the JSON Schema of mcpgw.yaml
   mcpgw COMMAND --help                                a command's options

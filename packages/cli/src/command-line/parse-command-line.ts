@@ -10,7 +10,7 @@ export type OptionValues = Readonly<Record<string, string | boolean | undefined>
 export type CommandLine =
   | { readonly kind: 'version' }
   | { readonly kind: 'help'; readonly command: CommandSpec | undefined }
-  | { readonly kind: 'run'; readonly command: CommandSpec; readonly values: OptionValues };
+  | { readonly kind: 'run'; readonly command: CommandSpec; readonly values: OptionValues; readonly trailing: readonly string[] };
 
 /**
  * Reads `mcpgw`'s arguments: the command first, then its own options. Throws
@@ -37,8 +37,25 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return { kind: 'help', command: name === undefined ? undefined : findCommand(name) };
   }
   const command = findCommand(first);
-  const { values } = readOptions(rest, command.options, command);
-  return values['help'] === true ? { kind: 'help', command } : { kind: 'run', command, values };
+  if (command.trailing === undefined) {
+    const { values } = readOptions(rest, command.options, command);
+    return values['help'] === true ? { kind: 'help', command } : { kind: 'run', command, values, trailing: [] };
+  }
+  // Everything after the first `--` is another program's command line: passed on as it is.
+  const dash = rest.indexOf('--');
+  const trailing = dash === -1 ? [] : rest.slice(dash + 1);
+  let values: OptionValues;
+  try {
+    ({ values } = readOptions(dash === -1 ? rest : rest.slice(0, dash), command.options, command));
+  } catch (error) {
+    // `mcpgw stdio --config a.yaml node server.js`: the server's command without its `--`.
+    const stray = dash === -1 && error instanceof UsageError ? /^unexpected argument "(?:[^"\\]|\\.)*"/.exec(error.message)?.[0] : undefined;
+    if (stray !== undefined) throw new UsageError(`${stray}; the server command goes after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]`, command.name);
+    throw error;
+  }
+  if (values['help'] === true) return { kind: 'help', command };
+  if (trailing.length === 0) throw new UsageError('no server command: give it after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]', command.name);
+  return { kind: 'run', command, values, trailing };
 }
 
 function findCommand(name: string): CommandSpec {
@@ -132,7 +149,7 @@ function unknownOption(raw: string, options: Readonly<Record<string, OptionSpec>
   const name = raw.replace(/^--?/, '');
   const owners = raw.startsWith('--') ? COMMANDS.filter((other) => other !== command && Object.hasOwn(other.options, name)) : [];
   if (owners.length > 0) {
-    const names = owners.map((owner) => owner.name).join(' and ');
+    const names = owners.map((owner) => owner.name).join(', ').replace(/, ([^,]*)$/, ' and $1');
     const fix = command === undefined ? `; the command comes first: mcpgw ${commandNamed ?? owners[0]?.name} ${raw} …` : '';
     return new UsageError(`${raw} is an option of ${names}, not of ${command === undefined ? 'mcpgw itself' : command.name}${fix}`, command?.name);
   }

@@ -20,14 +20,18 @@ export function parseLogLevel(text: string | undefined): LogLevel | undefined {
 }
 
 /**
- * The daemon's logger: pino JSON lines on stdout, or human-readable lines when
- * stdout is a terminal.
+ * mcpgw's logger: pino JSON lines on stdout (the daemon), on stderr or
+ * appended to a file (`mcpgw stdio`, whose stdout is the protocol), or
+ * human-readable lines when the destination is a terminal.
  */
-export function createLogger(options: { pretty?: boolean; level?: LogLevel } = {}): Logger {
+export function createLogger(options: { pretty?: boolean; level?: LogLevel; destination?: 1 | 2 | string } = {}): Logger {
   const level = options.level ?? 'info';
   const base = { name: 'mcpgw', pid: process.pid };
-  if (options.pretty ?? process.stdout.isTTY === true) {
-    return pino({ level, base }, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,name' }));
+  const destination = options.destination ?? 1;
+  const tty = destination === 1 ? process.stdout.isTTY === true : destination === 2 ? process.stderr.isTTY === true : false;
+  if (options.pretty ?? tty) {
+    return pino({ level, base }, pretty({ colorize: true, sync: true, destination: typeof destination === 'number' ? destination : 1, ignore: 'pid,hostname,name' }));
   }
-  return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));
+  const dest = typeof destination === 'number' ? { dest: destination, sync: true } : { dest: destination, sync: true, append: true, mkdir: true };
+  return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(dest));
 }

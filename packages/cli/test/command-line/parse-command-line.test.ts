@@ -80,8 +80,29 @@ describe('parseCommandLine', () => {
   it('an option before the command says the command comes first', () => {
     expect(refusal(['--config', 'a.yaml', 'validate'])).toEqual({
       command: undefined,
-      message: '--config is an option of serve and validate, not of mcpgw itself; the command comes first: mcpgw validate --config …',
+      message: '--config is an option of serve, stdio and validate, not of mcpgw itself; the command comes first: mcpgw validate --config …',
     });
+  });
+
+  it('stdio takes the server command after --, verbatim, options and -- of its own included', () => {
+    expect(parseCommandLine(['stdio', '--config', 'a.yaml', '--', 'npx', '-y', 'server', '--config', 'b.json', '--'])).toMatchObject({
+      kind: 'run',
+      command: { name: 'stdio' },
+      values: { config: 'a.yaml' },
+      trailing: ['npx', '-y', 'server', '--config', 'b.json', '--'],
+    });
+    expect(parseCommandLine(['stdio', '--help'])).toMatchObject({ kind: 'help', command: { name: 'stdio' } });
+    expect(parseCommandLine(['serve', '--config', 'a.yaml'])).toMatchObject({ kind: 'run', trailing: [] });
+  });
+
+  it('stdio without a server command, or with it but no --, is a usage error that shows where it goes', () => {
+    const where = 'the server command goes after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]';
+    expect(refusal(['stdio', '--config', 'a.yaml'])).toEqual({ command: 'stdio', message: 'no server command: give it after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]' });
+    expect(refusal(['stdio', '--config', 'a.yaml', '--'])).toEqual({ command: 'stdio', message: 'no server command: give it after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]' });
+    expect(refusal(['stdio', '--config', 'a.yaml', 'node', 'server.js'])).toEqual({ command: 'stdio', message: `unexpected argument "node"; ${where}` });
+    expect(refusal(['stdio', '--confg', 'a.yaml', '--', 'node']).message).toBe('unknown option "--confg"; did you mean --config?');
+    // Options of serve are not stdio's, even before the --.
+    expect(refusal(['stdio', '--pid-file', 'p', '--', 'node']).message).toBe('--pid-file is an option of serve, not of stdio');
   });
 });
 

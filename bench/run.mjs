@@ -19,6 +19,7 @@ const BENCHMARKS = [
   { name: 'reload', script: 'reload.mjs', about: 'daemon: p99 latency while a 1,000-rule policy reloads every 100 ms' },
   { name: 'sse', script: 'sse.mjs', about: '@mcpgw/express: MB/s of 1 and 8 MiB SSE answers with secrets redacted, vs bare proxies' },
   { name: 'audit', script: 'audit.mjs', about: 'daemon audit log: µs per decision line, and what the check of the live path before each write adds' },
+  { name: 'stdio', script: 'stdio.mjs', about: 'mcpgw stdio: calls/s and added latency of small tools/call, vs the bare stdio server in the same run' },
 ];
 
 const argv = process.argv.slice(2);

@@ -123,7 +123,11 @@ export class StdioGateway {
     const framer = new LineFramer(this.#limits.clientLineBytes);
     try {
       for await (const chunk of this.#input as AsyncIterable<Buffer | string>) {
-        for (const item of framer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) await this.#fromClient(item);
+        // The lines of one chunk go out in one write each way (one system call, not one a line).
+        const items = framer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        const corked = items.length > 1 && this.#cork(this.#server.stdin, this.#output);
+        for (const item of items) await this.#fromClient(item);
+        if (corked) this.#uncork(this.#server.stdin, this.#output);
       }
       for (const item of framer.end()) await this.#fromClient(item);
     } catch {
@@ -150,7 +154,10 @@ export class StdioGateway {
     const framer = new LineFramer(this.#limits.serverLineBytes);
     try {
       for await (const chunk of this.#server.stdout as AsyncIterable<Buffer>) {
-        for (const item of framer.push(chunk)) await this.#fromServer(item);
+        const items = framer.push(chunk);
+        const corked = items.length > 1 && this.#cork(this.#output);
+        for (const item of items) await this.#fromServer(item);
+        if (corked) this.#uncork(this.#output);
       }
       for (const item of framer.end()) await this.#fromServer(item);
     } catch {
@@ -175,6 +182,15 @@ export class StdioGateway {
     }
     const out = this.#policy.fromServer(parsed.value, parsed.text);
     if (out !== null) await this.#toClient(out);
+  }
+
+  #cork(...streams: Writable[]): true {
+    for (const stream of streams) stream.cork();
+    return true;
+  }
+
+  #uncork(...streams: Writable[]): void {
+    for (const stream of streams) stream.uncork();
   }
 
   #toClient(text: string): Promise<void> | undefined {

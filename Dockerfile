@@ -33,6 +33,7 @@ WORKDIR /src
 COPY package.json package-lock.json turbo.json tsconfig.json tsconfig.base.json ./
 COPY packages/core/package.json packages/core/tsconfig.json packages/core/
 COPY packages/express-adapter/package.json packages/express-adapter/tsconfig.json packages/express-adapter/
+COPY packages/stdio-adapter/package.json packages/stdio-adapter/tsconfig.json packages/stdio-adapter/
 COPY packages/cli/package.json packages/cli/tsconfig.json packages/cli/
 RUN npm ci
 COPY packages packages
@@ -47,6 +48,8 @@ COPY --from=build /src/packages/core/package.json packages/core/package.json
 COPY --from=build /src/packages/core/dist packages/core/dist
 COPY --from=build /src/packages/express-adapter/package.json packages/express-adapter/package.json
 COPY --from=build /src/packages/express-adapter/dist packages/express-adapter/dist
+COPY --from=build /src/packages/stdio-adapter/package.json packages/stdio-adapter/package.json
+COPY --from=build /src/packages/stdio-adapter/dist packages/stdio-adapter/dist
 COPY --from=build /src/packages/cli/package.json packages/cli/package.json
 COPY --from=build /src/packages/cli/dist packages/cli/dist
 COPY --from=build /src/packages/cli/bin packages/cli/bin

@@ -43,6 +43,7 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'node bench/run.mjs core -- --quick': TESTS.benchSmoke,
   'node bench/sse.mjs --quick': TESTS.benchSmoke,
   'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
+  'node bench/stdio.mjs --quick': TESTS.benchSmoke,
 };
 
 export interface NotRunHere {
@@ -123,6 +124,12 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'node bench/http.mjs --rounds 5': { reason: `${BENCH} about 3 min`, coveredBy: TESTS.benchSmoke },
   'node bench/experiments/express-cost.mjs': { reason: `${BENCH} about 40 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
   'npm run build && node bench/experiments/direct-forward.mjs': { reason: `${BENCH} about 70 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
+  'node bench/stdio.mjs': { reason: `${BENCH} about 10 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/stdio.mjs --calls 5000 --rounds 5 --concurrency 1,16,64': { reason: `${BENCH} about 40 s`, coveredBy: TESTS.benchSmoke },
+  'pkill -HUP -f "mcpgw stdio --config /path/mcpgw.yaml"': {
+    reason: 'needs an MCP client running mcpgw stdio with that config path; pkill would also signal any other mcpgw stdio of this host',
+    coveredBy: 'test/stdio/reload.test.ts: SIGHUP to mcpgw stdio mid-call reloads, and the call in flight keeps its generation',
+  },
   'npm run bench -- reload': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
   'node bench/reload.mjs --rounds 3 --duration-ms 5000 --interval-ms 100': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
   'MCPGW_BENCH_DAEMON_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/reload.mjs': { reason: `${BENCH} about 1 min, and profiles`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },

@@ -6,7 +6,7 @@ import { ROOT, tempDir } from '../daemon/harness.js';
 import { bash, codeBlocks, installScriptWarnings, sh } from './shell.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
-const UNINSTALL = 'npm uninstall -g mcpgw @mcpgw/express @mcpgw/core';
+const UNINSTALL = 'npm uninstall -g mcpgw @mcpgw/stdio @mcpgw/express @mcpgw/core';
 
 /** Every file called `name` below `dir`. */
 function findFiles(dir: string, name: string): string[] {
@@ -42,11 +42,11 @@ describe("README's Install section", () => {
     // Self-contained: copies, not links into the clone; the daemon's own
     // packages and re2's compiled addon resolve inside the prefix.
     const modules = join(prefix, 'lib/node_modules');
-    for (const name of ['mcpgw', '@mcpgw/core', '@mcpgw/express']) {
+    for (const name of ['mcpgw', '@mcpgw/core', '@mcpgw/express', '@mcpgw/stdio']) {
       expect(lstatSync(join(modules, name)).isDirectory(), name).toBe(true);
     }
     const fromDaemon = createRequire(join(modules, 'mcpgw/package.json'));
-    for (const name of ['@mcpgw/core', '@mcpgw/express']) {
+    for (const name of ['@mcpgw/core', '@mcpgw/express', '@mcpgw/stdio']) {
       expect(realpathSync(fromDaemon.resolve(name)).startsWith(realpathSync(prefix)), name).toBe(true);
     }
     expect(findFiles(modules, 're2.node').length).toBeGreaterThan(0);

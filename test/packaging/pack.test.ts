@@ -14,6 +14,7 @@ interface Packed {
 const PACKAGES = [
   { dir: 'packages/core', name: '@mcpgw/core' },
   { dir: 'packages/express-adapter', name: '@mcpgw/express' },
+  { dir: 'packages/stdio-adapter', name: '@mcpgw/stdio' },
   { dir: 'packages/cli', name: 'mcpgw' },
 ] as const;
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
@@ -136,11 +137,12 @@ describe('npm pack of each package', () => {
     packed = JSON.parse(pack.stdout) as Packed[];
     // Each package README's install block, as printed, each in its own empty project.
     for (const readme of ['packages/core/README.md', 'packages/express-adapter/README.md']) installs[readme] = await installAsReadmeSays(readme, env);
-    // The daemon next to the libraries (re2 is built already).
+    // The daemon next to the libraries (re2 is built already), with @mcpgw/stdio, which it depends on.
     const express = installs['packages/express-adapter/README.md'];
     const cli = packed.find((tarball) => tarball.name === 'mcpgw');
-    if (express !== undefined && express.ran.code === 0 && cli !== undefined) {
-      const added = await sh('npm', ['install', join(packs, cli.filename)], { cwd: express.project, env });
+    const stdio = packed.find((tarball) => tarball.name === '@mcpgw/stdio');
+    if (express !== undefined && express.ran.code === 0 && cli !== undefined && stdio !== undefined) {
+      const added = await sh('npm', ['install', join(packs, stdio.filename), join(packs, cli.filename)], { cwd: express.project, env });
       expect(added.code, added.stderr).toBe(0);
     }
   }, 600_000);

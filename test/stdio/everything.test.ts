@@ -120,7 +120,11 @@ describe('mcpgw stdio in front of server-everything, with the SDK stdio client',
     const result = await connected.client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.5, steps: 5 } }, undefined, {
       onprogress: (notification) => progress.push(notification.progress),
     });
-    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    // The SDK client handles a notification a microtask after a response that came in the same
+    // read: the last progress notification, written just before the answer, can arrive too late
+    // for its handler when the two share a read (so it can with the bare server).
+    expect(progress.slice(0, 4)).toEqual([1, 2, 3, 4]);
+    expect(progress.length === 4 || progress[4] === 5).toBe(true);
     expect(textOf(result)).toContain('Long running operation completed');
   });
 

@@ -69,6 +69,8 @@ export class StdioGateway {
   readonly #limits: StdioLimits;
   #ended: StdioOutcome['ended'] | null = null;
   #clientGone = false;
+  /** The output is corked: the server's lines of one chunk go out in one write. */
+  #corked = false;
   readonly done: Promise<StdioOutcome>;
 
   private constructor(options: StdioGatewayOptions) {
@@ -123,11 +125,11 @@ export class StdioGateway {
     const framer = new LineFramer(this.#limits.clientLineBytes);
     try {
       for await (const chunk of this.#input as AsyncIterable<Buffer | string>) {
-        // The lines of one chunk go out in one write each way (one system call, not one a line).
+        // The lines of one chunk go to the server in one write (one system call, not one a line).
         const items = framer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-        const corked = items.length > 1 && this.#cork(this.#server.stdin, this.#output);
+        const corked = items.length > 1 && this.#cork(this.#server.stdin);
         for (const item of items) await this.#fromClient(item);
-        if (corked) this.#uncork(this.#server.stdin, this.#output);
+        if (corked) this.#uncork(this.#server.stdin);
       }
       for (const item of framer.end()) await this.#fromClient(item);
     } catch {
@@ -155,9 +157,10 @@ export class StdioGateway {
     try {
       for await (const chunk of this.#server.stdout as AsyncIterable<Buffer>) {
         const items = framer.push(chunk);
-        const corked = items.length > 1 && this.#cork(this.#output);
+        this.#corked = items.length > 1 && this.#cork(this.#output);
         for (const item of items) await this.#fromServer(item);
-        if (corked) this.#uncork(this.#output);
+        if (this.#corked) this.#uncork(this.#output);
+        this.#corked = false;
       }
       for (const item of framer.end()) await this.#fromServer(item);
     } catch {
@@ -181,7 +184,15 @@ export class StdioGateway {
       return;
     }
     const out = this.#policy.fromServer(parsed.value, parsed.text);
-    if (out !== null) await this.#toClient(out);
+    if (out === null) return;
+    await this.#toClient(out);
+    // A notification goes out on its own, not in one write with the answer after it: the MCP
+    // SDK's client handles a notification a microtask after a response that came in the same
+    // read, so the last progress notification would reach it after its request had ended.
+    if (this.#corked && !Array.isArray(parsed.value) && typeof parsed.value === 'object' && parsed.value !== null && 'method' in parsed.value) {
+      this.#uncork(this.#output);
+      this.#cork(this.#output);
+    }
   }
 
   #cork(...streams: Writable[]): true {

@@ -99,6 +99,8 @@ export class StdioPolicy {
   readonly #onAudit: StdioAuditListener | undefined;
   readonly #pending = new Map<string, Pending[]>();
   #pendingCount = 0;
+  /** The scopes of the pending requests, by the policy (generation) they were admitted under, each with its count. */
+  readonly #inFlight = new Map<CompiledPolicy, Map<ResponseScope, number>>();
   readonly #refusals: EventThinning<StdioRefusalEvent>;
   readonly #drops: EventThinning<ServerDropEvent>;
 
@@ -165,6 +167,7 @@ export class StdioPolicy {
         same.push(pending);
       }
       this.#pendingCount++;
+      this.#count(pending, 1);
       admission.open++;
     }
     if (admission.open === 0) lease.release();
@@ -254,7 +257,10 @@ export class StdioPolicy {
     const list = this.#pending.get(key);
     const pending = list?.shift();
     if (list !== undefined && list.length === 0) this.#pending.delete(key);
-    if (pending !== undefined) this.#pendingCount--;
+    if (pending !== undefined) {
+      this.#pendingCount--;
+      this.#count(pending, -1);
+    }
     return pending;
   }
 
@@ -290,13 +296,14 @@ export class StdioPolicy {
     const { message } = placement;
     let out: unknown = message;
     let count = 0;
-    for (const [policy, scopes] of this.#scopesInFlight()) {
+    const inFlight = this.#scopesInFlight();
+    for (const [policy, scopes] of inFlight) {
       if (policy === current) continue;
       const redacted = policy.redactResponse(out, policy.responseScope(message, this.#context, ...scopes));
       out = redacted.message;
       count += redacted.redactions;
     }
-    const scopes = this.#scopesInFlight().get(current) ?? [];
+    const scopes = inFlight.get(current) ?? [];
     const redacted = current.redactResponse(out, current.responseScope(message, this.#context, ...scopes));
     count += redacted.redactions;
     // Progress and log notifications of the only request in flight are its own.
@@ -305,23 +312,25 @@ export class StdioPolicy {
   }
 
   #policiesInFlight(placed: readonly Placement[]): Set<CompiledPolicy> {
-    const policies = new Set<CompiledPolicy>();
+    const policies = new Set<CompiledPolicy>(this.#inFlight.keys());
     for (const placement of placed) if (placement.kind === 'answer') policies.add(placement.pending.admission.lease.policy);
-    for (const list of this.#pending.values()) for (const pending of list) policies.add(pending.admission.lease.policy);
     return policies;
   }
 
   #scopesInFlight(): Map<CompiledPolicy, ResponseScope[]> {
-    const scopes = new Map<CompiledPolicy, ResponseScope[]>();
-    for (const list of this.#pending.values()) {
-      for (const { admission, decision } of list) {
-        const policy = admission.lease.policy;
-        const known = scopes.get(policy);
-        if (known === undefined) scopes.set(policy, [decision.responseScope]);
-        else if (!known.includes(decision.responseScope)) known.push(decision.responseScope);
-      }
-    }
-    return scopes;
+    return new Map([...this.#inFlight].map(([policy, scopes]) => [policy, [...scopes.keys()]]));
+  }
+
+  /** Counts a pending request's scope in (+1) or out (-1) of {@link #inFlight}. */
+  #count(pending: Pending, delta: 1 | -1): void {
+    const policy = pending.admission.lease.policy;
+    const scope = pending.decision.responseScope;
+    let scopes = this.#inFlight.get(policy);
+    if (scopes === undefined) this.#inFlight.set(policy, (scopes = new Map()));
+    const count = (scopes.get(scope) ?? 0) + delta;
+    if (count > 0) scopes.set(scope, count);
+    else scopes.delete(scope);
+    if (scopes.size === 0) this.#inFlight.delete(policy);
   }
 
   #track(decision: Decision, admission: Admission): Pending {
@@ -355,6 +364,7 @@ export class StdioPolicy {
     list.splice(index, 1);
     if (list.length === 0) this.#pending.delete(key);
     this.#pendingCount--;
+    this.#count(pending, -1);
   }
 
   #audit(pending: Pending, details: AuditDetails & { forwarded: boolean }): void {

@@ -5,6 +5,8 @@
  * exits with the server's status.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { connect, EVERYTHING, FAKE_SERVER, INITIALIZE, isAlive, MCPGW, ROOT, spawnWrapper, StderrLines, stdioConfig, waitUntil } from './harness.js';
@@ -88,5 +90,29 @@ describe('mcpgw stdio ends its server, and exits with it', () => {
     expect(await wrapper.exited).toBe(127);
     expect(wrapper.lines).toEqual([]);
     await wrapper.stderr.waitFor((line) => line['raw'] === 'mcpgw stdio: cannot run "mcpgw-no-such-server": command not found (ENOENT)');
+  });
+
+  it('an invalid config: one report on stderr, exit 1, and the server is never started', async () => {
+    const { path } = stdioConfig(RULES);
+    writeFileSync(path, 'policy:\n  rules:\n    - name: x\n      action: denny\n');
+    const wrapper = spawnWrapper(path, FAKE_SERVER);
+    expect(await wrapper.exited).toBe(1);
+    expect(wrapper.lines).toEqual([]);
+    await wrapper.stderr.waitFor((line) => line['raw'] === `invalid config ${path}:`);
+    expect(wrapper.stderr.lines.some((line) => String(line['raw']).startsWith('fake server'))).toBe(false);
+  });
+
+  it('--log-file: the log goes to the file; stderr carries only the server\'s, stdout only the protocol', async () => {
+    const { dir, path } = stdioConfig(RULES);
+    const log = join(dir, 'logs/mcpgw.log');
+    const wrapper = spawnWrapper(path, FAKE_SERVER, ['--log-file', log]);
+    wrapper.child.stdin.write(INITIALIZE);
+    await waitUntil(() => wrapper.lines.some((line) => line['id'] === 0), 5_000, 'initialize answered');
+    wrapper.child.stdin.end();
+    expect(await wrapper.exited).toBe(0);
+    expect(wrapper.lines.every((line) => line['jsonrpc'] === '2.0')).toBe(true);
+    expect(wrapper.stderr.lines.map((line) => String(line['raw']))).toEqual([expect.stringMatching(/^fake server: started/)]);
+    const logged = readFileSync(log, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(logged.map((line) => line.msg)).toEqual([expect.stringMatching(/^mcpgw stdio: serving node \(pid \d+\)$/), 'mcpgw stdio: server exited with code 0']);
   });
 });

@@ -127,6 +127,11 @@ export class StdioPolicy {
     if (messages.length > this.#limits.batchMessages) {
       return { toServer: null, toClient: this.refuseClientLine('invalid_request', { message: `Invalid Request: a batch of ${messages.length} messages is more than the gateway takes (${this.#limits.batchMessages})` }) };
     }
+    // Before deciding: a line refused for this uses no rate-limit quota.
+    const requests = messages.filter((message) => classifyMessage(message).kind === 'request').length;
+    if (requests > 0 && this.#pendingCount + requests > this.#limits.pendingRequests) {
+      return { toServer: null, toClient: this.#internalError(messages, batch, `${this.#pendingCount} requests are waiting for the server's answer; the gateway holds at most ${this.#limits.pendingRequests}`) };
+    }
     const lease = this.#handle.acquire();
     const started = performance.now();
     let decisions: Decision[];
@@ -136,11 +141,6 @@ export class StdioPolicy {
       // The core could not decide (a rate-limit store failed, a message too deep to redact): never forward unchecked.
       lease.release();
       return { toServer: null, toClient: this.#internalError(messages, batch) };
-    }
-    const requests = decisions.filter((decision) => decision.kind === 'request' && decision.forward).length;
-    if (requests > 0 && this.#pendingCount + requests > this.#limits.pendingRequests) {
-      lease.release();
-      return { toServer: null, toClient: this.#internalError(messages, batch, `${this.#pendingCount} requests are waiting for the server's answer; the gateway holds at most ${this.#limits.pendingRequests}`) };
     }
 
     if (decisions.some((decision) => !decision.forward)) {

@@ -162,3 +162,17 @@ describe('StdioPolicy: server lines', () => {
     expect(handle.inFlight()).toBe(0);
   });
 });
+
+describe('StdioPolicy: bounds', () => {
+  it('a request past the pending limit is answered -32603 and uses no quota; once answers come, requests go on', async () => {
+    const handle = new PolicyHandle(compilePolicy(parseConfig(RULES, { requireUpstreams: false })));
+    const policy = new StdioPolicy({ handle, server: 'fs', limits: { pendingRequests: 2 } });
+    await policy.fromClient(call(1, 'a'));
+    await policy.fromClient(call(2, 'b'));
+    const refused = await policy.fromClient(call(3, 'c'));
+    expect(refused.toServer).toBeNull();
+    expect(parse(refused.toClient)).toEqual({ jsonrpc: '2.0', id: 3, error: { code: -32603, message: "2 requests are waiting for the server's answer; the gateway holds at most 2" } });
+    policy.fromServer(result(1, {}));
+    expect((await policy.fromClient(call(4, 'd'))).toServer).not.toBeNull();
+  });
+});

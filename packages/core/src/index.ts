@@ -71,7 +71,7 @@ export type { RequestOrigin, TrackedRequest } from './exchange/tracked-request.j
 export { idKey } from './exchange/tracked-request.js';
 export { AuditTrail } from './exchange/audit-trail.js';
 export type { RefusalOrigin } from './exchange/audit-trail.js';
-export type { DecisionAuditEvent, RefusalAuditEvent, GatewayAuditEvent, AuditListener } from './exchange/audit-event.js';
+export type { DecisionAuditEvent, RefusalAuditEvent, ServerMessageDroppedEvent, DroppedReason, GatewayAuditEvent, AuditListener } from './exchange/audit-event.js';
 export { OutstandingRequests } from './exchange/outstanding-requests.js';
 export type { OutstandingLimits } from './exchange/outstanding-requests.js';
 export { ParamHeaderCache } from './exchange/param-header-cache.js';

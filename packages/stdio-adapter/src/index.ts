@@ -7,12 +7,5 @@ export { ServerProcess } from './server-process.js';
 export type { ServerProcessOptions, ServerExit } from './server-process.js';
 export { LineFramer } from './line-framer.js';
 export type { FramedItem } from './line-framer.js';
-export type {
-  StdioAuditEvent,
-  StdioAuditListener,
-  StdioDecisionEvent,
-  StdioRefusalEvent,
-  ServerDropEvent,
-  ClientLineProblem,
-  ServerLineProblem,
-} from './audit-event.js';
+export type { StdioAuditListener, ClientLineProblem } from './stdio-policy.js';
+// The audit events are the exchange's, from @mcpgw/core (GatewayAuditEvent): `status` and `session` are null on stdio.

@@ -1,5 +1,4 @@
-/** Strict UTF-8 (invalid bytes throw). One instance: `decode` of a whole buffer keeps no state. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+import { nestingDepth, UTF8 } from '@mcpgw/core';
 
 /** A line parsed, or why it could not be. */
 export type ParsedLine = { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly problem: string };
@@ -25,24 +24,6 @@ export function parseLine(bytes: Buffer, maxDepth: number): ParsedLine {
     const position = /at position (\d+)/.exec((cause as Error).message)?.[1];
     return { ok: false, problem: `the line is not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
   }
-}
-
-/** Deepest bracket nesting in JSON text, ignoring brackets inside strings. O(n), no allocation. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > deepest) deepest = depth;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
 }
 
 /** Whether a line holds nothing but blanks (skipped: some clients send empty lines). */

@@ -1,11 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { MAX_REDACTION_DEPTH, type PolicyHandle } from '@mcpgw/core';
-import type { StdioAuditListener } from './audit-event.js';
 import { idOfCutLine } from './id-of-cut-line.js';
 import { LineFramer, type FramedItem } from './line-framer.js';
 import { isBlank, parseLine } from './parse-line.js';
 import type { ServerExit, ServerProcess } from './server-process.js';
-import { DEFAULT_POLICY_LIMITS, StdioPolicy, type StdioPolicyLimits, type UnansweredOutcome } from './stdio-policy.js';
+import { DEFAULT_POLICY_LIMITS, StdioPolicy, type StdioAuditListener, type StdioPolicyLimits, type UnansweredOutcome } from './stdio-policy.js';
 
 /** Size bounds of a {@link StdioGateway}. */
 export interface StdioLimits extends StdioPolicyLimits {

@@ -5,8 +5,7 @@
  * built on @mcpgw/core's exchange included).
  */
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, parseConfig, PolicyHandle } from '@mcpgw/core';
-import type { StdioAuditEvent } from '../src/audit-event.js';
+import { compilePolicy, parseConfig, PolicyHandle, type GatewayAuditEvent as StdioAuditEvent } from '@mcpgw/core';
 import { StdioPolicy } from '../src/stdio-policy.js';
 
 const RULES = `policy:

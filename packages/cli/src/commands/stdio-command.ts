@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { compilePolicy, PolicyHandle } from '@mcpgw/core';
-import { ServerProcess, StdioGateway, type StdioAuditEvent } from '@mcpgw/stdio';
+import { compilePolicy, PolicyHandle, type GatewayAuditEvent } from '@mcpgw/core';
+import { ServerProcess, StdioGateway } from '@mcpgw/stdio';
 import type { CliIo } from '../cli-io.js';
 import type { OptionValues } from '../command-line/parse-command-line.js';
 import { UsageError } from '../command-line/usage-error.js';
@@ -116,7 +116,7 @@ export async function stdioCommand(configPath: string, values: OptionValues, com
 }
 
 /** Writes a gateway event to the audit log; lines that were not messages are logged too (they are thinned). */
-function record(reloader: ConfigReloader, logger: Logger, event: StdioAuditEvent): void {
+function record(reloader: ConfigReloader, logger: Logger, event: GatewayAuditEvent): void {
   reloader.audit(event);
   if (event.event === 'request_refused') logger.warn({ reason: event.reason, bytes: event.bytes, suppressed: event.suppressed }, `client line refused: ${event.message}`);
   else if (event.event === 'server_message_dropped') logger.warn({ reason: event.reason, bytes: event.bytes, suppressed: event.suppressed }, `server line dropped: ${event.message}`);

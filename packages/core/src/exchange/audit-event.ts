@@ -69,12 +69,33 @@ export interface RefusalAuditEvent {
   /** The HTTP status it was answered with; null on stdio. */
   readonly status: number | null;
   readonly error_code: number;
+  /** The length of a line too long to read (stdio), in bytes. */
+  readonly bytes?: number;
   /** Refusals of this reason left out since the last one written. */
   readonly suppressed?: number;
 }
 
+/** Why something the server sent was not passed on: not JSON (or not UTF-8), not JSON-RPC, or too long to read. */
+export type DroppedReason = 'parse_error' | 'invalid_message' | 'line_too_long';
+
+/**
+ * One `server_message_dropped` audit event: something an upstream sent (a
+ * stdio server's stdout line) that is no message the gateway can check, and
+ * was not passed on. Thinned in a flood like refusals.
+ */
+export interface ServerMessageDroppedEvent {
+  readonly time: string;
+  readonly event: 'server_message_dropped';
+  readonly upstream: string;
+  readonly reason: DroppedReason;
+  /** What was wrong, in plain words (never what was sent). */
+  readonly message: string;
+  readonly bytes: number;
+  readonly suppressed?: number;
+}
+
 /** Every event the gateway audits. */
-export type GatewayAuditEvent = DecisionAuditEvent | RefusalAuditEvent;
+export type GatewayAuditEvent = DecisionAuditEvent | RefusalAuditEvent | ServerMessageDroppedEvent;
 
 /** Receives audit events; must not throw (errors are caught and dropped). */
 export type AuditListener = (event: GatewayAuditEvent) => void;

@@ -1,6 +1,6 @@
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
-import type { AuditListener, DecisionAuditEvent, GatewayAuditEvent, RefusalAuditEvent } from './audit-event.js';
-import type { GatewayError, GatewayErrorKind } from './exchange-error.js';
+import type { AuditListener, DecisionAuditEvent, DroppedReason, GatewayAuditEvent, RefusalAuditEvent, ServerMessageDroppedEvent } from './audit-event.js';
+import type { GatewayError } from './exchange-error.js';
 import type { TrackedRequest } from './tracked-request.js';
 
 /** Refusal events written per reason and second before a flood is thinned. */
@@ -16,12 +16,15 @@ export interface RefusalOrigin {
   readonly policy: CompiledPolicy;
 }
 
+/** An event of a kind that is thinned in a flood, before it says how many were left out. */
+type ThinnedEvent = Omit<RefusalAuditEvent, 'suppressed'> | Omit<ServerMessageDroppedEvent, 'suppressed'>;
+
 interface Thinning {
   tokens: number;
   at: number;
   /** Refusals left out since the last one written, and the newest of them (written when the flood ends). */
   suppressed: number;
-  latest: Omit<RefusalAuditEvent, 'suppressed'> | null;
+  latest: ThinnedEvent | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -34,7 +37,8 @@ interface Thinning {
  */
 export class AuditTrail {
   readonly #listener: AuditListener | undefined;
-  readonly #thinning = new Map<GatewayErrorKind, Thinning>();
+  /** Per event kind and reason (`request_refused:parse_error`). */
+  readonly #thinning = new Map<string, Thinning>();
 
   constructor(listener: AuditListener | undefined) {
     this.#listener = listener;
@@ -75,11 +79,12 @@ export class AuditTrail {
   /**
    * A `request_refused` event for a client body refused before any decision
    * (thinned in a flood); `status` is the HTTP status it was answered with
-   * (null for stdio, which has none).
+   * (null for stdio, which has none), `bytes` the length of a line too long
+   * to read.
    */
-  refusal(origin: RefusalOrigin, error: GatewayError, status: number | null = error.httpStatus): void {
+  refusal(origin: RefusalOrigin, error: GatewayError, status: number | null = error.httpStatus, bytes?: number): void {
     if (this.#listener === undefined) return;
-    const event: Omit<RefusalAuditEvent, 'suppressed'> = {
+    this.#thinned(`request_refused:${error.kind}`, {
       time: new Date().toISOString(),
       event: 'request_refused',
       upstream: origin.upstream,
@@ -90,28 +95,43 @@ export class AuditTrail {
       message: origin.policy.redactText(error.message),
       status,
       error_code: error.rpcCode,
-    };
-    const thinning = this.#thinningOf(error.kind);
+      ...(bytes === undefined ? {} : { bytes }),
+    });
+  }
+
+  /**
+   * A `server_message_dropped` event: something the server sent that is no
+   * message the gateway can check, and was not passed on (thinned in a flood
+   * like refusals). `message` says what was wrong, never what was sent.
+   */
+  dropped(upstream: string, reason: DroppedReason, message: string, bytes: number): void {
+    if (this.#listener === undefined) return;
+    this.#thinned(`server_message_dropped:${reason}`, { time: new Date().toISOString(), event: 'server_message_dropped', upstream, reason, message, bytes });
+  }
+
+  /** Writes what a flood left out, now (at shutdown). */
+  flush(): void {
+    for (const key of this.#thinning.keys()) this.#flush(key);
+  }
+
+  /** Writes an event of a kind thinned to {@link REFUSALS_PER_SECOND} a second, or counts it left out. */
+  #thinned(key: string, event: ThinnedEvent): void {
+    const thinning = this.#thinningOf(key);
     const now = performance.now();
     thinning.tokens = Math.min(REFUSALS_PER_SECOND, thinning.tokens + ((now - thinning.at) / 1000) * REFUSALS_PER_SECOND);
     thinning.at = now;
     if (thinning.tokens < 1) {
       thinning.suppressed++;
       thinning.latest = event;
-      thinning.timer ??= setTimeout(() => this.#flush(error.kind), 1000).unref();
+      thinning.timer ??= setTimeout(() => this.#flush(key), 1000).unref();
       return;
     }
     thinning.tokens--;
-    this.#writeRefusal(thinning, event);
+    this.#writeThinned(thinning, event);
   }
 
-  /** Writes what a flood left out, now (at shutdown). */
-  flush(): void {
-    for (const reason of this.#thinning.keys()) this.#flush(reason);
-  }
-
-  #flush(reason: GatewayErrorKind): void {
-    const thinning = this.#thinning.get(reason);
+  #flush(key: string): void {
+    const thinning = this.#thinning.get(key);
     if (thinning === undefined) return;
     if (thinning.timer !== null) clearTimeout(thinning.timer);
     thinning.timer = null;
@@ -119,21 +139,21 @@ export class AuditTrail {
     if (latest === null) return;
     // The newest one left out is written itself; it counts the others.
     thinning.suppressed--;
-    this.#writeRefusal(thinning, latest);
+    this.#writeThinned(thinning, latest);
   }
 
-  #writeRefusal(thinning: Thinning, event: Omit<RefusalAuditEvent, 'suppressed'>): void {
+  #writeThinned(thinning: Thinning, event: ThinnedEvent): void {
     const suppressed = thinning.suppressed;
     thinning.suppressed = 0;
     thinning.latest = null;
     this.#emit(suppressed > 0 ? { ...event, suppressed } : event);
   }
 
-  #thinningOf(reason: GatewayErrorKind): Thinning {
-    let thinning = this.#thinning.get(reason);
+  #thinningOf(key: string): Thinning {
+    let thinning = this.#thinning.get(key);
     if (thinning === undefined) {
       thinning = { tokens: REFUSALS_PER_SECOND, at: performance.now(), suppressed: 0, latest: null, timer: null };
-      this.#thinning.set(reason, thinning);
+      this.#thinning.set(key, thinning);
     }
     return thinning;
   }

@@ -22,38 +22,35 @@ export class Channel implements ServerStream {
   readonly runtime: ExchangeRuntime;
   readonly upstream: string;
   readonly stream = 'post' as const;
-  readonly #session: string;
+  readonly #connection: string;
   readonly #client: string | undefined;
   /** Exchanges with a request still waiting for its answer, by the origin their requests carry. */
   readonly #inFlight = new Map<RequestOrigin, Exchange>();
-  #lease: PolicyLease;
+  /** The current generation's lease, held while a server message is rewritten (never longer: an idle connection holds no generation). */
+  #lease: PolicyLease | null = null;
   #closed = false;
 
   /**
-   * `session` names the connection among the gateway's (its requests are
-   * remembered under it until answered); `client`, when known, is who is
-   * on the other end, for `client` rate limits and audit.
+   * `connection` names the connection among the gateway's (its requests are
+   * remembered under it until answered; it is no MCP session, and is not
+   * audited); `client`, when known, is who is on the other end, for
+   * `client` rate limits and audit.
    */
-  constructor(runtime: ExchangeRuntime, options: { upstream: string; session: string; client?: string }) {
+  constructor(runtime: ExchangeRuntime, options: { upstream: string; connection: string; client?: string }) {
     this.runtime = runtime;
     this.upstream = options.upstream;
-    this.#session = options.session;
+    this.#connection = options.connection;
     this.#client = options.client;
-    this.#lease = runtime.handle.acquire();
   }
 
+  /** Server messages that answer no request are redacted under the newest generation. */
   get lease(): PolicyLease {
-    // Server messages that answer no request are redacted under the newest generation.
-    if (this.#lease.generation !== this.runtime.handle.generation) {
-      const previous = this.#lease;
-      this.#lease = this.runtime.handle.acquire();
-      previous.release();
-    }
+    this.#lease ??= this.runtime.handle.acquire();
     return this.#lease;
   }
 
   get context(): EvaluationContext {
-    return { upstream: this.upstream, session: this.#session, ...(this.#client === undefined ? {} : { client: this.#client }) };
+    return { upstream: this.upstream, ...(this.#client === undefined ? {} : { client: this.#client }) };
   }
 
   get paramHeaders(): ParamHeaderCache {
@@ -71,7 +68,7 @@ export class Channel implements ServerStream {
    * once the refusal was sent.
    */
   exchange(): Exchange {
-    return new Exchange(this.runtime, { upstream: this.upstream, session: this.#session, httpMethod: null, ...(this.#client === undefined ? {} : { client: this.#client }) });
+    return new Exchange(this.runtime, { upstream: this.upstream, connection: this.#connection, httpMethod: null, ...(this.#client === undefined ? {} : { client: this.#client }) });
   }
 
   /** An exchange's message was forwarded: its answers are placed by {@link rewrite}; it closes when the last one came. */
@@ -88,7 +85,14 @@ export class Channel implements ServerStream {
    * still audited as answered.
    */
   rewrite(parsed: unknown, raw?: string): string {
-    const { text, answered } = rewriteServerBody(this, parsed, raw);
+    let rewritten: { text: string; answered: TrackedRequest[] };
+    try {
+      rewritten = rewriteServerBody(this, parsed, raw);
+    } finally {
+      this.#lease?.release();
+      this.#lease = null;
+    }
+    const { text, answered } = rewritten;
     for (const tracked of answered) {
       const exchange = this.#inFlight.get(tracked.origin);
       if (exchange === undefined) continue;
@@ -102,7 +106,27 @@ export class Channel implements ServerStream {
   }
 
   answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
-    return this.runtime.outstanding.take(this.upstream, this.#session, id);
+    return this.runtime.outstanding.take(this.upstream, this.#connection, id);
+  }
+
+  /**
+   * Fails the request waiting for the answer with `id`, when the server sent
+   * one the gateway cannot pass on (too long, not JSON): it is audited with
+   * outcome `upstream_failed`, and the error response to send the client is
+   * returned — so that the client does not wait for ever. `undefined` when
+   * no request waits for that id.
+   */
+  fail(id: JsonRpcId, error: GatewayError): unknown {
+    const tracked = this.answering(id);
+    const exchange = tracked === undefined ? undefined : this.#inFlight.get(tracked.origin);
+    if (tracked === undefined || exchange === undefined) return undefined;
+    tracked.errorCode = error.rpcCode;
+    exchange.failed(tracked, error);
+    if (!exchange.waiting) {
+      this.#inFlight.delete(tracked.origin);
+      exchange.close({ finished: true, status: null });
+    }
+    return { jsonrpc: '2.0', id, error: { code: error.rpcCode, message: exchange.clientMessage(error), ...(error.data === undefined ? {} : { data: error.data }) } };
   }
 
   soleTracked(): TrackedRequest | undefined {
@@ -111,7 +135,7 @@ export class Channel implements ServerStream {
   }
 
   streamScopes(): ResponseScope[] {
-    const policy = this.lease.policy;
+    const policy = this.#lease?.policy ?? this.runtime.handle.policy;
     return [...this.#inFlight.values()].flatMap((exchange) => exchange.scopesUnder(policy));
   }
 
@@ -129,6 +153,5 @@ export class Channel implements ServerStream {
       exchange.close({ finished: !end.clientGone, status: null });
     }
     this.#inFlight.clear();
-    this.#lease.release();
   }
 }

@@ -10,6 +10,7 @@ export type GatewayErrorKind =
   | 'invalid_request'
   | 'header_mismatch'
   | 'body_too_large'
+  | 'line_too_long'
   | 'bad_body'
   | 'unsupported_encoding'
   | 'origin_forbidden'

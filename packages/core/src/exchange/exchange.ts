@@ -1,4 +1,4 @@
-import type { JsonRpcId } from '../jsonrpc/message.js';
+import { classifyMessage, type JsonRpcId } from '../jsonrpc/message.js';
 import { mirroredHeaderValues } from '../jsonrpc/mirrored-headers.js';
 import type { HeaderSource } from '../jsonrpc/header-value.js';
 import type { Decision, EvaluationContext } from '../policy/decision.js';
@@ -14,6 +14,16 @@ import type { ParamHeaderCache } from './param-header-cache.js';
 import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
+
+/** The ids of the requests among client messages (a request with no usable id is invalid, and answered by the policy). */
+function requestIds(messages: readonly unknown[]): JsonRpcId[] {
+  const ids: JsonRpcId[] = [];
+  for (const message of messages) {
+    const classified = classifyMessage(message);
+    if (classified.kind === 'request' && classified.id !== undefined) ids.push(classified.id);
+  }
+  return ids;
+}
 
 /** HTTP headers an error status needs: a 413's connection closes (the rest of the body is not read); a 405 says what is allowed. */
 const STATUS_HEADERS: Readonly<Record<number, Readonly<Record<string, string>>>> = {
@@ -42,8 +52,14 @@ export interface ExchangeContext {
   readonly client?: string;
   /** The MCP session, when the transport has one (2025-era HTTP, a stdio connection). */
   readonly session?: string;
-  /** The HTTP method, for `request_refused` events; null for stdio. */
+  /** The HTTP method, for `request_refused` events; null (or absent) off HTTP, where answers have no status. */
   readonly httpMethod?: string | null;
+  /**
+   * The connection its requests are remembered under until answered, when
+   * the transport has no session (a stdio connection): what {@link Channel}
+   * finds an answer's request by. Not a session: not audited, not a rate-limit key.
+   */
+  readonly connection?: string;
 }
 
 /**
@@ -87,6 +103,9 @@ export class Exchange implements ServerStream {
   #lease: PolicyLease;
   readonly #origin: RequestOrigin;
   readonly #httpMethod: string | null;
+  readonly #connection: string | null;
+  /** The ids of the requests of the body, once read: who a failure before any decision answers. */
+  #bodyIds: JsonRpcId[] = [];
   /** Forwarded requests by id, to match responses to them. */
   readonly #byId = new Map<string, TrackedRequest>();
   /** What was forwarded for each, while this exchange lives (a notification stream's scope is computed from it anew after a reload). */
@@ -109,6 +128,7 @@ export class Exchange implements ServerStream {
     this.stream = stream;
     this.#lease = runtime.handle.acquire();
     this.#httpMethod = context.httpMethod ?? null;
+    this.#connection = context.connection ?? null;
     const { upstream, client, session } = context;
     this.context = {
       upstream,
@@ -167,6 +187,7 @@ export class Exchange implements ServerStream {
     const headers = this.context.headers as Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
     const { messages, batch } = messagesOf(parsed, headers ?? {}, this.runtime.batchMessages);
     this.#batch = batch;
+    this.#bodyIds = requestIds(messages);
     const decisions = await this.#lease.evaluateBatch(messages, this.context);
 
     if (decisions.some((decision) => !decision.forward)) {
@@ -179,14 +200,14 @@ export class Exchange implements ServerStream {
       return { forward: false, answer, decisions };
     }
 
-    const session = this.#origin.session;
+    const remembered = this.#remembered;
     for (const decision of decisions) {
       const tracked = this.#track(decision, true);
       if (decision.kind !== 'request') continue;
       this.#byId.set(idKey(decision.id), tracked);
       this.#forwarded.set(tracked, decision.message);
-      // Its answer may come on another stream of the session (a resumed GET stream).
-      if (session !== null) this.runtime.outstanding.add(this.upstream, session, tracked);
+      // Its answer may come on another stream of the session (a resumed GET stream), or of the connection.
+      if (remembered !== null) this.runtime.outstanding.add(this.upstream, remembered, tracked);
     }
     const body = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
     // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
@@ -210,10 +231,24 @@ export class Exchange implements ServerStream {
    * Refuses the exchange whole, before any JSON-RPC request in it was
    * decided (a bad body, a failing store): audited as `request_refused`
    * (SPEC §5) if nothing of it was tracked. Returns the answer to send.
+   * `body`, the parsed body when the adapter refuses it before `admit`,
+   * gives the ids to answer; `bytes`, the length of a line too long to read.
    */
-  refuse(error: GatewayError): ExchangeAnswer {
-    if (this.#all.length === 0) this.runtime.audit.refusal(this.refusalOrigin(), error);
+  refuse(error: GatewayError, options: { readonly body?: unknown; readonly bytes?: number } = {}): ExchangeAnswer {
+    if (this.#all.length === 0) {
+      // Refused before admit read it (a bound of the adapter's): its requests are still answered by id.
+      if (options.body !== undefined) {
+        this.#batch = Array.isArray(options.body);
+        this.#bodyIds = requestIds(this.#batch ? (options.body as unknown[]) : [options.body]);
+      }
+      this.runtime.audit.refusal(this.refusalOrigin(), error, this.#httpMethod === null ? null : error.httpStatus, options.bytes);
+    }
     return this.errorAnswer(error);
+  }
+
+  /** The key its requests are remembered under until answered: the session, else the connection; null when neither. */
+  get #remembered(): string | null {
+    return this.#origin.session ?? this.#connection;
   }
 
   /** What a `request_refused` event says of this exchange. */
@@ -239,13 +274,13 @@ export class Exchange implements ServerStream {
    */
   answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
     const own = this.#byId.get(idKey(id));
-    const session = this.#origin.session;
-    if (session === null) return own;
+    const remembered = this.#remembered;
+    if (remembered === null) return own;
     if (own !== undefined) {
       this.runtime.outstanding.remove(own);
       return own;
     }
-    return this.runtime.outstanding.take(this.upstream, session, id);
+    return this.runtime.outstanding.take(this.upstream, remembered, id);
   }
 
   /** The forwarded request, when this exchange carries exactly one. */
@@ -288,6 +323,14 @@ export class Exchange implements ServerStream {
     this.runtime.audit.decision(tracked, status, { resumed: tracked.origin !== this.#origin });
   }
 
+  /** One request failed on its own (the upstream's answer to it was unusable): audited now as `upstream_failed`. */
+  failed(tracked: TrackedRequest, error: GatewayError): void {
+    if (tracked.answered) return;
+    tracked.answered = true;
+    this.runtime.outstanding.remove(tracked);
+    this.runtime.audit.decision(tracked, null, { outcome: 'upstream_failed', upstreamError: error.operatorMessage });
+  }
+
   /**
    * Records that this exchange failed (its waiting requests are audited as
    * `upstream_failed` when it closes). Returns whether the failure is news
@@ -309,7 +352,8 @@ export class Exchange implements ServerStream {
   errorAnswer(error: GatewayError): ExchangeAnswer {
     const waiting = [...this.#byId.values()].filter((tracked) => !tracked.answered);
     for (const tracked of waiting) tracked.errorCode = error.rpcCode;
-    const ids = waiting.map((tracked) => tracked.decision.id ?? null);
+    // Failed before any decision (a rate-limit store that cannot answer): the body's requests, by id.
+    const ids = this.#all.length === 0 ? this.#bodyIds : waiting.map((tracked) => tracked.decision.id ?? null);
     const message = this.clientMessage(error);
     const data = error.data === undefined ? {} : { data: error.data };
     const reply = (id: JsonRpcId | null) => ({ jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...data } });

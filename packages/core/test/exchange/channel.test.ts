@@ -43,7 +43,7 @@ function setUp(rules = RULES) {
     paramHeaders: new ParamHeaderCache(),
     batchMessages: 100,
   };
-  const channel = new Channel(runtime, { upstream: 'docs', session: 'stdio-1' });
+  const channel = new Channel(runtime, { upstream: 'docs', connection: 'stdio-1' });
   return { channel, handle, events };
 }
 
@@ -64,7 +64,7 @@ describe('Channel', () => {
     expect(text).not.toContain('secret-word');
     expect(text).not.toContain(KEY);
     expect(channel.inFlight).toBe(0);
-    expect(decisions(events)).toMatchObject([{ method: 'tools/call', tool: 'search', action: 'redact', status: null, session: 'stdio-1', redactions: { request: 1, response: 2 } }]);
+    expect(decisions(events)).toMatchObject([{ method: 'tools/call', tool: 'search', action: 'redact', status: null, session: null, redactions: { request: 1, response: 2 } }]);
   });
 
   it('answers a denied call itself and forwards nothing', async () => {

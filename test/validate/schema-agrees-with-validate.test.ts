@@ -54,7 +54,17 @@ const SCHEMA_ERRORS: ReadonlyArray<readonly [what: string, yaml: string, report:
   ['an unknown key in an upstream', `${UPSTREAM}    timeout: 5\n`, 'upstreams[0] (line 4): unknown key "timeout" (did you mean "timeout_ms"?)'],
   ['no upstreams', 'listen: "127.0.0.1:8080"\n', 'line 1, column 1: missing required key "upstreams"'],
   ['an empty upstream list', 'upstreams: []\n', 'upstreams (line 1): must not be empty'],
-  ['an upstream without url', 'upstreams:\n  - name: demo\n', 'upstreams[0] (line 2): missing required key "url"'],
+  ['an upstream without url or command', 'upstreams:\n  - name: demo\n', 'upstreams[0] (line 2): missing required key "url" (an HTTP upstream) or "command" (a stdio upstream)'],
+  ['an upstream with url and command', `${UPSTREAM}    command: node\n`, 'upstreams[0] (line 4): an upstream has either "url" (an HTTP upstream) or "command" (a stdio upstream), not both'],
+  ['args on an HTTP upstream', `${UPSTREAM}    args: ["-v"]\n`, 'upstreams[0] (line 4): "args" applies only to a stdio upstream (one with "command"), not to one with "url"'],
+  ['idle_timeout on an HTTP upstream', `${UPSTREAM}    idle_timeout: 1m\n`, 'upstreams[0] (line 4): "idle_timeout" applies only to a stdio upstream (one with "command"), not to one with "url"'],
+  ['an unknown key in a stdio upstream', 'upstreams:\n  - name: local\n    command: node\n    arg: [x]\n', 'upstreams[0] (line 4): unknown key "arg" (did you mean "args"?)'],
+  ['an empty command', 'upstreams:\n  - name: local\n    command: ""\n', 'upstreams[0].command (line 3): must not be empty'],
+  ['an argument that is a number', 'upstreams:\n  - name: local\n    command: node\n    args: [server.js, 3000]\n', 'upstreams[0].args[1] (line 4): must be a string (got the number 3000)'],
+  ['an environment value that is a number', 'upstreams:\n  - name: local\n    command: node\n    env: { PORT: 3000 }\n', 'upstreams[0].env.PORT (line 4): must be a string (got the number 3000)'],
+  ['an environment name with "="', 'upstreams:\n  - name: local\n    command: node\n    env: { "A=B": x }\n', 'upstreams[0].env (line 4): "A=B" is not a valid environment variable name (no "=" or NUL character)'],
+  ['max_sessions of zero', 'upstreams:\n  - name: local\n    command: node\n    max_sessions: 0\n', 'upstreams[0].max_sessions (line 4): must be at least 1 (got the number 0)'],
+  ['an idle_timeout in words', 'upstreams:\n  - name: local\n    command: node\n    idle_timeout: 5 minutes\n', 'upstreams[0].idle_timeout (line 4): must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h (got "5 minutes")'],
   ['an upstream url that is not http(s)', 'upstreams:\n  - name: demo\n    url: ftp://127.0.0.1/mcp\n', 'upstreams[0].url (line 3): must be an http:// or https:// URL (got "ftp://127.0.0.1/mcp")'],
   ['an upstream url without a scheme', 'upstreams:\n  - name: demo\n    url: 127.0.0.1:3001/mcp\n', 'upstreams[0].url (line 3): must be an http:// or https:// URL (got "127.0.0.1:3001/mcp")'],
   ['an upstream name with capitals', 'upstreams:\n  - name: Demo\n    url: http://x/mcp\n', 'upstreams[0].name (line 2): must use only lowercase letters, digits and dashes (got "Demo")'],
@@ -196,7 +206,8 @@ const VALUES: readonly unknown[] = [
   { 'x-key': 'k' }, { 'bad header': 'k' },
 ];
 const KEYS = ['name', 'action', 'match', 'message', 'direction', 'patterns', 'replacement', 'limit', 'window', 'key', 'max_keys', 'tool', 'method',
-  'args', 'headers', 'upstream', 'url', 'path', 'timeout_ms', 'listen', 'routes', 'default_upstream', 'audit', 'colour'];
+  'args', 'headers', 'upstream', 'url', 'path', 'timeout_ms', 'listen', 'routes', 'default_upstream', 'audit', 'colour',
+  'command', 'env', 'cwd', 'max_sessions', 'idle_timeout'];
 
 /** One random edit somewhere in `root`: a value replaced, a key removed or added, an item duplicated. */
 function mutate(root: unknown, random: Random): void {

@@ -1,10 +1,10 @@
 // Public API of @mcpgw/core. Any new export added here becomes public API:
 // named exports only, no wildcards.
 
-export { parseConfig, CONFIG_DEFAULTS } from './config/parse-config.js';
-export type { McpgwConfig, UpstreamConfig, AuditConfig, ParseConfigOptions } from './config/parse-config.js';
-export { ConfigSchema, PolicySchema, UpstreamSchema, RouteSchema, AuditSchema, TelemetrySchema } from './config/schema.js';
-export type { ConfigInput, PolicyInput, UpstreamInput, RouteInput, AuditInput } from './config/schema.js';
+export { parseConfig, CONFIG_DEFAULTS, isStdioUpstream } from './config/parse-config.js';
+export type { McpgwConfig, UpstreamConfig, StdioUpstreamConfig, AuditConfig, ParseConfigOptions } from './config/parse-config.js';
+export { ConfigSchema, PolicySchema, UpstreamSchema, HttpUpstreamSchema, StdioUpstreamSchema, RouteSchema, AuditSchema, TelemetrySchema } from './config/schema.js';
+export type { ConfigInput, PolicyInput, UpstreamInput, HttpUpstreamInput, StdioUpstreamInput, RouteInput, AuditInput } from './config/schema.js';
 export { RuleSchema, MatchSchema } from './rules/rule-schema.js';
 export type { RuleInput, MatchInput } from './rules/rule-schema.js';
 export { configJsonSchema } from './config/json-schema.js';

@@ -6,18 +6,41 @@ import { checkConfig } from './check-config.js';
 import { toConfigIssue } from './config-error.js';
 import type { RawIssue } from '../util/issue.js';
 import { DEFAULT_MAX_KEYS } from '../rules/rule-schema.js';
-import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput } from './schema.js';
+import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput, type UpstreamInput } from './schema.js';
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';
 import { yamlIssues } from './yaml-errors.js';
 import { memoFor, memoOf, rememberParse, reparseChangedRules } from './rules-reparse.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
-/** An upstream with its defaults filled in. */
+/** An HTTP upstream (`url`) with its defaults filled in. */
 export interface UpstreamConfig {
   readonly name: string;
   readonly url: string;
   readonly timeout_ms: number;
+}
+
+/**
+ * A stdio upstream (`command`) with its defaults filled in: the daemon runs
+ * it, one process per client session, and serves it over Streamable HTTP
+ * (SPEC §10). `cwd` is as written (the daemon resolves it against the config
+ * file's directory); `idle_timeout` as written, like a rule's `window`
+ * (`parseWindow` reads it).
+ */
+export interface StdioUpstreamConfig {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  readonly max_sessions: number;
+  readonly idle_timeout: string;
+  readonly timeout_ms: number;
+}
+
+/** Whether an upstream of a config is a stdio upstream (it has `command`), not an HTTP one. */
+export function isStdioUpstream(upstream: UpstreamConfig | StdioUpstreamConfig): upstream is StdioUpstreamConfig {
+  return 'command' in upstream;
 }
 
 /** The audit section with its defaults filled in. */
@@ -32,7 +55,7 @@ export interface McpgwConfig {
   readonly listen: string;
   readonly allowed_origins?: readonly string[];
   readonly license?: { readonly path: string };
-  readonly upstreams: readonly UpstreamConfig[];
+  readonly upstreams: ReadonlyArray<UpstreamConfig | StdioUpstreamConfig>;
   readonly routes: readonly RouteInput[];
   readonly default_upstream?: string;
   readonly policy: PolicyInput;
@@ -66,6 +89,10 @@ export const CONFIG_DEFAULTS = Object.freeze({
   max_size_mb: 100,
   compress_rotated: true,
   service_name: 'mcpgw',
+  /** stdio upstreams: sessions (server processes) at once. */
+  max_sessions: 16,
+  /** stdio upstreams: a session with no request for this long is ended. */
+  idle_timeout: '10m',
   /** rate_limit rules: keys counted at once per rule (not filled into the config: a rule's summary has it). */
   max_keys: DEFAULT_MAX_KEYS,
 });
@@ -166,12 +193,25 @@ function dedupe(issues: RawIssue[]): RawIssue[] {
   });
 }
 
+function withUpstreamDefaults(upstream: UpstreamInput): UpstreamConfig | StdioUpstreamConfig {
+  const timeout_ms = upstream.timeout_ms ?? CONFIG_DEFAULTS.timeout_ms;
+  if (!('command' in upstream)) return { ...upstream, timeout_ms };
+  return {
+    ...upstream,
+    args: upstream.args ?? [],
+    env: upstream.env ?? {},
+    max_sessions: upstream.max_sessions ?? CONFIG_DEFAULTS.max_sessions,
+    idle_timeout: upstream.idle_timeout ?? CONFIG_DEFAULTS.idle_timeout,
+    timeout_ms,
+  };
+}
+
 function withDefaults(input: ConfigInput): McpgwConfig {
   const { listen, upstreams, routes, policy, audit, telemetry, ...rest } = input;
   return {
     ...rest,
     listen: listen ?? CONFIG_DEFAULTS.listen,
-    upstreams: upstreams.map((upstream) => ({ ...upstream, timeout_ms: upstream.timeout_ms ?? CONFIG_DEFAULTS.timeout_ms })),
+    upstreams: upstreams.map(withUpstreamDefaults),
     routes: routes ?? [],
     policy: policy ?? { rules: [] },
     ...(audit === undefined

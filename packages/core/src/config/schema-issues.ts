@@ -5,6 +5,8 @@ import { Value } from '@sinclair/typebox/value';
 import { describeValue, explainChoice, pathFromPointer, quote, suggest, type ConfigPath, type RawIssue } from '../util/issue.js';
 import { RuleSchema } from '../rules/rule-schema.js';
 import { ruleIssues } from './rule-issues.js';
+import { UpstreamSchema } from './schema.js';
+import { upstreamIssues } from './upstream-issues.js';
 
 /**
  * Checks `value` against a TypeBox schema and returns its problems in plain
@@ -23,6 +25,8 @@ export function explainErrors(errors: Iterable<ValueError>, base: ConfigPath, ro
     seen.add(error.path);
     // A rule is one of several shapes (one per action): say what is wrong with the one it is meant as.
     if (error.type === ValueErrorType.Union && error.schema === RuleSchema) issues.push(...ruleIssues(error, base, root, explainErrors));
+    // An upstream is an HTTP or a stdio one: say what is wrong with the one it is meant as.
+    else if (error.type === ValueErrorType.Union && error.schema === UpstreamSchema) issues.push(...upstreamIssues(error, base, root, explainErrors));
     else if (error.type === ValueErrorType.ObjectAdditionalProperties && isRecordSchema(error.schema)) issues.push(...badRecordKeys(error, base, root));
     else issues.push(toIssue(error, base));
   }

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { WINDOW_MESSAGE, WINDOW_PATTERN } from '../rules/duration.js';
 import { positiveIntegerUpTo } from '../util/number-pattern.js';
 import { RuleSchema } from '../rules/rule-schema.js';
 
@@ -23,14 +24,64 @@ export const PolicySchema = Type.Object(
   { ...closed, description: 'Hot-reloadable.' },
 );
 
-export const UpstreamSchema = Type.Object(
+/** What a process's command line, environment and directory cannot hold (spawn refuses it). */
+const NO_NUL = { pattern: '^[^\\u0000]*$', patternErrorMessage: 'must not contain a NUL character' } as const;
+
+const UpstreamTimeout = Type.Optional(
+  Type.Integer({ minimum: 1, default: 30000, description: "Longest wait for the upstream's response headers, in ms. Default 30000." }),
+);
+
+/** An upstream the gateway reaches over HTTP: a Streamable HTTP MCP endpoint. */
+export const HttpUpstreamSchema = Type.Object(
   {
     name: UpstreamName,
     url: Type.String({ ...HTTP_URL, description: "The upstream's MCP endpoint (http or https)." }),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, default: 30000, description: 'Default 30000.' })),
+    timeout_ms: UpstreamTimeout,
   },
-  closed,
+  { ...closed, title: 'HTTP upstream' },
 );
+
+/**
+ * An upstream the daemon runs itself: a stdio MCP server, one process per
+ * client session (SPEC §10). Its fields apply to `command` only, so `args`
+ * beside a `url` is an error, in the editor as in `mcpgw validate`.
+ */
+export const StdioUpstreamSchema = Type.Object(
+  {
+    name: UpstreamName,
+    command: Type.String({ minLength: 1, ...NO_NUL, description: 'The stdio MCP server to run: a program on PATH, or a path (relative to cwd). Not run through a shell.' }),
+    args: Type.Optional(Type.Array(Type.String(NO_NUL), { default: [], description: 'Its arguments, passed as they are (no shell).' })),
+    env: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[^=\\u0000]+$' }), Type.String(NO_NUL), {
+        ...closed,
+        description: "Environment variables set for it, over the daemon's own environment (which it inherits).",
+        errorMessage: 'must be a mapping from variable name to string value',
+        keyErrorMessage: 'is not a valid environment variable name (no "=" or NUL character)',
+      }),
+    ),
+    cwd: Type.Optional(Type.String({ minLength: 1, ...NO_NUL, description: "Its working directory; relative to the config file's directory, which is the default." })),
+    max_sessions: Type.Optional(
+      Type.Integer({ minimum: 1, default: 16, description: 'Most client sessions (server processes) at once; one more initialize is refused (HTTP 503). Default 16.' }),
+    ),
+    idle_timeout: Type.Optional(
+      Type.String({
+        pattern: WINDOW_PATTERN,
+        patternErrorMessage: WINDOW_MESSAGE,
+        default: '10m',
+        description: "A session with no request for this long has its process ended: 500ms, 10s, 1m, 1h (at most 8784h). Default 10m.",
+      }),
+    ),
+    timeout_ms: UpstreamTimeout,
+  },
+  { ...closed, title: 'stdio upstream' },
+);
+
+/** The upstream shapes, in the order they are reported on. */
+export const UPSTREAM_VARIANTS: readonly TObject[] = [HttpUpstreamSchema, StdioUpstreamSchema];
+
+export const UpstreamSchema = Type.Union([HttpUpstreamSchema, StdioUpstreamSchema], {
+  description: 'An upstream MCP server: an HTTP endpoint (url), or a stdio server the daemon runs (command).',
+});
 
 export const RouteSchema = Type.Object(
   {
@@ -106,5 +157,7 @@ export const ConfigSchema = Type.Object(
 export type ConfigInput = Static<typeof ConfigSchema>;
 export type PolicyInput = Static<typeof PolicySchema>;
 export type UpstreamInput = Static<typeof UpstreamSchema>;
+export type HttpUpstreamInput = Static<typeof HttpUpstreamSchema>;
+export type StdioUpstreamInput = Static<typeof StdioUpstreamSchema>;
 export type RouteInput = Static<typeof RouteSchema>;
 export type AuditInput = Static<typeof AuditSchema>;

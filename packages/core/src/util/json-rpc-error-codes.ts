@@ -14,6 +14,8 @@ export const JsonRpcErrorCodes = Object.freeze({
   UPSTREAM_UNREACHABLE: -32010,
   /** The upstream did not answer within its `timeout_ms` (HTTP 504). */
   UPSTREAM_TIMEOUT: -32011,
+  /** A stdio upstream already runs `max_sessions` sessions: a new one is refused (HTTP 503). */
+  UPSTREAM_AT_CAPACITY: -32012,
   HEADER_MISMATCH: -32020,
   RATE_LIMITED: -32029,
 } as const);

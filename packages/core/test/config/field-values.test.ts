@@ -92,10 +92,10 @@ describe('missing required keys', () => {
     expect(reportLines('listen: "127.0.0.1:8080"\n')).toEqual(['line 1, column 1: missing required key "upstreams"']);
   });
 
-  it('an upstream needs a name and a url', () => {
+  it('an upstream needs a name, and a url or a command', () => {
     expect(reportLines('upstreams:\n  - timeout_ms: 5\n')).toEqual([
       'upstreams[0] (line 2): missing required key "name"',
-      'upstreams[0] (line 2): missing required key "url"',
+      'upstreams[0] (line 2): missing required key "url" (an HTTP upstream) or "command" (a stdio upstream)',
     ]);
   });
 

@@ -70,8 +70,11 @@ describe('configJsonSchema', () => {
     );
     expect(schema['required']).toEqual(['upstreams']);
     expect(propertyNames(props['license'])).toEqual(['path']);
-    expect(propertyNames(items(props['upstreams']))).toEqual(sorted(['name', 'url', 'timeout_ms']));
-    expect(items(props['upstreams'])['required']).toEqual(['name', 'url']);
+    const [http, stdio] = items(props['upstreams'])['anyOf'] as Schema[];
+    expect(propertyNames(http)).toEqual(sorted(['name', 'url', 'timeout_ms']));
+    expect(http!['required']).toEqual(['name', 'url']);
+    expect(propertyNames(stdio)).toEqual(sorted(['name', 'command', 'args', 'env', 'cwd', 'max_sessions', 'idle_timeout', 'timeout_ms']));
+    expect(stdio!['required']).toEqual(['name', 'command']);
     expect(propertyNames(items(props['routes']))).toEqual(sorted(['path', 'upstream']));
     expect(propertyNames(props['policy'])).toEqual(['rules']);
     expect(propertyNames(match)).toEqual(sorted(['method', 'tool', 'upstream', 'args', 'headers']));
@@ -103,7 +106,13 @@ describe('configJsonSchema', () => {
     const window = new RegExp(property(variant('rate_limit', 'global'), 'window')!['pattern'] as string, 'u');
     for (const ok of ['500ms', '10s', '1m', '1h', '8784h', '527040m', '0010s']) expect(window.test(ok), ok).toBe(true);
     for (const bad of ['5 minutes', '0s', '10d', '1.5s', '8785h', '527041m', '31622400001ms']) expect(window.test(bad), bad).toBe(false);
-    const upstreamProps = items(props['upstreams'])['properties'] as Record<string, Schema>;
+    const [httpUpstream, stdioUpstream] = items(props['upstreams'])['anyOf'] as Schema[];
+    const upstreamProps = httpUpstream!['properties'] as Record<string, Schema>;
+    const stdioProps = stdioUpstream!['properties'] as Record<string, Schema>;
+    expect(stdioProps['max_sessions']).toMatchObject({ type: 'integer', minimum: 1, default: 16 });
+    expect(stdioProps['idle_timeout']).toMatchObject({ type: 'string', default: '10m', pattern: property(variant('rate_limit', 'global'), 'window')!['pattern'] });
+    expect(stdioProps['args']).toMatchObject({ type: 'array', items: { type: 'string' }, default: [] });
+    expect(stdioProps['env']).toMatchObject({ type: 'object', additionalProperties: false, patternProperties: { '^[^=\\u0000]+$': { type: 'string' } } });
     expect(upstreamProps['timeout_ms']).toMatchObject({ type: 'integer', default: 30000 });
     expect(upstreamProps['name']).toMatchObject({ pattern: '^[a-z0-9-]+$' });
     const url = new RegExp(upstreamProps['url']!['pattern'] as string, 'u');

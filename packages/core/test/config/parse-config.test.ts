@@ -57,6 +57,14 @@ upstreams:
     timeout_ms: 5000
   - name: docs-2
     url: https://docs.example.com/mcp
+  - name: files
+    command: npx
+    args: ["-y", "@modelcontextprotocol/server-filesystem", "/srv/data"]
+    env: { NODE_ENV: production, LOG_LEVEL: "" }
+    cwd: servers/files
+    max_sessions: 4
+    idle_timeout: 90s
+    timeout_ms: 10000
 routes:
   - path: /mcp/everything
     upstream: everything
@@ -158,6 +166,16 @@ describe('parseConfig on valid configs', () => {
       upstreams: [
         { name: 'everything', url: 'http://127.0.0.1:3001/mcp', timeout_ms: 5000 },
         { name: 'docs-2', url: 'https://docs.example.com/mcp', timeout_ms: 30000 },
+        {
+          name: 'files',
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/data'],
+          env: { NODE_ENV: 'production', LOG_LEVEL: '' },
+          cwd: 'servers/files',
+          max_sessions: 4,
+          idle_timeout: '90s',
+          timeout_ms: 10000,
+        },
       ],
       routes: [
         { path: '/mcp/everything', upstream: 'everything' },
@@ -196,10 +214,13 @@ describe('parseConfig on valid configs', () => {
   });
 
   it('fills in defaults for every optional field left out', () => {
-    const config = parseConfig(`${UPSTREAM}audit:\n  path: /tmp/audit.jsonl\ntelemetry:\n  customer:\n    endpoint: http://collector:4318\n`);
+    const config = parseConfig(`${UPSTREAM}  - name: local\n    command: my-server\naudit:\n  path: /tmp/audit.jsonl\ntelemetry:\n  customer:\n    endpoint: http://collector:4318\n`);
     expect(config).toEqual({
       listen: '127.0.0.1:8080',
-      upstreams: [{ name: 'everything', url: 'http://127.0.0.1:3001/mcp', timeout_ms: 30000 }],
+      upstreams: [
+        { name: 'everything', url: 'http://127.0.0.1:3001/mcp', timeout_ms: 30000 },
+        { name: 'local', command: 'my-server', args: [], env: {}, max_sessions: 16, idle_timeout: '10m', timeout_ms: 30000 },
+      ],
       routes: [],
       policy: { rules: [] },
       audit: { path: '/tmp/audit.jsonl', max_size_mb: 100, compress_rotated: true },
@@ -211,6 +232,8 @@ describe('parseConfig on valid configs', () => {
       max_size_mb: 100,
       compress_rotated: true,
       service_name: 'mcpgw',
+      max_sessions: 16,
+      idle_timeout: '10m',
       max_keys: 100_000,
     });
     expectDeepFrozen(config);

@@ -3,6 +3,7 @@
 
 export { createMcpHandler, mcpGateway, DEFAULT_LIMITS } from './mcp-gateway.js';
 export type { McpGatewayOptions, McpGatewayMiddleware, GatewayRequest } from './mcp-gateway.js';
+export type { UpstreamConnector, GatewayUpstreamInput } from './routing.js';
 export type { GatewayLimits } from './gateway-runtime.js';
 export { UpstreamHealth } from './upstream-health.js';
 export type { UpstreamOutcome, UpstreamFailureKind, UpstreamHealthEntry } from './upstream-health.js';

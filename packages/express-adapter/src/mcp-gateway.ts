@@ -8,11 +8,11 @@ import {
   ParamHeaderCache,
   type AuditListener,
   type PolicyHandle,
-  type UpstreamConfig,
+  type StdioUpstreamConfig,
 } from '@mcpgw/core';
 import { HttpExchange } from './exchange.js';
 import type { GatewayLimits, GatewayRuntime } from './gateway-runtime.js';
-import { createRouteTable, type RouteInput } from './routing.js';
+import { createRouteTable, type GatewayUpstreamInput, type RouteInput, type UpstreamConnector } from './routing.js';
 import { sendRpcError } from './send.js';
 import type { UpstreamHealth, UpstreamOutcome } from './upstream-health.js';
 import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy.js';
@@ -21,8 +21,13 @@ import { createUpstreamProxy, type UpstreamProxy } from './upstream-proxy.js';
 export interface McpGatewayOptions {
   /** The policy to enforce; swap it to reload. */
   readonly handle: PolicyHandle;
-  /** Upstream MCP servers (Streamable HTTP): name, url, timeout_ms (default 30000). */
-  readonly upstreams: ReadonlyArray<Pick<UpstreamConfig, 'name' | 'url'> & { readonly timeout_ms?: number }>;
+  /**
+   * Upstream MCP servers (Streamable HTTP): name, url, timeout_ms (default
+   * 30000), and `connect` for one served in this process (see
+   * {@link UpstreamConnector}). A config's stdio upstreams (`command`) are
+   * refused (`MCPGW_ERR_OPTIONS_INVALID`): `mcpgw serve` runs those.
+   */
+  readonly upstreams: ReadonlyArray<GatewayUpstreamInput | StdioUpstreamConfig>;
   /** Exact request paths on the gateway → upstream names; the full path, whatever the mount. */
   readonly routes?: readonly RouteInput[];
   /** Serves paths no route names. Without it such paths fall through to `next()`. */

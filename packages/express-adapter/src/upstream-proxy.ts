@@ -4,7 +4,7 @@ import type { Duplex, Stream } from 'node:stream';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import { describeFailure, GatewayError, upstreamError } from '@mcpgw/core';
 import { hopByHopNames } from './http-headers.js';
-import type { GatewayUpstream } from './routing.js';
+import type { GatewayUpstream, UpstreamConnector } from './routing.js';
 
 /** What one forwarded HTTP request needs from the proxy. */
 export interface ForwardHooks {
@@ -28,7 +28,7 @@ export interface UpstreamProxy {
 
 export function createUpstreamProxy(upstream: GatewayUpstream): UpstreamProxy {
   const secure = upstream.url.protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agent = upstream.connect !== undefined ? new ConnectorAgent(upstream.connect) : secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const pending = new WeakMap<IncomingMessage, ForwardHooks>();
   const { protocol, host, port, pathname, search } = upstream.url;
   // An IPv6 literal without its brackets, as node:http wants it.
@@ -164,6 +164,20 @@ function gatewayValue(name: string, req: IncomingMessage): string | null | undef
       return null;
     default:
       return undefined;
+  }
+}
+
+/** A keep-alive agent whose connections `connect` opens (an upstream in this process) instead of TCP. */
+class ConnectorAgent extends HttpAgent {
+  readonly #connect: UpstreamConnector;
+
+  constructor(connect: UpstreamConnector) {
+    super({ keepAlive: true });
+    this.#connect = connect;
+  }
+
+  override createConnection(): Duplex {
+    return this.#connect();
   }
 }
 

@@ -78,9 +78,9 @@ export async function startDemoUpstream(args: readonly string[] = []): Promise<{
   return { proc, url: String(line['url']) };
 }
 
-/** Starts `mcpgw serve` on a config file; resolves once it listens, with its URL. */
-export async function startDaemon(configPath: string, args: readonly string[] = []): Promise<{ proc: Proc; url: string; port: number }> {
-  const proc = new Proc(process.execPath, [MCPGW, 'serve', '--config', configPath, ...args]);
+/** Starts `mcpgw serve` on a config file (`env` added to the test's environment); resolves once it listens, with its URL. */
+export async function startDaemon(configPath: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<{ proc: Proc; url: string; port: number }> {
+  const proc = new Proc(process.execPath, [MCPGW, 'serve', '--config', configPath, ...args], env === undefined ? {} : { env });
   const line = await Promise.race([
     proc.waitForMsg(/^mcpgw listening on /),
     proc.exited.then((exit) => {

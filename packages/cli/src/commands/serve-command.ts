@@ -73,8 +73,11 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
     logger.fatal({ err: error }, `internal error: ${error.message}`);
     end(ExitCodes.INTERNAL);
   });
-  // Whatever ends the process, the PID file goes with it.
-  process.once('exit', () => pidFile?.remove());
+  // Whatever ends the process, the PID file goes with it, and no stdio upstream's server outlives it.
+  process.once('exit', () => {
+    pidFile?.remove();
+    daemon?.killServers();
+  });
 
   try {
     if (typeof pidPath === 'string') {

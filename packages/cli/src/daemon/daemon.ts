@@ -11,6 +11,7 @@ import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
 import { describeListenError } from './listen-error.js';
 import { StartupError } from './startup-error.js';
+import { StdioUpstreams } from './stdio-upstreams.js';
 /**
  * How long a forced shutdown waits for the audit log's background work
  * (compressing a rotated file) before it lets the process exit anyway: a
@@ -47,6 +48,8 @@ export class Daemon {
   readonly #gateway: McpGatewayMiddleware;
   readonly #server: Server;
   readonly #reloader: ConfigReloader;
+  /** The stdio upstreams' bridges and their server processes (SPEC §10). */
+  readonly #stdio: StdioUpstreams;
   /** As started: what a reload does not change (listen, upstreams, license…). */
   readonly #config: McpgwConfig;
   #license: LicenseMonitor | null = null;
@@ -65,9 +68,10 @@ export class Daemon {
     const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
+    this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger });
     this.#gateway = createMcpHandler({
       handle: this.#handle,
-      upstreams: config.upstreams,
+      upstreams: this.#stdio.upstreams,
       routes: config.routes,
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
@@ -88,6 +92,11 @@ export class Daemon {
     const daemon = new Daemon(options, config, text);
     await daemon.#listen();
     return daemon;
+  }
+
+  /** SIGKILLs the stdio upstreams' server processes now (the process is exiting, whatever the reason). */
+  killServers(): void {
+    this.#stdio.kill();
   }
 
   /** The address the server listens on. */
@@ -133,6 +142,8 @@ export class Daemon {
     const abandoned = drained ? 0 : this.#gateway.abandon();
     this.#server.closeAllConnections();
     await closed;
+    // The stdio upstreams' processes go with the daemon: ended by their supervisor, waited for.
+    await this.#stdio.close();
     await this.#reloader.idle();
     if (this.#finished) return false;
     await this.#finish({ drained, forced: false, abandoned });
@@ -153,6 +164,7 @@ export class Daemon {
     if (!this.#draining) this.#beginShutdown(signal);
     const abandoned = this.#gateway.abandon();
     this.#server.closeAllConnections();
+    this.#stdio.kill();
     const closing = this.#finish({ drained: false, forced: true, abandoned });
     let timer: NodeJS.Timeout | undefined;
     const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCED_CLOSE_MS)));

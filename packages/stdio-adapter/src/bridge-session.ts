@@ -16,6 +16,9 @@ type Json = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** The longest delay setTimeout takes (2^31 - 1 ms); idle_timeout goes up to 366 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Why a session ended. */
 export type SessionEnd = 'deleted' | 'idle' | 'exited' | 'shutdown';
 
@@ -232,10 +235,16 @@ export class BridgeSession {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     if (this.#ended !== null || this.#streams.waiting > 0) return;
+    this.#idleUntil(Date.now() + this.#options.idleTimeoutMs);
+  }
+
+  /** Ends the session at `deadline`, in steps a timer can take (setTimeout fires at once past about 24.8 days). */
+  #idleUntil(deadline: number): void {
     this.#idleTimer = setTimeout(() => {
+      if (Date.now() < deadline) return this.#idleUntil(deadline);
       this.#logger.info({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid, idle_ms: this.#options.idleTimeoutMs }, `stdio upstream "${this.#options.upstream}": ending an idle session`);
       void this.end('idle');
-    }, this.#options.idleTimeoutMs);
+    }, Math.min(Math.max(deadline - Date.now(), 0), MAX_TIMER_MS));
     this.#idleTimer.unref();
   }
 

@@ -166,6 +166,20 @@ describe('HttpBridge', () => {
     expect(await refused.done()).toEqual([{ jsonrpc: '2.0', id: 3, error: { code: -32010, message: 'upstream "scripted" could not be started', data: { upstream: 'scripted' } } }]);
   });
 
+  it('ends an idle session after idleTimeoutMs, and not before, even past the longest delay a timer takes', async () => {
+    const quick = startBridge({ idleTimeoutMs: 200 });
+    const session = await openSession(quick);
+    expect(quick.sessionCount).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(quick.sessionCount).toBe(0);
+    expect((await send(quick, 'POST', { ...V2025, 'mcp-session-id': session }, rpc(1, 'echo'))).status).toBe(404);
+    // 366 days, the longest idle_timeout: setTimeout alone would fire at once.
+    const patient = startBridge({ idleTimeoutMs: 366 * 24 * 3_600_000 });
+    await openSession(patient);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(patient.sessionCount).toBe(1);
+  });
+
   it('at close, answers requests still waiting with an error and ends every process', async () => {
     const bridge = startBridge();
     const session = await openSession(bridge);

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { JsonRpcErrorCodes, protocolEra } from '@mcpgw/core';
+import { GatewayError, JsonRpcErrorCodes, MAX_REDACTION_DEPTH, parseJsonBody, protocolEra, readBody } from '@mcpgw/core';
 import { DEFAULT_BRIDGE_LIMITS, type BridgeLimits, type BridgeLogger } from './bridge-options.js';
 import { BridgeSession } from './bridge-session.js';
 import { createDuplexPair } from './duplex-pair.js';
-import { readBody } from './read-body.js';
 
 /** Options of {@link HttpBridge.create}. */
 export interface HttpBridgeOptions {
@@ -138,13 +137,13 @@ export class HttpBridge {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined): Promise<void> {
-    const body = await readBody(req, this.#limits.bodyBytes);
-    if (body === null) return sendError(res, 413, null, JsonRpcErrorCodes.INVALID_REQUEST, `Invalid Request: the body is larger than ${this.#limits.bodyBytes} bytes`);
+    // The gateway in front has read and checked this body already; the bridge reads it with the same reader.
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return sendError(res, 400, null, JsonRpcErrorCodes.PARSE_ERROR, 'Parse error: the body is not JSON');
+      parsed = parseJsonBody(await readBody(req, this.#limits.bodyBytes), MAX_REDACTION_DEPTH);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return sendError(res, error.httpStatus, null, error.rpcCode, error.message);
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     if (protocolEra(req.headers, messages[0]) === 'modern') {

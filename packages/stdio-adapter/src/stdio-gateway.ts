@@ -4,6 +4,7 @@ import { idOfCutLine } from './id-of-cut-line.js';
 import { LineFramer, type FramedItem } from './line-framer.js';
 import { isBlank, parseLine } from './parse-line.js';
 import type { ServerExit, ServerProcess } from './server-process.js';
+import { writeLine } from './write-line.js';
 import { DEFAULT_POLICY_LIMITS, StdioPolicy, type StdioAuditListener, type StdioPolicyLimits, type UnansweredOutcome } from './stdio-policy.js';
 
 /** Size bounds of a {@link StdioGateway}. */
@@ -207,23 +208,6 @@ export class StdioGateway {
     if (this.#clientGone) return undefined;
     return writeLine(this.#output, text);
   }
-}
-
-/** Writes one line; resolves at once, or when the stream can take more (or is gone). */
-function writeLine(stream: Writable, text: string): Promise<void> | undefined {
-  if (stream.destroyed || stream.writableEnded) return undefined;
-  if (stream.write(`${text}\n`)) return undefined;
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-    stream.once('error', done);
-  });
 }
 
 function describeExit(exit: ServerExit): string {

@@ -58,6 +58,7 @@ export type { Pattern, PatternResult } from './regex/compile-pattern.js';
 
 export { McpgwError, ErrorCodes, ERRORS } from './util/mcpgw-error.js';
 export type { ErrorCode, WireAnswer } from './util/mcpgw-error.js';
+export { isRecord } from './util/is-record.js';
 export { ConfigError, formatConfigIssue } from './config/config-error.js';
 export type { ConfigIssue, ConfigIssueForm } from './config/config-error.js';
 export { PolicyError } from './policy/policy-error.js';

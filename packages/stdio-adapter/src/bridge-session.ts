@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { JsonRpcErrorCodes, type JsonRpcId } from '@mcpgw/core';
+import { isRecord, JsonRpcErrorCodes, type JsonRpcId } from '@mcpgw/core';
 import type { BridgeLimits, BridgeLogger } from './bridge-options.js';
 import type { EventStream } from './event-stream.js';
 import { forEachLine } from './for-each-line.js';
@@ -14,7 +14,6 @@ import { writeLine } from './write-line.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The longest delay setTimeout takes (2^31 - 1 ms); idle_timeout goes up to 366 days. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,9 +1,8 @@
-import type { JsonRpcId } from '@mcpgw/core';
+import { isRecord, type JsonRpcId } from '@mcpgw/core';
 import type { EventStream } from './event-stream.js';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Whether a value can be a request id or progress token (JSON-RPC `null` ids are not requests MCP sends). */
 export const isId = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';

@@ -14,6 +14,7 @@ export { compilePolicy, compilePolicyInSlices, type CompilePolicyInSlicesOptions
 export { CompiledPolicy } from './policy/compiled-policy.js';
 export { ResponseScope } from './policy/response-scope.js';
 export type {
+  CallerIdentity,
   Decision,
   DecisionAction,
   EvaluationContext,

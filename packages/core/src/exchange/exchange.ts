@@ -1,7 +1,7 @@
 import { classifyMessage, type JsonRpcId } from '../jsonrpc/message.js';
 import { mirroredHeaderValues } from '../jsonrpc/mirrored-headers.js';
 import type { HeaderSource } from '../jsonrpc/header-value.js';
-import type { Decision, EvaluationContext } from '../policy/decision.js';
+import type { CallerIdentity, Decision, EvaluationContext } from '../policy/decision.js';
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { ResponseScope } from '../policy/response-scope.js';
 import type { PolicyHandle, PolicyLease } from '../handle/policy-handle.js';
@@ -50,8 +50,10 @@ export interface ExchangeContext {
   readonly headers?: HeaderSource & Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The client's address, for `client` rate limits and audit. */
   readonly client?: string;
-  /** The MCP session, when the transport has one (2025-era HTTP, a stdio connection). */
+  /** The MCP session, when the transport has one (2025-era HTTP). */
   readonly session?: string;
+  /** The authenticated caller, when the adapter authenticates (SPEC §9); absent = anonymous. */
+  readonly identity?: CallerIdentity;
   /** The HTTP method, for `request_refused` events; null (or absent) off HTTP, where answers have no status. */
   readonly httpMethod?: string | null;
   /**
@@ -129,11 +131,12 @@ export class Exchange implements ServerStream {
     this.#lease = runtime.handle.acquire();
     this.#httpMethod = context.httpMethod ?? null;
     this.#connection = context.connection ?? null;
-    const { upstream, client, session } = context;
+    const { upstream, client, session, identity } = context;
     this.context = {
       upstream,
       ...(context.headers === undefined ? {} : { headers: context.headers }),
       ...(client === undefined ? {} : { client }),
+      ...(identity === undefined ? {} : { identity }),
       paramHeaders: (tool) => runtime.paramHeaders.get(upstream, tool),
       ...(session === undefined ? {} : { session }),
     };
@@ -142,7 +145,7 @@ export class Exchange implements ServerStream {
       policy: this.#lease.policy,
       upstream,
       // Not the headers: a remembered request must stay small. (Filtering a tools list ignores header conditions.)
-      context: { upstream, ...(client === undefined ? {} : { client }), ...(session === undefined ? {} : { session }) },
+      context: { upstream, ...(client === undefined ? {} : { client }), ...(session === undefined ? {} : { session }), ...(identity === undefined ? {} : { identity }) },
       client: client ?? null,
       session: session ?? null,
       started: performance.now(),

@@ -4,6 +4,21 @@ import type { ParamHeaderMap } from '../jsonrpc/mirrored-headers.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.js';
 import type { ResponseScope } from './response-scope.js';
 
+/**
+ * Who sends a message, once an adapter has authenticated the caller (SPEC
+ * §9): the subject, how it was proven, and what rules may match on. Absent
+ * for an anonymous caller. Today only carried (the exchange passes it to
+ * the policy and keeps it with each request); rules and audit read it with
+ * `auth` (SPEC §9).
+ */
+export interface CallerIdentity {
+  readonly sub: string;
+  readonly via: 'jwt' | 'api_key';
+  readonly groups?: readonly string[];
+  readonly scope?: readonly string[];
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
 /** Where a message is evaluated: who sent it, to which upstream, under which generation. */
 export interface EvaluationContext {
   /** Policy generation, reported in refusals (`data.generation`). A lease fills it in. */
@@ -16,6 +31,8 @@ export interface EvaluationContext {
   readonly client?: string;
   /** MCP session id (keyed by `session` limits). */
   readonly session?: string;
+  /** The authenticated caller, if any. */
+  readonly identity?: CallerIdentity;
   /** Counter store for rate_limit rules. A lease fills in its handle's store. */
   readonly rateLimits?: RateLimitStore;
   /** Clock for rate limits, in ms (default `Date.now()`). */

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AuditTrail,
   Channel,
+  Exchange,
   compilePolicy,
   OutstandingRequests,
   ParamHeaderCache,
@@ -112,6 +113,16 @@ describe('Channel', () => {
     const text = channel.rewrite({ jsonrpc: '2.0', id: 99, result: { content: [{ type: 'text', text: `secret-word ${KEY}` }] } });
     expect(text).not.toContain('secret-word');
     expect(text).not.toContain(KEY);
+  });
+
+  it('carries the identity slot of its context to the policy and to each request it remembers', async () => {
+    const { channel } = setUp();
+    const identity = { sub: 'alice', via: 'jwt' as const, groups: ['eng'] };
+    const exchange = new Exchange(channel.runtime, { upstream: 'docs', identity, connection: 'c' });
+    expect(exchange.context.identity).toBe(identity);
+    await exchange.admit({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'search', arguments: {} } });
+    expect(exchange.soleTracked()?.origin.context.identity).toBe(identity);
+    exchange.close({ finished: false, status: null });
   });
 
   it('audits what is still waiting when the connection ends', async () => {

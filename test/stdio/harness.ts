@@ -123,10 +123,17 @@ export async function connect(options: {
 }
 
 /** mcpgw stdio run as a plain child process, for tests that write raw bytes to it. */
-export function spawnWrapper(config: string, server: readonly string[] = EVERYTHING, args: readonly string[] = []): { child: ChildProcessWithoutNullStreams; lines: Array<Record<string, unknown>>; stderr: StderrLines; exited: Promise<number | null> } {
+export function spawnWrapper(
+  config: string,
+  server: readonly string[] = EVERYTHING,
+  args: readonly string[] = [],
+): { child: ChildProcessWithoutNullStreams; lines: Array<Record<string, unknown>>; texts: string[]; stderr: StderrLines; exited: Promise<number | null> } {
   const child = spawn(MCPGW, ['stdio', '--config', config, ...args, '--', ...server], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
+  /** The same lines as written, for tests that search the bytes (a secret must not be in them). */
+  const texts: string[] = [];
   createInterface({ input: child.stdout }).on('line', (text) => {
+    texts.push(text);
     // Every line mcpgw writes to stdout must be JSON: a test reading `raw` has found a leak.
     try {
       lines.push(JSON.parse(text) as Record<string, unknown>);
@@ -135,7 +142,7 @@ export function spawnWrapper(config: string, server: readonly string[] = EVERYTH
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, stderr: new StderrLines(child.stderr), exited };
+  return { child, lines, texts, stderr: new StderrLines(child.stderr), exited };
 }
 
 /** JSON-RPC initialize, as a client sends it, for raw tests. */

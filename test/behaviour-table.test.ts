@@ -1,10 +1,51 @@
-// One attack/behaviour table, run against the three HTTP front ends of mcpgw:
-// @mcpgw/express in an Express app, the `mcpgw serve` daemon, and the example
-// proxy built on @mcpgw/core alone (examples/node-http-proxy/proxy.mjs). Each
-// is started once, with the same policy, in front of its own recording
-// upstream (a real MCP SDK server that logs the raw bytes of every request it
-// receives), and must answer every row the same way. The batch semantics the
-// rows check are those of docs/policy.md#batches.
+// One attack/behaviour table, run against every front end of mcpgw: the
+// three HTTP ones — @mcpgw/express in an Express app, the `mcpgw serve`
+// daemon, and the example proxy built on @mcpgw/core alone
+// (examples/node-http-proxy/proxy.mjs) — and `mcpgw stdio`. Each is started
+// once, with the same policy, in front of its own recording upstream (a real
+// MCP SDK server that logs the raw bytes of every request it receives), and
+// must answer every row the same way. The batch semantics the rows check are
+// those of docs/policy.md#batches.
+//
+// How a row reads on stdio (`mcpgw stdio --config … -- node
+// test/stdio/recording-server.mjs`, the same tools over the SDK's
+// StdioServerTransport, recording every line it reads; see
+// test/stdio/recording-wrapper.ts):
+// - the request's body is written to the wrapper's stdin as one line (its
+//   bytes, then "\n"), after an initialize under 2025-03-26, the era of
+//   batches; a setup body is written the same way, and each of its requests
+//   must be answered. The config is the same text, with an audit log added
+//   (`upstreams` is ignored by `mcpgw stdio`; the server is named `main`
+//   after `default_upstream`);
+// - the answer is the JSON-RPC messages the wrapper writes to its stdout for
+//   the line: the test waits for a message with each id the row expects,
+//   then for a barrier (a `ping` whose answer comes only after the wrapper
+//   has handled the line and the server has read all that came before it),
+//   and takes every line written until then. `messages` must match them as
+//   on HTTP; `answerLacks` is searched in those lines' bytes;
+// - `upstream` is checked on the lines the server read before the barrier
+//   (one line ↔ one HTTP request body);
+// - `status` has no stdio meaning of its own. 200 and 400 are the JSON-RPC
+//   answer alone. 202 (a notification accepted) ↔ no line back. 403 for a
+//   body of notifications only (a refused notification, which JSON-RPC
+//   cannot answer; HTTP says it with the status) ↔ no line back, and the
+//   audit log has the refusal: a `decision` event with the error's code
+//   and rule;
+// - `body`: 'array' ↔ one line holding a JSON array; 'object' ↔ one line
+//   holding one object; 'empty' ↔ no line; 'stream' (SSE) has no stdio
+//   meaning: the server's answers come as lines of their own;
+// - headers: `Retry-After` ↔ `error.data.retry_after_ms` > 0 on each -32029
+//   error; `Content-Type`, `X-Accel-Buffering` and `Allow` are HTTP framing,
+//   with no stdio meaning;
+// - the rate-limit rows key their counter on the `x-row` header, and stdio
+//   has no headers: every line of one wrapper shares the counter of "no
+//   header value". So on stdio each row that calls the limited tool
+//   (`search`) runs in a wrapper process of its own, started for the row
+//   with the same config: a fresh counter, as a fresh `x-row` value gives it
+//   on HTTP. The other rows share one wrapper, started once.
+// A row that asks for what stdio does not have (a header, another HTTP
+// method, a Content-Length, a stopped upstream) must be in NOT_APPLICABLE,
+// with the reason: `stdioExpectation` refuses it otherwise.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -18,6 +59,7 @@ import { mcpGateway } from '@mcpgw/express';
 import { AWS_KEY, SECRET_PATTERN, startRecordingUpstream, type RecordingUpstream } from './attacks/recording-upstream.js';
 import { announce, openSession, send, type WireResponse } from './attacks/wire.js';
 import { Proc, ROOT, startDaemon, tempDir } from './daemon/harness.js';
+import { RecordingWrapper, type StdioAnswer } from './stdio/recording-wrapper.js';
 
 const PROTOCOL = '2025-03-26'; // the era with batches
 const MODERN = '2026-07-28';
@@ -392,11 +434,46 @@ const TARGETS: readonly Target[] = [
   },
 ];
 
+/** The stdio target: `mcpgw stdio` run as a command, in front of test/stdio/recording-server.mjs. */
+const STDIO = 'mcpgw stdio (@mcpgw/stdio)';
+
+/** What stdio has no counterpart for, as reasons. */
+const NO_HEADERS = 'stdio carries no HTTP headers';
+const HTTP_ONLY = {
+  era: `the row gives its protocol era in the MCP-Protocol-Version header only; ${NO_HEADERS} (off HTTP the core reads a message's era from its params._meta, which this row's body does not carry)`,
+  mirrored: `the Mcp-Method/Mcp-Name headers mirror the body on HTTP only; ${NO_HEADERS}`,
+  origin: `Origin is a browser's HTTP header (DNS rebinding); ${NO_HEADERS}, and a stdio server is reached by its parent process only`,
+  method: 'stdio has no HTTP methods: every line is a message',
+  announced: 'stdio has no Content-Length: a line is read up to its end (the line limit is tested in test/stdio/bad-input.test.ts)',
+  encoding: `stdio has no Content-Encoding: a line is JSON text as it is; ${NO_HEADERS}`,
+  upstreamDown: 'mcpgw stdio exits with its server (docs/stdio.md#ending-signals-exit-status): no wrapper is left to answer while the server is down',
+} as const;
+
 /**
  * Rows that make no sense for a target, with the reason: the one place a
- * row is left out. (None today: every front end serves the whole table.)
+ * row is left out. (The HTTP front ends serve the whole table.)
  */
-const NOT_APPLICABLE: ReadonlyArray<{ readonly row: string; readonly target: string; readonly reason: string }> = [];
+const NOT_APPLICABLE: ReadonlyArray<{ readonly row: string; readonly target: string; readonly reason: string }> = [
+  { row: 'a batch in protocol 2026-07-28 gets 400 -32600', target: STDIO, reason: HTTP_ONLY.era },
+  { row: 'a 2026-07-28 request whose Mcp-Method header disagrees with its body gets 400 -32020', target: STDIO, reason: HTTP_ONLY.mirrored },
+  { row: 'an Origin of another site gets 403', target: STDIO, reason: HTTP_ONLY.origin },
+  { row: 'PUT gets 405 with Allow', target: STDIO, reason: HTTP_ONLY.method },
+  { row: 'a body announced over the limit gets 413 before it is read', target: STDIO, reason: HTTP_ONLY.announced },
+  { row: 'a body that decodes to more than the limit gets 413 (gzip)', target: STDIO, reason: HTTP_ONLY.encoding },
+  { row: 'an unknown Content-Encoding gets 415', target: STDIO, reason: HTTP_ONLY.encoding },
+  { row: 'a gzip-encoded call is decoded, checked and forwarded', target: STDIO, reason: HTTP_ONLY.encoding },
+  { row: 'a gzip-encoded denied call is still denied', target: STDIO, reason: HTTP_ONLY.encoding },
+  { row: 'a call while the upstream is down gets 502 -32010 with its id', target: STDIO, reason: HTTP_ONLY.upstreamDown },
+  { row: 'a batch while the upstream is down gets 502 -32010 for each request', target: STDIO, reason: HTTP_ONLY.upstreamDown },
+];
+
+// An entry must name a row and a target of this file: a renamed row must not lose a target unnoticed.
+for (const entry of NOT_APPLICABLE) {
+  if (!ROWS.some((row) => row.name === entry.row)) throw new Error(`NOT_APPLICABLE names no row: ${entry.row}`);
+  if (entry.target !== STDIO && !TARGETS.some((target) => target.name === entry.target)) throw new Error(`NOT_APPLICABLE names no target: ${entry.target}`);
+}
+
+const notApplicable = (row: Row, target: string) => NOT_APPLICABLE.find((entry) => entry.row === row.name && entry.target === target);
 
 // ---------------------------------------------------------------------------
 // The runner
@@ -442,7 +519,7 @@ describe.each(TARGETS)('$name', (target) => {
   };
 
   for (const row of ROWS) {
-    const skipped = NOT_APPLICABLE.find((entry) => entry.row === row.name && entry.target === target.name);
+    const skipped = notApplicable(row, target.name);
     if (skipped !== undefined) {
       it.skip(`${row.name} (not applicable: ${skipped.reason})`, () => {});
       continue;
@@ -480,6 +557,149 @@ describe.each(TARGETS)('$name', (target) => {
     });
   }
 });
+
+// ---------------------------------------------------------------------------
+// The stdio target (the mapping is at the top of this file)
+
+/** A row's expectation, as it reads on stdio. */
+interface StdioExpectation {
+  /** The lines written back: one holding an array, one holding an object, none, or any. */
+  readonly lines: 'array' | 'object' | 'none' | 'any';
+  readonly messages: readonly unknown[];
+  /** Each -32029 error says when to retry (`data.retry_after_ms`), as `Retry-After` does on HTTP. */
+  readonly retryAfter: boolean;
+  /** A refusal that no line answers: the audit log's `decision` event says it. */
+  readonly audited?: { readonly code: number; readonly rule: string };
+  readonly answerLacks?: RegExp;
+  readonly upstream: Expectation['upstream'];
+}
+
+/** The tool the policy rate-limits (rule limit-search): a row calling it needs a counter of its own. */
+const RATE_LIMITED_TOOL = 'search';
+
+/** The JSON-RPC messages of a request body (none if it is not JSON). */
+function messagesOfBody(request: WireRequest): unknown[] {
+  try {
+    const parsed = JSON.parse(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : (request.body ?? '')) as unknown;
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return [];
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const requestIds = (request: WireRequest) => messagesOfBody(request).flatMap((message) => (isRecord(message) && typeof message['method'] === 'string' && 'id' in message ? [message['id']] : []));
+
+/** Whether the row calls the rate-limited tool, and so counts on a counter of its own (see the top of the file). */
+function callsRateLimitedTool(row: Row): boolean {
+  return [...(row.setup ?? []), row.request].some((request) =>
+    messagesOfBody(request).some((message) => isRecord(message) && message['method'] === 'tools/call' && isRecord(message['params']) && message['params']['name'] === RATE_LIMITED_TOOL),
+  );
+}
+
+/** A row's expectation on stdio, by the mapping at the top of the file; throws for what stdio has no meaning for. */
+function stdioExpectation(row: Row): StdioExpectation {
+  const missing = (what: string) => new Error(`${what}: no stdio meaning; list the row in NOT_APPLICABLE for "${STDIO}" with the reason`);
+  if (row.upstreamDown) throw missing('a stopped upstream');
+  for (const request of [...(row.setup ?? []), row.request]) {
+    if (request.method !== undefined || request.path !== undefined) throw missing('an HTTP method or path');
+    if (request.headers !== undefined) throw missing(`headers ${Object.keys(request.headers).join(', ')}`);
+    if (request.announcedLength !== undefined) throw missing('a Content-Length');
+  }
+  const { expect: expected } = row;
+  let retryAfter = false;
+  for (const name of Object.keys(expected.headers ?? {})) {
+    if (name === 'retry-after') retryAfter = true;
+    else if (!['content-type', 'x-accel-buffering', 'allow'].includes(name)) throw missing(`the header ${name}`);
+  }
+  const common = { retryAfter, upstream: expected.upstream, ...(expected.answerLacks === undefined ? {} : { answerLacks: expected.answerLacks }) };
+  const notificationsOnly = messagesOfBody(row.request).every((message) => isRecord(message) && typeof message['method'] === 'string' && !('id' in message));
+
+  if (expected.status === 202 && expected.messages === undefined) return { ...common, lines: 'none', messages: [] };
+  if (expected.status === 403 && notificationsOnly) {
+    const [only, ...more] = expected.messages ?? [];
+    const error = isRecord(only) && only['id'] === null && isRecord(only['error']) ? only['error'] : undefined;
+    if (error === undefined || more.length > 0 || !isRecord(error['data'])) throw missing('a 403 other than one error for a refused notification');
+    return { ...common, lines: 'none', messages: [], audited: { code: error['code'] as number, rule: error['data']['rule'] as string } };
+  }
+  if (expected.status === 200 || expected.status === 400) {
+    const lines = expected.body === 'array' ? 'array' : expected.body === 'object' ? 'object' : expected.body === 'empty' ? 'none' : 'any';
+    return { ...common, lines, messages: expected.messages ?? [] };
+  }
+  throw missing(`HTTP status ${expected.status}`);
+}
+
+describe(STDIO, () => {
+  // The same config: `mcpgw stdio` ignores `upstreams` (this URL is never dialled) and names the
+  // server `main` after `default_upstream`. The wrapper adds an audit log (see RecordingWrapper).
+  const config = configText('http://127.0.0.1:9/never-dialled');
+  const rows = ROWS.filter((row) => notApplicable(row, STDIO) === undefined);
+  let shared: RecordingWrapper | undefined;
+  /** The wrappers of the rows that call the rate-limited tool, one each; a row's is stopped after it. */
+  const own = new Map<string, RecordingWrapper>();
+
+  beforeAll(async () => {
+    // Started together: each start is mostly waiting for two node processes to load.
+    const starting = rows.filter(callsRateLimitedTool).map(async (row) => own.set(row.name, await RecordingWrapper.start(config, PROTOCOL)));
+    const results = await Promise.allSettled([RecordingWrapper.start(config, PROTOCOL).then((wrapper) => (shared = wrapper)), ...starting]);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  });
+  afterAll(async () => {
+    await Promise.all([shared?.stop(), ...[...own.values()].map((wrapper) => wrapper.stop())]);
+  });
+
+  for (const row of ROWS) {
+    const skipped = notApplicable(row, STDIO);
+    if (skipped !== undefined) {
+      it.skip(`${row.name} (not applicable: ${skipped.reason})`, () => {});
+      continue;
+    }
+    it(row.name, async () => {
+      const expected = stdioExpectation(row);
+      const ownWrapper = own.get(row.name);
+      const wrapper = ownWrapper ?? (shared as RecordingWrapper);
+      try {
+        for (const request of row.setup ?? []) await wrapper.exchange(request.body ?? '', requestIds(request));
+        const answer = await wrapper.exchange(row.request.body ?? '', expected.messages.map((message) => (message as { id?: unknown }).id));
+        checkStdioAnswer(answer, expected);
+      } finally {
+        if (ownWrapper !== undefined) {
+          own.delete(row.name);
+          await ownWrapper.stop();
+        }
+      }
+    });
+  }
+});
+
+function checkStdioAnswer(answer: StdioAnswer, expected: StdioExpectation): void {
+  const shown = answer.texts.join('\n').slice(0, 2000);
+  if (expected.lines === 'none') expect(answer.texts, shown).toEqual([]);
+  if (expected.lines === 'array' || expected.lines === 'object') {
+    expect(answer.lines, shown).toHaveLength(1);
+    expect(Array.isArray(answer.lines[0]) ? 'array' : 'object', shown).toBe(expected.lines);
+  }
+  expect(answer.messages, shown).toMatchObject(expected.messages);
+  if (expected.retryAfter) {
+    const limited = answer.messages.filter((message) => isRecord(message) && isRecord(message['error']) && message['error']['code'] === -32029);
+    expect(limited, shown).not.toEqual([]);
+    for (const message of limited) expect(message, shown).toMatchObject({ error: { data: { retry_after_ms: expect.any(Number) } } });
+    for (const message of limited) expect((message as { error: { data: { retry_after_ms: number } } }).error.data.retry_after_ms, shown).toBeGreaterThan(0);
+  }
+  if (expected.audited !== undefined) {
+    const { code, rule } = expected.audited;
+    expect(answer.audit, JSON.stringify(answer.audit)).toContainEqual(expect.objectContaining({ event: 'decision', action: 'deny', error_code: code, rules: expect.arrayContaining([rule]) }));
+  }
+  if (expected.answerLacks !== undefined) expect(answer.texts.join('\n')).not.toMatch(expected.answerLacks);
+
+  if (expected.upstream === 'nothing') expect(answer.received).toEqual([]);
+  else {
+    expect(answer.received).toHaveLength(1);
+    for (const pattern of expected.upstream.has) expect(answer.received[0]).toMatch(pattern);
+    if (expected.upstream.lacks !== undefined) expect(answer.received[0]).not.toMatch(expected.upstream.lacks);
+  }
+}
 
 /** What the body of an answer is. */
 function bodyShape(response: WireResponse): Expectation['body'] {

@@ -91,7 +91,7 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'npm pkg set allowScripts.re2=true --json': { reason: "edits the consuming project's package.json", coveredBy: LIBRARY_INSTALL },
   'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz': { reason: PACK, coveredBy: LIBRARY_INSTALL },
   'npm pack --workspace @mcpgw/core --workspace @mcpgw/express --pack-destination /tmp/mcpgw-packs': { reason: PACK, coveredBy: LIBRARY_INSTALL },
-  'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz /tmp/mcpgw-packs/mcpgw-express-0.1.0.tgz': { reason: PACK, coveredBy: LIBRARY_INSTALL },
+  'npm install /tmp/mcpgw-packs/mcpgw-core-0.1.0.tgz /tmp/mcpgw-packs/mcpgw-express-0.1.0.tgz express@5': { reason: PACK, coveredBy: LIBRARY_INSTALL },
 
   // Operating a packaged install.
   'cd /var/log/mcpgw': { reason: "the packaged install's log directory", coveredBy: `${TESTS.auditInOrder} (the next line, run in the test's audit directory)` },

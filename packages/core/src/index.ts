@@ -66,7 +66,7 @@ export { PolicyError } from './policy/policy-error.js';
 
 // The exchange: one client message or batch through a gateway, whatever the transport (SPEC §10).
 export { Exchange } from './exchange/exchange.js';
-export type { Admission, ExchangeContext, ExchangeEnd, ExchangeRuntime } from './exchange/exchange.js';
+export type { Admission, ExchangeContext, ExchangeEnd, ExchangeRuntime } from './exchange/exchange-context.js';
 export type { ExchangeAnswer } from './exchange/refusal-answer.js';
 export type { ServerStream, StreamKind } from './exchange/server-message.js';
 export type { RequestOrigin, TrackedRequest } from './exchange/tracked-request.js';

@@ -179,6 +179,15 @@ export class CompiledPolicy {
       return refusal(classified, 'invalid', [], { code: JsonRpcErrorCodes.INVALID_PARAMS, message: 'Invalid params: tools/call needs a string "params.name"' });
     }
 
+    if (this.#envelopeHoldsSecret(classified)) {
+      // The envelope routes the message and is never rewritten (a redacted id could not be
+      // matched to its answer): a secret in it is refused, never forwarded as it came.
+      return refusal(classified, 'invalid', [], {
+        code: JsonRpcErrorCodes.INVALID_REQUEST,
+        message: 'Invalid Request: its "id" or "method" holds text a redact rule removes; the gateway does not forward it',
+      });
+    }
+
     if (context.headers !== undefined && classified.kind !== 'response') {
       // Headers that mirror the body must agree with it (SPEC §7): decide from the body only.
       const annotations = classified.tool === null ? undefined : context.paramHeaders?.(classified.tool);
@@ -326,6 +335,13 @@ export class CompiledPolicy {
       return !refused;
     });
     return removed.length === 0 ? { result, removed } : { result: { ...result, tools: kept }, removed };
+  }
+
+  /** Whether the message's `method` or string `id` holds what a request-side pattern of any redact rule matches. */
+  #envelopeHoldsSecret({ method, id }: ClassifiedMessage): boolean {
+    if (this.#redactRuleCount === 0) return false;
+    const texts = [method, id].filter((text): text is string => typeof text === 'string');
+    return texts.some((text) => this.#requestRedactor.matches(text, this.#allRules));
   }
 
   #matching(classified: ClassifiedMessage, context: EvaluationContext): CompiledRule[] {

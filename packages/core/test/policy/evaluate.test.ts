@@ -258,10 +258,26 @@ describe('redact rules on the request side', () => {
 
   it('never rewrites the envelope (jsonrpc, id, method)', async () => {
     const envelopePolicy = policyOf(`
-- { name: r, action: redact, patterns: ["tools", "2\\\\.0", "secret-id"] }
+- { name: r, action: redact, patterns: ["2\\\\.0", "c[a-z]+r"] }
 `);
-    const decision = await envelopePolicy.evaluate({ jsonrpc: '2.0', id: 'secret-id', method: 'tools/list', params: { cursor: 'tools' } }, ctx());
-    expect(decision.message).toEqual({ jsonrpc: '2.0', id: 'secret-id', method: 'tools/list', params: { cursor: '[REDACTED]' } });
+    const decision = await envelopePolicy.evaluate({ jsonrpc: '2.0', id: 'cid-1', method: 'tools/list', params: { cursor: 'cursor' } }, ctx());
+    expect(decision.message).toEqual({ jsonrpc: '2.0', id: 'cid-1', method: 'tools/list', params: { '[REDACTED]': '[REDACTED]' } });
+  });
+
+  it('refuses (-32600) a message whose id or method holds what a redact pattern matches, whatever the rule matches, rather than forward it', async () => {
+    const envelopePolicy = policyOf(`
+- { name: r, action: redact, match: { tool: "^never$" }, patterns: ["AKIA[0-9A-Z]{16}"] }
+`);
+    for (const message of [
+      { jsonrpc: '2.0', id: AWS_KEY, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 1, method: `x/${AWS_KEY}` },
+      { jsonrpc: '2.0', method: `notifications/${AWS_KEY}` },
+      { jsonrpc: '2.0', id: AWS_KEY, result: {} },
+    ]) {
+      const decision = await envelopePolicy.evaluate(message, ctx());
+      expect(decision).toMatchObject({ action: 'invalid', forward: false, message: null, error: { code: -32600 } });
+    }
+    expect((await envelopePolicy.evaluate({ jsonrpc: '2.0', id: 'AKIA', method: 'tools/list' }, ctx())).forward).toBe(true);
   });
 
   it('redacts client responses to server requests (sampling answers)', async () => {

@@ -126,7 +126,8 @@ export class BridgeSession {
     const stream = requests.length === 0 ? null : this.#streams.openPost(res, requests.length, headers, (closed) => this.#streamClosed(closed));
     for (const message of messages) {
       if (this.#ended !== null) break;
-      await writeLine(this.#server.stdin, this.#toServer(message, stream));
+      const line = this.#toServer(message, stream);
+      if (line !== null) await writeLine(this.#server.stdin, line);
     }
     if (stream === null) {
       res.writeHead(202, headers).end();
@@ -162,17 +163,24 @@ export class BridgeSession {
     this.#server.kill();
   }
 
-  /** The line to write for one client message: a request under the bridge's id (and progress token), the rest as it came. */
-  #toServer(message: unknown, stream: EventStream | null): string {
+  /**
+   * The line to write for one client message: a request under the bridge's
+   * id (and progress token), a cancellation under the bridge's id of the
+   * request it names, the rest as it came; null for nothing to write.
+   */
+  #toServer(message: unknown, stream: EventStream | null): string | null {
     if (!isRecord(message)) return JSON.stringify(message);
     const { method, id } = message;
     if (typeof method === 'string' && isId(id) && stream !== null) return JSON.stringify(this.#requests.send({ ...message, id }, stream));
-    if (method === 'notifications/cancelled' && isRecord(message['params'])) {
-      // The client names its own id; the server knows the request by the bridge's.
-      const requestId = message['params']['requestId'];
-      // Only within a session: clients sharing the 2026-07-28 process do not have ids unique among them.
-      const bridgeId = this.id === null ? undefined : this.#requests.bridgeIdOf(requestId);
-      if (bridgeId !== undefined) return JSON.stringify({ ...message, params: { ...message['params'], requestId: bridgeId } });
+    if (method === 'notifications/cancelled') {
+      // The client names its own id; the server knows requests only by the bridge's. A
+      // cancellation naming no request of the client's is dropped, never passed on as it
+      // came: its number could be the bridge id of another request — of another client, on
+      // the 2026-07-28 process, whose clients' ids are not unique among them (they cancel by
+      // closing their stream).
+      const params = isRecord(message['params']) ? message['params'] : undefined;
+      const bridgeId = this.id === null || params === undefined ? undefined : this.#requests.bridgeIdOf(params['requestId']);
+      return bridgeId === undefined ? null : JSON.stringify({ ...message, params: { ...params, requestId: bridgeId } });
     }
     return JSON.stringify(message);
   }

@@ -153,6 +153,30 @@ describe('HttpBridge', () => {
     expect((await send(bridge, 'GET', V2026)).status).toBe(405);
   });
 
+  it("never relays a client's notifications/cancelled naming a request that is not its own: a number the client picks is never taken for a bridge id", async () => {
+    const bridge = startBridge();
+    const cancel = (requestId: unknown) => ({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } });
+    const cancels = (seen: Json[]) => seen.filter((message) => message['method'] === 'notifications/cancelled');
+
+    // 2026-07-28: one process for every client; ids are not unique among them, so no cancel of theirs can be mapped.
+    const victim = await send(bridge, 'POST', V2026, rpc(1, 'later', { ms: 1_000 }));
+    expect((await send(bridge, 'POST', V2026, cancel(1))).status).toBe(202);
+    const [shared] = await (await send(bridge, 'POST', V2026, rpc(2, 'seen'))).done();
+    expect(cancels(shared!['result'].seen as Json[])).toEqual([]);
+    expect(await victim.done()).toEqual([{ jsonrpc: '2.0', id: 1, result: { waited: 1_000 } }]);
+
+    // 2025: the session's own request by its id is cancelled under the bridge's id; any other id is not passed on.
+    const session = await openSession(bridge);
+    const headers = { ...V2025, 'mcp-session-id': session };
+    const slow = await send(bridge, 'POST', headers, rpc('x', 'later', { ms: 1_000 }));
+    expect((await send(bridge, 'POST', headers, cancel(2))).status).toBe(202);
+    expect((await send(bridge, 'POST', headers, cancel('x'))).status).toBe(202);
+    const [own] = await (await send(bridge, 'POST', headers, rpc(3, 'seen'))).done();
+    const later = (own!['result'].seen as Json[]).find((message) => message['method'] === 'later') as Json;
+    expect(cancels(own!['result'].seen as Json[])).toEqual([cancel(later['id'])]);
+    slow.response.destroy();
+  });
+
   it('answers an unknown session 404, a request without one 400, and a command that cannot run 502', async () => {
     const bridge = startBridge();
     expect(await (await send(bridge, 'POST', { ...V2025, 'mcp-session-id': 'nope' }, rpc(1, 'echo'))).done()).toEqual([

@@ -6,7 +6,7 @@
 // every process the daemon started, and says so on stderr with its working
 // directory. It exits when its stdin closes, as a stdio server does.
 //
-// Tools: pid (its PID), leak (a fake AWS key in its result), notify (a log
+// Tools: pid (its PID), leak (a fake AWS key in its result and on stderr), notify (a log
 // message and a progress notification, then its answer), crash (exits with
 // code 3 without answering).
 
@@ -23,7 +23,10 @@ const text = (value) => ({ content: [{ type: 'text', text: value }] });
 const server = new McpServer({ name: 'stdio-upstream-fixture', version: '1.0.0' }, { capabilities: { logging: {} } });
 
 server.registerTool('pid', { description: 'Its process id.' }, async () => text(String(process.pid)));
-server.registerTool('leak', { description: 'Returns a fake AWS key.' }, async () => text('the key is AKIAFIXTURE0KEY00000'));
+server.registerTool('leak', { description: 'Returns a fake AWS key, and writes it to stderr.' }, async () => {
+  process.stderr.write('leak: the key is AKIAFIXTURE0KEY00000\n');
+  return text('the key is AKIAFIXTURE0KEY00000');
+});
 server.registerTool('notify', { description: 'A log message and a progress notification, then its answer.' }, async (extra) => {
   await server.sendLoggingMessage({ level: 'info', data: 'notify: working' });
   const token = extra._meta?.progressToken;

@@ -192,6 +192,9 @@ describe('mcpgw serve with stdio upstreams', () => {
     expect(await daemon.proc.waitForMsg(`fixture server started (pid ${pid}, cwd ${dir})`)).toMatchObject({ upstream: 'main', stream: 'stderr', server_pid: pid });
     const leaked = (await client.callTool({ name: 'leak' })) as Json;
     expect(leaked['content'][0].text).toBe('the key is [REDACTED]');
+    // Its stderr is redacted on its way to the log like anything else leaving the gateway.
+    expect(await daemon.proc.waitForMsg('leak: the key is [REDACTED]')).toMatchObject({ upstream: 'main', stream: 'stderr', server_pid: pid });
+    expect(JSON.stringify(daemon.proc.lines)).not.toMatch(/AKIA[0-9A-Z]{16}/);
   });
 
   it('gives a progress notification to its request and a log message to the stream of the only request open', async () => {

@@ -37,6 +37,8 @@ export interface BridgeSessionOptions {
   readonly idleTimeoutMs: number;
   readonly limits: BridgeLimits;
   readonly logger: BridgeLogger;
+  /** Applied to every text of the server's choosing before it is logged (see `HttpBridgeOptions.redactText`). */
+  readonly redactText: (text: string) => string;
   /** Called once, when the session ends (whatever ended it), before its process has exited. */
   readonly onEnd: (session: BridgeSession) => void;
 }
@@ -256,7 +258,7 @@ export class BridgeSession {
   }
 
   #dropped(why: string): void {
-    this.#logger.warn({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid }, `stdio upstream "${this.#options.upstream}": server message dropped: ${why}`);
+    this.#logger.warn({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid }, `stdio upstream "${this.#options.upstream}": server message dropped: ${this.#options.redactText(why)}`);
   }
 
   #onExit(exit: ServerExit): void {
@@ -291,7 +293,7 @@ export class BridgeSession {
   /** A line of the server's stderr, to the log: never mixed into answers. */
   #fromStderr(item: FramedItem): void {
     const text = item.kind === 'line' ? item.bytes.toString('utf8') : `${item.head.toString('utf8')}… (a line of ${item.length} bytes, cut)`;
-    if (text.trim() !== '') this.#logger.info({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid, stream: 'stderr' }, text);
+    if (text.trim() !== '') this.#logger.info({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid, stream: 'stderr' }, this.#options.redactText(text));
   }
 }
 

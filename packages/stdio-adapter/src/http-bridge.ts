@@ -22,6 +22,13 @@ export interface HttpBridgeOptions {
   /** The supervisor's wait after closing a server's stdin before SIGTERM, and after SIGTERM before SIGKILL (default 1000 ms). */
   readonly graceMs?: number;
   readonly logger?: BridgeLogger;
+  /**
+   * Applied to what the server chose that the bridge logs (its stderr
+   * lines, the ids of messages it drops) before the log gets it: the
+   * gateway's every redact pattern (`policy.redactText`), read per line so
+   * that a reload applies. Default: none.
+   */
+  readonly redactText?: (text: string) => string;
   readonly limits?: Partial<BridgeLimits>;
 }
 
@@ -202,6 +209,7 @@ export class HttpBridge {
       idleTimeoutMs,
       limits: this.#limits,
       logger: this.#logger,
+      redactText: this.#options.redactText ?? ((text) => text),
       onEnd: (ended) => this.#ended(ended),
     });
     if (!session.started) {

@@ -68,7 +68,7 @@ export class Daemon {
     const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
-    this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger });
+    this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger, redactText: (text) => this.#handle.policy.redactText(text) });
     this.#gateway = createMcpHandler({
       handle: this.#handle,
       upstreams: this.#stdio.upstreams,

@@ -26,9 +26,10 @@ export class StdioUpstreams {
   /**
    * A bridge for each stdio upstream of `config`. A relative `cwd` is
    * relative to `configDir`, which is also the default; the server's
-   * environment is the daemon's with the upstream's `env` over it.
+   * environment is the daemon's with the upstream's `env` over it; what a
+   * server writes to the log (its stderr) goes through `redactText`.
    */
-  static create(config: McpgwConfig, options: { readonly configDir: string; readonly logger: Logger }): StdioUpstreams {
+  static create(config: McpgwConfig, options: StdioUpstreamsOptions): StdioUpstreams {
     const bridges: HttpBridge[] = [];
     const upstreams = config.upstreams.map((upstream): GatewayUpstreamInput => {
       if (!isStdioUpstream(upstream)) return upstream;
@@ -51,7 +52,15 @@ export class StdioUpstreams {
   }
 }
 
-function bridgeOptions(upstream: StdioUpstreamConfig, options: { readonly configDir: string; readonly logger: Logger }) {
+/** Where the daemon's stdio upstreams run and log. */
+export interface StdioUpstreamsOptions {
+  readonly configDir: string;
+  readonly logger: Logger;
+  /** The policy's every redact pattern (the current generation's): applied to what a server writes to the log. */
+  readonly redactText: (text: string) => string;
+}
+
+function bridgeOptions(upstream: StdioUpstreamConfig, options: StdioUpstreamsOptions) {
   return {
     name: upstream.name,
     command: upstream.command,
@@ -62,5 +71,6 @@ function bridgeOptions(upstream: StdioUpstreamConfig, options: { readonly config
     // Validated by parseConfig: a window it accepts always parses.
     idleTimeoutMs: parseWindow(upstream.idle_timeout) as number,
     logger: options.logger,
+    redactText: options.redactText,
   };
 }

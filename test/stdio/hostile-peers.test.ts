@@ -51,4 +51,17 @@ describe('mcpgw stdio between hostile peers', () => {
     expect(decisions).toHaveLength(3);
     expect(readFileSync(config.audit, 'utf8')).not.toContain(AWS_KEY);
   });
+
+  it('passes a server line with a bare CR in it (JSON whitespace) on as one line: no reader splits what the gateway checked as one message', async () => {
+    const { wrapper } = start();
+    const lines = ['{"jsonrpc":"2.0","method":"notifications/message",\r"params":{"level":"info","data":"x"}}', '{"jsonrpc":"2.0",\r"id":$ID,"result":{"ok":1}}'];
+    wrapper.child.stdin.write(line({ id: 1, method: 'tools/call', params: { name: 'raw', arguments: { lines } } }));
+    await waitUntil(() => wrapper.lines.some((message) => message['id'] === 1), 5_000, 'the answer to 1');
+    wrapper.child.stdin.end();
+    expect(await wrapper.exited).toBe(0);
+    // The harness reads lines as Node's readline does, which ends a line at a CR too.
+    expect(wrapper.lines.filter((message) => 'raw' in message)).toEqual([]);
+    expect(wrapper.lines).toContainEqual({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } });
+    expect(wrapper.lines).toContainEqual({ jsonrpc: '2.0', id: 1, result: { ok: 1 } });
+  });
 });

@@ -7,7 +7,10 @@ export type ParsedLine = { readonly ok: true; readonly value: unknown; readonly 
  * Parses one line as JSON, strictly: valid UTF-8 and at most `maxDepth`
  * levels of nesting (what the policy can redact), else a problem in plain
  * words that never quotes the line (it may hold a secret). `text` is the
- * decoded line, for a server message passed on as it came.
+ * decoded line, for a server message passed on as it came — serialized
+ * again when it holds a CR (JSON whitespace between tokens), which Node's
+ * readline and SSE take for a line end: passed on, it would cut one checked
+ * message into pieces for the reader.
  */
 export function parseLine(bytes: Buffer, maxDepth: number): ParsedLine {
   let text: string;
@@ -18,7 +21,8 @@ export function parseLine(bytes: Buffer, maxDepth: number): ParsedLine {
   }
   if (nestingDepth(text) > maxDepth) return { ok: false, problem: `the JSON nests deeper than ${maxDepth} levels` };
   try {
-    return { ok: true, value: JSON.parse(text) as unknown, text };
+    const value = JSON.parse(text) as unknown;
+    return { ok: true, value, text: text.includes('\r') ? JSON.stringify(value) : text };
   } catch (cause) {
     // V8's message quotes the text: only the position is kept.
     const position = /at position (\d+)/.exec((cause as Error).message)?.[1];

@@ -199,9 +199,14 @@ export class HttpBridge {
     return session;
   }
 
-  /** Spawns a server for a session; when it cannot be run, answers `res` with 502 and logs why. */
+  /** Spawns a server for a session; when it cannot be run, answers `res` with 502 and logs why (503 once the bridge is closed). */
   #start(id: string | null, res: ServerResponse, messages: readonly unknown[]): BridgeSession | undefined {
     const { name, command, args, env, cwd, graceMs, idleTimeoutMs } = this.#options;
+    // Closed while the body was read: a process started now would outlive close(), which ended the rest.
+    if (this.#closed) {
+      sendError(res, 503, idOf(messages[0]), JsonRpcErrorCodes.UPSTREAM_UNREACHABLE, `upstream "${name}" is shutting down`);
+      return undefined;
+    }
     const session = BridgeSession.start({
       upstream: name,
       id,

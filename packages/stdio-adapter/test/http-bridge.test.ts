@@ -177,6 +177,27 @@ describe('HttpBridge', () => {
     slow.response.destroy();
   });
 
+  it('starts no process for an initialize whose body was still arriving when the bridge closed: it gets 503', async () => {
+    const bridge = startBridge();
+    const agent = new Agent();
+    agent.createConnection = () => bridge.connect() as ReturnType<Agent['createConnection']>;
+    const text = JSON.stringify(rpc(0, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } }));
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ host: 'bridge.invalid', path: '/mcp', method: 'POST', agent, headers: { ...V2025, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, resolve);
+      req.on('error', reject);
+      req.write(text.slice(0, 10));
+      setTimeout(() => {
+        const closed = bridge.close();
+        req.end(text.slice(10));
+        void closed;
+      }, 50);
+    });
+    const response = await answered.catch(() => null);
+    expect(response?.statusCode ?? 503).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(bridge.pids).toEqual([]);
+  });
+
   it('answers an unknown session 404, a request without one 400, and a command that cannot run 502', async () => {
     const bridge = startBridge();
     expect(await (await send(bridge, 'POST', { ...V2025, 'mcp-session-id': 'nope' }, rpc(1, 'echo'))).done()).toEqual([

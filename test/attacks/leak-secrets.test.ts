@@ -378,15 +378,15 @@ describe('the audit never records a secret', () => {
     expect(auditText()).not.toMatch(SECRET_PATTERN);
   });
 
-  it('a secret as a JSON-RPC string id: allowed, denied, invalid, without a name, in a batch, rate limited', async () => {
+  it('a secret as a JSON-RPC string id: refused, whatever the message (allowed, denied, invalid, without a name, in a batch, rate limited), and audited without it', async () => {
     await rpc(gateway.url, { jsonrpc: '2.0', id: `id-${GITHUB_TOKEN}`, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }, withSession);
     await rpc(gateway.url, toolCall('exec', AWS_KEY), withSession);
     await rpc(gateway.url, { jsonrpc: '1.0', id: AWS_KEY, method: 'tools/call' }, withSession);
     await rpc(gateway.url, { jsonrpc: '2.0', id: AWS_KEY, method: 'tools/call', params: { name: 42 } }, withSession);
     await rpc(gateway.url, [toolCall('echo', `a-${AWS_KEY}`), toolCall('exec', `b-${GITHUB_TOKEN}`)], withSession);
     for (let i = 0; i < 4; i++) await rpc(gateway.url, toolCall('search', `${AWS_KEY}-${i}`), withSession);
-    // The echo of the refused batch is audited as `deny` with error_code -32003: it was not forwarded.
-    expect(gateway.audits.map((event) => event.action).sort()).toEqual(['allow', 'allow', 'allow', 'allow', 'deny', 'deny', 'deny', 'deny', 'deny', 'rate_limit']);
+    // A secret in an id is refused before any rule (the envelope is never rewritten, so it is not forwarded): each is `deny`.
+    expect(gateway.audits.map((event) => event.action)).toEqual(Array(10).fill('deny'));
     expect(auditText()).not.toMatch(SECRET_PATTERN);
     expect(gateway.audits.filter((event) => typeof event.id === 'string' && event.id.includes('[REDACTED]'))).toHaveLength(10);
   });
@@ -415,14 +415,15 @@ describe('the audit never records a secret', () => {
     expect(auditText()).not.toMatch(SECRET_PATTERN);
   });
 
-  it('a failing upstream: the audit of a request with a secret id holds no secret', async () => {
+  it('a failing upstream: the audit of a request with a secret tool name holds no secret', async () => {
     const probe = createNetServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const dead = await startGateway(`http://127.0.0.1:${port}/mcp`);
     try {
-      const response = await rpc(dead.url, toolCall(GITHUB_TOKEN, AWS_KEY));
+      // (A secret id is refused before it could reach the upstream: the tool name carries one here.)
+      const response = await rpc(dead.url, toolCall(GITHUB_TOKEN, `id-${AWS_KEY.length}`));
       expect(response.status).toBe(502);
       await expect.poll(() => dead.audits.length).toBe(1);
       expect(JSON.stringify(dead.audits)).not.toMatch(SECRET_PATTERN);

@@ -52,14 +52,14 @@ describe('mcpgw stdio and bad input from the client', () => {
     ]);
   });
 
-  it('a 100 MB line is skipped without being held, answered with -32600 and its id, and audited', async () => {
+  it('a 256 MB line is skipped without being held, answered with -32600 and its id, and audited', async () => {
     const config = stdioConfig(RULES);
     const wrapper = spawnWrapper(config.path, FAKE_SERVER);
     wrapper.child.stdin.write(INITIALIZE);
     await waitUntil(() => wrapper.lines.some((line) => line['id'] === 0), 5_000, 'initialize');
     const before = peakRss(wrapper.child.pid as number);
     // As the TypeScript SDK writes a request: its id comes last.
-    const huge = `{"method":"tools/call","params":{"name":"echo","arguments":{"message":"${'z'.repeat(100 * 1024 * 1024)}"}},"jsonrpc":"2.0","id":41}\n`;
+    const huge = `{"method":"tools/call","params":{"name":"echo","arguments":{"message":"${'z'.repeat(256 * 1024 * 1024)}"}},"jsonrpc":"2.0","id":41}\n`;
     const chunk = 1024 * 1024;
     for (let at = 0; at < huge.length; at += chunk) {
       if (!wrapper.child.stdin.write(huge.slice(at, at + chunk))) await new Promise((resolve) => wrapper.child.stdin.once('drain', resolve));
@@ -75,9 +75,11 @@ describe('mcpgw stdio and bad input from the client', () => {
       id: 41,
       error: { code: -32600, message: `Invalid Request: the line (${huge.length - 1} bytes) is longer than the 4194304 bytes the gateway takes` },
     });
-    // Held whole, the line alone would be 100 MB (twice that once joined). What is read is
-    // garbage, which V8 collects in batches (tens of MB of buffers): that is the growth seen.
-    expect(grown).toBeLessThan(60 * 1024 * 1024);
+    // Held whole, the line alone would be 256 MB (twice that once joined). What is read is
+    // garbage, which V8 collects in batches: Buffers live outside its heap, and it collects
+    // them once tens of MB have piled up (60 MB seen on Node 20, 90 MB on Node 24), whatever
+    // the line's length. The bound tells the two apart.
+    expect(grown).toBeLessThan(160 * 1024 * 1024);
     expect(auditEvents(config.audit).find((event) => event['event'] === 'request_refused')).toMatchObject({ reason: 'line_too_long', bytes: huge.length - 1, error_code: -32600 });
   });
 });

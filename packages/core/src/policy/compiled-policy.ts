@@ -337,11 +337,18 @@ export class CompiledPolicy {
     return removed.length === 0 ? { result, removed } : { result: { ...result, tools: kept }, removed };
   }
 
-  /** Whether the message's `method` or string `id` holds what a request-side pattern of any redact rule matches. */
+  /** Whether the message's `method` or string `id` holds text a request-side pattern of any redact rule would remove. */
   #envelopeHoldsSecret({ method, id }: ClassifiedMessage): boolean {
     if (this.#redactRuleCount === 0) return false;
     const texts = [method, id].filter((text): text is string => typeof text === 'string');
-    return texts.some((text) => this.#requestRedactor.matches(text, this.#allRules));
+    // What redaction would remove, as it would count it: a pattern that can match empty text
+    // (`\b[a-z]??`) occurs everywhere and removes nothing there.
+    return texts.some((text) => {
+      if (!this.#requestRedactor.matches(text, this.#allRules)) return false;
+      const tally = { count: 0 };
+      this.#requestRedactor.redactString(text, this.#allRules, tally);
+      return tally.count > 0;
+    });
   }
 
   #matching(classified: ClassifiedMessage, context: EvaluationContext): CompiledRule[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimitStore, type EvaluationContext, type RateLimitStore } from '../../src/index.js';
+import { compilePolicy, MemoryRateLimitStore, type EvaluationContext, type RateLimitStore } from '../../src/index.js';
 import { AWS_KEY, call, policyOf, request } from '../helpers.js';
 
 const ctx = (extra: Partial<EvaluationContext> = {}): EvaluationContext => ({
@@ -278,6 +278,9 @@ describe('redact rules on the request side', () => {
       expect(decision).toMatchObject({ action: 'invalid', forward: false, message: null, error: { code: -32600 } });
     }
     expect((await envelopePolicy.evaluate({ jsonrpc: '2.0', id: 'AKIA', method: 'tools/list' }, ctx())).forward).toBe(true);
+    // A pattern that can match empty text occurs everywhere and removes nothing there: no refusal for it.
+    const emptyMatching = compilePolicy({ policy: { rules: [{ name: 'lazy', action: 'redact', patterns: ['\\b[a-z]??'] }] } });
+    expect((await emptyMatching.evaluate({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, ctx())).forward).toBe(true);
   });
 
   it('redacts client responses to server requests (sampling answers)', async () => {

@@ -353,13 +353,25 @@ async function messageCase(seed: number, stats: { sizes: Record<SizeClass, numbe
   if (p.c.entries.some((e) => usesTextAnchor(e.source))) stats.anchored++;
 
   const decision = await policy.evaluate(request, { upstream: 'docs' });
-  const requestDiff = firstDifference(decision.message, expectedRequest);
-  if (requestDiff !== null) return failure('evaluate', requestDiff, request);
-  if (decision.redactions !== requestTally.count) return failure('evaluate', `redactions ${decision.redactions}, loop count ${requestTally.count}`, request);
+  // A method (or string id) that a request-side pattern of any rule matches is refused, never
+  // forwarded as it came (the envelope is not rewritten): a random pattern such as [a-z] matches
+  // "tools/call". The request side is then checked for the refusal; the response side still runs.
+  const everyRule = new Uint8Array(p.redactRules.length).fill(1);
+  const envelopeHoldsSecret = (naiveRedact(req.sideEntries, everyRule, request.method)?.count ?? 0) > 0;
+  if (envelopeHoldsSecret) {
+    if (decision.forward || decision.error?.code !== -32600) return failure('evaluate', `a method a pattern matches was not refused with -32600 (${decision.action})`, request);
+  } else if (!decision.forward) {
+    return failure('evaluate', `refused: ${JSON.stringify(decision.error)}`, request);
+  } else {
+    const requestDiff = firstDifference(decision.message, expectedRequest);
+    if (requestDiff !== null) return failure('evaluate', requestDiff, request);
+    if (decision.redactions !== requestTally.count) return failure('evaluate', `redactions ${decision.redactions}, loop count ${requestTally.count}`, request);
+  }
   const requestPrefilter = prefilterProblem(req.sideEntries, req.mask, request);
   if (requestPrefilter !== null) return failure('mayOccurInAny (request side)', requestPrefilter, request);
 
-  const result = policy.redactResponse(response, decision.responseScope);
+  const scope = envelopeHoldsSecret ? policy.responseScope(request, { upstream: 'docs' }) : decision.responseScope;
+  const result = policy.redactResponse(response, scope);
   const responseDiff = firstDifference(result.message, expectedResponse);
   if (responseDiff !== null) return failure('redactResponse', responseDiff, response);
   if (result.redactions !== responseTally.count) return failure('redactResponse', `redactions ${result.redactions}, loop count ${responseTally.count}`, response);

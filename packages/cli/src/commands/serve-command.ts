@@ -1,11 +1,12 @@
 import type { CliIo } from '../cli-io.js';
+import { logLevelFromEnv, secondsOption } from '../command-line/command-options.js';
 import type { OptionValues } from '../command-line/parse-command-line.js';
 import { UsageError } from '../command-line/usage-error.js';
 import { ExitCodes } from '../exit-codes.js';
 import { Daemon } from '../daemon/daemon.js';
 import { PidFile } from '../daemon/pid-file.js';
 import { StartupError } from '../daemon/startup-error.js';
-import { createLogger, LOG_LEVELS, parseLogLevel } from '../logging/create-logger.js';
+import { createLogger } from '../logging/create-logger.js';
 
 /**
  * `mcpgw serve`: runs the daemon until SIGTERM/SIGINT; resolves with the exit
@@ -15,16 +16,9 @@ import { createLogger, LOG_LEVELS, parseLogLevel } from '../logging/create-logge
  * Throws {@link UsageError} for a bad `--drain-timeout`.
  */
 export async function serveCommand(configPath: string, values: OptionValues, io: CliIo): Promise<number> {
-  const rawLevel = process.env['MCPGW_LOG_LEVEL'];
-  const level = parseLogLevel(rawLevel);
-  if (level === undefined) {
-    io.err(`mcpgw serve: MCPGW_LOG_LEVEL=${JSON.stringify(rawLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}\n`);
-    return ExitCodes.USAGE;
-  }
-  const drainText = values['drain-timeout'];
-  // Plain decimal seconds only: Number() would read " " as 0 and 0x10 as 16.
-  if (typeof drainText === 'string' && !/^\d+(\.\d+)?$/.test(drainText)) throw new UsageError(`--drain-timeout must be a number of seconds (got ${JSON.stringify(drainText)})`, 'serve');
-  const drain = typeof drainText === 'string' ? Number(drainText) : 30;
+  const level = logLevelFromEnv('serve', io);
+  if (level === undefined) return ExitCodes.USAGE;
+  const drain = secondsOption(values, 'drain-timeout', 'serve', 30);
   const pidPath = values['pid-file'];
 
   process.title = 'mcpgw';

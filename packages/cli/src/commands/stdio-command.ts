@@ -2,11 +2,12 @@ import { basename } from 'node:path';
 import { compilePolicy, PolicyHandle, type GatewayAuditEvent } from '@mcpgw/core';
 import { ServerProcess, StdioGateway } from '@mcpgw/stdio';
 import type { CliIo } from '../cli-io.js';
+import { logLevelFromEnv, secondsOption } from '../command-line/command-options.js';
 import type { OptionValues } from '../command-line/parse-command-line.js';
 import { UsageError } from '../command-line/usage-error.js';
 import { errnoWords } from '../daemon/errno-words.js';
 import { ExitCodes } from '../exit-codes.js';
-import { createLogger, LOG_LEVELS, parseLogLevel, type Logger } from '../logging/create-logger.js';
+import { createLogger, type Logger } from '../logging/create-logger.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
 import { VERSION } from '../version.js';
 
@@ -26,15 +27,9 @@ const FLUSH_MS = 2_000;
  * Throws {@link UsageError} for a bad `--grace` or `--name`.
  */
 export async function stdioCommand(configPath: string, values: OptionValues, command: readonly string[], io: CliIo): Promise<number> {
-  const rawLevel = process.env['MCPGW_LOG_LEVEL'];
-  const level = parseLogLevel(rawLevel);
-  if (level === undefined) {
-    io.err(`mcpgw stdio: MCPGW_LOG_LEVEL=${JSON.stringify(rawLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}\n`);
-    return ExitCodes.USAGE;
-  }
-  const graceText = values['grace'];
-  if (typeof graceText === 'string' && !/^\d+(\.\d+)?$/.test(graceText)) throw new UsageError(`--grace must be a number of seconds (got ${JSON.stringify(graceText)})`, 'stdio');
-  const graceMs = typeof graceText === 'string' ? Number(graceText) * 1000 : 1000;
+  const level = logLevelFromEnv('stdio', io);
+  if (level === undefined) return ExitCodes.USAGE;
+  const graceMs = secondsOption(values, 'grace', 'stdio', 1) * 1000;
   const name = values['name'];
   if (typeof name === 'string' && !/^[a-z0-9-]+$/.test(name)) throw new UsageError(`--name must use only lowercase letters, digits and dashes, as upstream names do (got ${JSON.stringify(name)})`, 'stdio');
   const [file, ...args] = command as [string, ...string[]];

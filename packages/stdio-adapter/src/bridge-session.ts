@@ -290,9 +290,13 @@ export class BridgeSession {
     this.#answered(pending.stream);
   }
 
-  /** A line of the server's stderr, to the log: never mixed into answers. */
+  /**
+   * A line of the server's stderr, to the log (redacted; never mixed into
+   * answers). A line too long to keep is logged by its length alone: the
+   * part kept of it may end inside a secret, which no pattern matches cut.
+   */
   #fromStderr(item: FramedItem): void {
-    const text = item.kind === 'line' ? item.bytes.toString('utf8') : `${item.head.toString('utf8')}… (a line of ${item.length} bytes, cut)`;
+    const text = item.kind === 'line' ? item.bytes.toString('utf8') : `(a line of ${item.length} bytes, longer than the ${this.#options.limits.stderrLineBytes} bytes logged: not shown)`;
     if (text.trim() !== '') this.#logger.info({ upstream: this.#options.upstream, session: this.id, server_pid: this.pid, stream: 'stderr' }, this.#options.redactText(text));
   }
 }

@@ -86,6 +86,24 @@ async function openSession(bridge: HttpBridge): Promise<string> {
 }
 
 describe('HttpBridge', () => {
+  it("logs a server's stderr line redacted, and a line too long to check by its length alone (a secret cut in two would match no pattern)", async () => {
+    const logged: string[] = [];
+    const keep = (_fields: unknown, message: string) => void logged.push(message);
+    const logger = { info: keep, warn: keep, error: keep, debug: keep };
+    const bridge = startBridge({ logger, redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, '[REDACTED]') });
+    const session = await openSession(bridge);
+    const key = 'AKIAABCDEFGHIJKLMNOP';
+    const say = async (text: string) => (await send(bridge, 'POST', { ...V2025, 'mcp-session-id': session }, rpc(1, 'stderr', { text }))).done();
+    await say(`short ${key} line`);
+    // Over 16 KiB, cut: only its first 256 bytes were kept, with the key across that edge.
+    await say(`${'x'.repeat(246)}${key}${'y'.repeat(17 * 1024)}`);
+    const deadline = Date.now() + 5_000;
+    while (logged.filter((line) => line.includes('line') || line.includes('xxx')).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logged).toContain('short [REDACTED] line');
+    expect(logged.join('\n')).not.toContain('AKIA');
+    expect(logged.some((line) => /a line of \d+ bytes/.test(line))).toBe(true);
+  });
+
   it("gives each answer the client's id back, while the server sees ids and progress tokens of the bridge's own", async () => {
     const bridge = startBridge();
     const session = await openSession(bridge);

@@ -100,8 +100,11 @@ export class StdioPolicy {
   /** Decides one parsed line of the client: a message or a batch. Never rejects. */
   async fromClient(parsed: unknown): Promise<ClientVerdict> {
     const exchange = this.#channel.exchange();
-    // Before deciding: a line refused for this uses no rate-limit quota.
-    const requests = (Array.isArray(parsed) ? parsed : [parsed]).filter((message) => classifyMessage(message).kind === 'request').length;
+    // Before deciding: a line refused for this uses no rate-limit quota. Its messages are
+    // classified only when there are enough of them to reach the bound.
+    const messages: readonly unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+    const near = this.pending + messages.length > this.#limits.pendingRequests;
+    const requests = near ? messages.filter((message) => classifyMessage(message).kind === 'request').length : 0;
     if (requests > 0 && this.pending + requests > this.#limits.pendingRequests) {
       const error = new GatewayError('internal', `${this.pending} requests are waiting for the server's answer; the gateway holds at most ${this.#limits.pendingRequests}`);
       return { toServer: null, toClient: this.#closeRefused(exchange, exchange.refuse(error, { body: parsed })) };

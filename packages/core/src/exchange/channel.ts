@@ -3,7 +3,7 @@ import type { EvaluationContext } from '../policy/decision.js';
 import type { ResponseScope } from '../policy/response-scope.js';
 import type { PolicyLease } from '../handle/policy-handle.js';
 import type { GatewayError } from './exchange-error.js';
-import { Exchange } from './exchange.js';
+import { errorReply, Exchange } from './exchange.js';
 import type { ExchangeRuntime } from './exchange-context.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import { rewriteServerBody, type ServerStream } from './server-message.js';
@@ -98,10 +98,7 @@ export class Channel implements ServerStream {
       const exchange = this.#inFlight.get(tracked.origin);
       if (exchange === undefined) continue;
       exchange.answered(tracked, null);
-      if (!exchange.waiting) {
-        this.#inFlight.delete(tracked.origin);
-        exchange.close({ finished: true, status: null });
-      }
+      this.#closeIfDone(exchange);
     }
     return text;
   }
@@ -123,11 +120,15 @@ export class Channel implements ServerStream {
     if (tracked === undefined || exchange === undefined) return undefined;
     tracked.errorCode = error.rpcCode;
     exchange.failed(tracked, error);
-    if (!exchange.waiting) {
-      this.#inFlight.delete(tracked.origin);
-      exchange.close({ finished: true, status: null });
-    }
-    return { jsonrpc: '2.0', id, error: { code: error.rpcCode, message: exchange.clientMessage(error), ...(error.data === undefined ? {} : { data: error.data }) } };
+    this.#closeIfDone(exchange);
+    return errorReply(id, error, exchange.clientMessage(error));
+  }
+
+  /** Closes an exchange once none of its requests is waiting any more. */
+  #closeIfDone(exchange: Exchange): void {
+    if (exchange.waiting) return;
+    this.#inFlight.delete(exchange.origin);
+    exchange.close({ finished: true, status: null });
   }
 
   soleTracked(): TrackedRequest | undefined {

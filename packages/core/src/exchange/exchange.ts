@@ -24,6 +24,11 @@ function requestIds(messages: readonly unknown[]): JsonRpcId[] {
   return ids;
 }
 
+/** The JSON-RPC error response to `id` for a failure, in `message` (the error's, redacted for the client). */
+export function errorReply(id: JsonRpcId | null, error: GatewayError, message: string): unknown {
+  return { jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...(error.data === undefined ? {} : { data: error.data }) } };
+}
+
 /** HTTP headers an error status needs: a 413's connection closes (the rest of the body is not read); a 405 says what is allowed. */
 const STATUS_HEADERS: Readonly<Record<number, Readonly<Record<string, string>>>> = {
   413: { connection: 'close' },
@@ -136,8 +141,14 @@ export class Exchange implements ServerStream {
     const headers = this.context.headers as Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
     const { messages, batch } = messagesOf(parsed, headers ?? {}, this.runtime.batchMessages);
     this.#batch = batch;
-    this.#bodyIds = requestIds(messages);
-    const decisions = await this.#lease.evaluateBatch(messages, this.context);
+    let decisions: Decision[];
+    try {
+      decisions = await this.#lease.evaluateBatch(messages, this.context);
+    } catch (error) {
+      // Not decided (a rate-limit store that cannot answer): the failure answers the body's requests by id.
+      this.#bodyIds = requestIds(messages);
+      throw error;
+    }
 
     if (decisions.some((decision) => !decision.forward)) {
       const answer = refusalAnswer(decisions, batch);
@@ -304,8 +315,7 @@ export class Exchange implements ServerStream {
     // Failed before any decision (a rate-limit store that cannot answer): the body's requests, by id.
     const ids = this.#all.length === 0 ? this.#bodyIds : waiting.map((tracked) => tracked.decision.id ?? null);
     const message = this.clientMessage(error);
-    const data = error.data === undefined ? {} : { data: error.data };
-    const reply = (id: JsonRpcId | null) => ({ jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...data } });
+    const reply = (id: JsonRpcId | null) => errorReply(id, error, message);
     const body = this.#batch && ids.length > 0 ? ids.map(reply) : reply(ids.length === 1 ? (ids[0] as JsonRpcId) : null);
     return { status: error.httpStatus, body, headers: STATUS_HEADERS[error.httpStatus] ?? {}, codes: new Map() };
   }

@@ -3,7 +3,8 @@
  * @mcpgw/core is organised"): a file imports its own folder, other folders
  * of its layer, or lower layers, never a higher one; no two folders reach
  * each other through their imports; every folder is placed in a layer on
- * purpose; and src/ itself holds index.ts only.
+ * purpose; and src/ itself holds the two entries only, index.ts (the public
+ * API) and internal.ts (@mcpgw/core/internal), which sit above every layer.
  *
  * Imports are read by TypeScript's own scanner (`ts.preProcessFile`):
  * `import`, `import type`, `export … from`, `import('…')` and
@@ -46,6 +47,9 @@ interface Import {
   readonly target: string;
 }
 
+/** The package's entries: the files directly in src/, above every layer. */
+const ENTRIES: readonly string[] = ['index.ts', 'internal.ts'];
+
 /** The folder a file belongs to: the first segment of its path under src/ ('' for a file directly in src/). */
 const folderOf = (file: string): string => (file.includes('/') ? (file.split('/')[0] as string) : '');
 
@@ -73,11 +77,11 @@ function importsOf(files: ReadonlyMap<string, string>): Import[] {
   return imports;
 }
 
-/** Files directly in src/ other than index.ts. */
+/** Files directly in src/ other than the entries. */
 function rootFileProblems(files: ReadonlyMap<string, string>): string[] {
   return [...files.keys()]
-    .filter((file) => folderOf(file) === '' && file !== 'index.ts')
-    .map((file) => `${file} is directly in src/: only index.ts belongs there; move it to the folder of its layer`);
+    .filter((file) => folderOf(file) === '' && !ENTRIES.includes(file))
+    .map((file) => `${file} is directly in src/: only index.ts and internal.ts belong there; move it to the folder of its layer`);
 }
 
 /** Folders that no layer lists. */
@@ -88,15 +92,15 @@ function unknownFolderProblems(files: ReadonlyMap<string, string>): string[] {
     .map((folder) => `${folder}/ is in no layer: add it to LAYERS in test/core-layering.test.ts (and to docs/library.md) where it belongs`);
 }
 
-/** Imports of a folder in a higher layer. index.ts is above every layer. */
+/** Imports of a folder in a higher layer. The entries are above every layer. */
 function upwardImportProblems(imports: readonly Import[]): string[] {
   const problems: string[] = [];
   for (const { file, line, specifier, target } of imports) {
     const from = folderOf(file);
     const to = folderOf(target);
     if (from === '' || to === from || layerOf(from) === -1) continue;
-    if (to === '' ? target === 'index.ts' : layerOf(to) > layerOf(from)) {
-      const above = to === '' ? 'index.ts, the public entry above every layer' : describeFolder(to);
+    if (to === '' ? ENTRIES.includes(target) : layerOf(to) > layerOf(from)) {
+      const above = to === '' ? `${target}, an entry above every layer` : describeFolder(to);
       problems.push(`${file}:${line} imports '${specifier}': ${describeFolder(from)} imports ${above}`);
     }
   }
@@ -112,8 +116,8 @@ function cycleProblems(imports: readonly Import[]): string[] {
   for (const imported of imports) {
     const from = nodeOf(imported.file);
     const to = nodeOf(imported.target);
-    // index.ts imports everything; an import of it from a folder is an upward import.
-    if (from === to || from === 'index.ts') continue;
+    // The entries import from everywhere; an import of one from a folder is an upward import.
+    if (from === to || ENTRIES.includes(from)) continue;
     const out = edges.get(from) ?? new Map<string, Import>();
     if (!out.has(to)) out.set(to, imported);
     edges.set(from, out);
@@ -173,11 +177,11 @@ describe('@mcpgw/core layering', () => {
   const imports = importsOf(files);
 
   it('reads the sources it checks', () => {
-    expect(files.has('index.ts')).toBe(true);
-    expect(imports.filter((imported) => imported.file !== 'index.ts').length).toBeGreaterThan(0);
+    for (const entry of ENTRIES) expect(files.has(entry)).toBe(true);
+    expect(imports.filter((imported) => !ENTRIES.includes(imported.file)).length).toBeGreaterThan(0);
   });
 
-  it('has no file directly in src/ but index.ts', () => {
+  it('has no file directly in src/ but its entries, index.ts and internal.ts', () => {
     expect(rootFileProblems(files)).toEqual([]);
   });
 
@@ -228,17 +232,20 @@ describe('the layering check', () => {
     ]);
   });
 
-  it('refuses a file directly in src/, a folder in no layer, and importing index.ts', () => {
+  it('refuses a file directly in src/, a folder in no layer, and importing an entry', () => {
     expect(
       check({
         'errors.ts': 'export class E {}',
         'audit/a.ts': "import { E } from '../errors.js';",
         'util/u.ts': "export { x } from '../index.js';",
+        'exchange/x.ts': "import { y } from '../internal.js';",
+        'internal.ts': "export { u } from './util/u.js';",
       }),
     ).toEqual([
-      'errors.ts is directly in src/: only index.ts belongs there; move it to the folder of its layer',
+      'errors.ts is directly in src/: only index.ts and internal.ts belong there; move it to the folder of its layer',
       'audit/ is in no layer: add it to LAYERS in test/core-layering.test.ts (and to docs/library.md) where it belongs',
-      "util/u.ts:1 imports '../index.js': util/ (layer 1, util) imports index.ts, the public entry above every layer",
+      "util/u.ts:1 imports '../index.js': util/ (layer 1, util) imports index.ts, an entry above every layer",
+      "exchange/x.ts:1 imports '../internal.js': exchange/ (layer 7, exchange) imports internal.ts, an entry above every layer",
     ]);
   });
 

@@ -25,14 +25,13 @@ import {
   createOriginCheck,
   Exchange,
   GatewayError,
-  MAX_REDACTION_DEPTH,
   OutstandingRequests,
   ParamHeaderCache,
   parseConfig,
   parseJsonBody,
   PolicyHandle,
-  protocolEra,
   readBody,
+  sessionIdOf,
   upstreamError,
 } from '@mcpgw/core';
 
@@ -102,7 +101,7 @@ const server = http.createServer((req, res) => {
   // generation. 'close' fires once, when the response has ended or the
   // client went away: the one place the exchange is closed (its requests
   // still waiting audited, its lease released) and the upstream call cancelled.
-  const session = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined; // 2026-07-28 has no sessions
+  const session = sessionIdOf(req.headers); // Mcp-Session-Id; none from 2026-07-28, which has no sessions
   const stream = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
   const exchange = new Exchange(runtime, { upstream: upstream.name, headers: req.headers, client: req.socket.remoteAddress, session, httpMethod: req.method }, stream);
   const closed = new AbortController();
@@ -141,8 +140,8 @@ async function serve(req, res, exchange, signal) {
 }
 
 async function post(req, res, exchange, signal) {
-  // Strictly: valid UTF-8, bounded size (after Content-Encoding) and nesting. A bad body throws a GatewayError.
-  const body = parseJsonBody(await readBody(req, MAX_BODY_BYTES), MAX_REDACTION_DEPTH);
+  // Strictly: valid UTF-8, bounded size (after Content-Encoding) and nesting (no deeper than redaction goes). A bad body throws a GatewayError.
+  const body = parseJsonBody(await readBody(req, MAX_BODY_BYTES));
   // One message or a batch, decided whole (docs/policy.md#batches): forwarded
   // whole, already redacted, or answered here with nothing forwarded.
   const admission = await exchange.admit(body);

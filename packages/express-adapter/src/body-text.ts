@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import { UTF8 } from '@mcpgw/core';
+import { UTF8 } from '@mcpgw/core/internal';
 
 /** A body read as text, and how to write text back in its place. */
 export interface BodyText {

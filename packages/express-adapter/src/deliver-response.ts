@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { bodyText, withCharset } from './body-text.js';
 import type { HttpExchange as Exchange } from './exchange.js';
-import { contentCoding, decodedBody, describeFailure, GatewayError, McpgwError, nestingDepth, upstreamError } from '@mcpgw/core';
+import { GatewayError, McpgwError, upstreamError } from '@mcpgw/core';
+import { contentCoding, decodedBody, describeFailure, nestingDepth } from '@mcpgw/core/internal';
 import { headerSafe, responseHeaders } from './http-headers.js';
 import { SseRewriteStream } from './sse-transform.js';
 

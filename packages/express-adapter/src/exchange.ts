@@ -1,5 +1,5 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { Exchange, GatewayError, parseJsonBody, protocolEra, readBody, type ExchangeAnswer, type PolicyLease, type StreamKind, type TrackedRequest } from '@mcpgw/core';
+import { Exchange, GatewayError, parseJsonBody, readBody, sessionIdOf, type ExchangeAnswer, type PolicyLease, type StreamKind, type TrackedRequest } from '@mcpgw/core';
 import { failureKind, type UpstreamOutcome } from './upstream-health.js';
 import { deliverResponse } from './deliver-response.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -38,8 +38,7 @@ export class HttpExchange {
     this.upstream = upstream;
     this.req = req;
     this.res = res;
-    // 2026-07-28 has no sessions: a leftover Mcp-Session-Id is ignored, as the spec says servers do.
-    const header = protocolEra(req.headers, undefined) === 'legacy' ? req.headers['mcp-session-id'] : undefined;
+    const session = sessionIdOf(req.headers);
     const client = runtime.clientAddress(req);
     const stream: StreamKind = req.method !== 'GET' ? 'post' : req.headers['last-event-id'] === undefined ? 'standalone' : 'resumed';
     this.core = new Exchange(
@@ -48,7 +47,7 @@ export class HttpExchange {
         upstream: upstream.name,
         headers: req.headers,
         ...(client === undefined ? {} : { client }),
-        ...(typeof header === 'string' ? { session: header } : {}),
+        ...(session === undefined ? {} : { session }),
         httpMethod: req.method ?? null,
       },
       stream,

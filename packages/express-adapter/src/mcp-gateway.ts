@@ -3,13 +3,13 @@ import {
   AuditTrail,
   createOriginCheck,
   GatewayError,
-  MAX_REDACTION_DEPTH,
   OutstandingRequests,
   ParamHeaderCache,
   type AuditListener,
   type PolicyHandle,
   type StdioUpstreamConfig,
 } from '@mcpgw/core';
+import { MAX_REDACTION_DEPTH } from '@mcpgw/core/internal';
 import { HttpExchange } from './exchange.js';
 import type { GatewayLimits, GatewayRuntime } from './gateway-runtime.js';
 import { createRouteTable, type GatewayUpstreamInput, type RouteInput, type UpstreamConnector } from './routing.js';

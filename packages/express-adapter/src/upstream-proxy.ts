@@ -2,7 +2,8 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type Serv
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex, Stream } from 'node:stream';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
-import { describeFailure, GatewayError, upstreamError } from '@mcpgw/core';
+import { GatewayError, upstreamError } from '@mcpgw/core';
+import { describeFailure } from '@mcpgw/core/internal';
 import { hopByHopNames } from './http-headers.js';
 import type { GatewayUpstream, UpstreamConnector } from './routing.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, formatSseEvent } from '../src/index.js';
+import { SseParser, formatSseEvent } from '../src/sse-parser.js';
 
 const STREAM = Buffer.from(
   '\uFEFFevent: message\r\nid: 1\r\ndata: {"a":"ünï\\ncode"}\r\n\r\n' +

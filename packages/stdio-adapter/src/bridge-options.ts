@@ -1,4 +1,4 @@
-import { MAX_REDACTION_DEPTH } from '@mcpgw/core';
+import { MAX_REDACTION_DEPTH } from '@mcpgw/core/internal';
 
 /** Size bounds of an {@link HttpBridge}. */
 export interface BridgeLimits {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { isRecord, JsonRpcErrorCodes, type JsonRpcId } from '@mcpgw/core';
+import { JsonRpcErrorCodes, type JsonRpcId } from '@mcpgw/core';
+import { isRecord } from '@mcpgw/core/internal';
 import type { BridgeLimits, BridgeLogger } from './bridge-options.js';
 import type { EventStream } from './event-stream.js';
 import { forEachLine } from './for-each-line.js';

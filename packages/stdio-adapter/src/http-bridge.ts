@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GatewayError, JsonRpcErrorCodes, MAX_REDACTION_DEPTH, parseJsonBody, protocolEra, readBody } from '@mcpgw/core';
+import { GatewayError, JsonRpcErrorCodes, parseJsonBody, readBody } from '@mcpgw/core';
+import { MAX_REDACTION_DEPTH, protocolEra } from '@mcpgw/core/internal';
 import { DEFAULT_BRIDGE_LIMITS, type BridgeLimits, type BridgeLogger } from './bridge-options.js';
 import { BridgeSession } from './bridge-session.js';
 import { createDuplexPair } from './duplex-pair.js';

@@ -1,4 +1,4 @@
-import { nestingDepth, UTF8 } from '@mcpgw/core';
+import { nestingDepth, UTF8 } from '@mcpgw/core/internal';
 
 /** A line parsed, or why it could not be. */
 export type ParsedLine = { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly problem: string };

@@ -1,4 +1,5 @@
-import { isRecord, type JsonRpcId } from '@mcpgw/core';
+import type { JsonRpcId } from '@mcpgw/core';
+import { isRecord } from '@mcpgw/core/internal';
 import type { EventStream } from './event-stream.js';
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { MAX_REDACTION_DEPTH, type PolicyHandle } from '@mcpgw/core';
+import type { PolicyHandle } from '@mcpgw/core';
+import { MAX_REDACTION_DEPTH } from '@mcpgw/core/internal';
 import { idOfCutLine } from './id-of-cut-line.js';
 import { LineFramer, type FramedItem } from './line-framer.js';
 import { isBlank, parseLine } from './parse-line.js';

@@ -1,7 +1,6 @@
 import {
   AuditTrail,
   Channel,
-  classifyMessage,
   GatewayError,
   OutstandingRequests,
   ParamHeaderCache,
@@ -14,6 +13,7 @@ import {
   type JsonRpcId,
   type PolicyHandle,
 } from '@mcpgw/core';
+import { classifyMessage } from '@mcpgw/core/internal';
 
 // The policy seam of the stdio gateway: what @mcpgw/core's exchange does
 // with each parsed line, both ways (SPEC §10), mapped to lines. Everything

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { isStdioUpstream, parseWindow, type McpgwConfig, type StdioUpstreamConfig } from '@mcpgw/core';
+import { isStdioUpstream, type McpgwConfig, type StdioUpstreamConfig } from '@mcpgw/core';
+import { parseWindow } from '@mcpgw/core/internal';
 import type { GatewayUpstreamInput } from '@mcpgw/express';
 import { HttpBridge } from '@mcpgw/stdio';
 import type { Logger } from '../logging/create-logger.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { contentCoding, decodedBody } from './content-encoding.js';
+import { MAX_REDACTION_DEPTH } from '../redact/redact-value.js';
 import { GatewayError } from './exchange-error.js';
 
 /**
@@ -49,10 +50,11 @@ export const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses a JSON body strictly: valid UTF-8 and at most `maxDepth` levels of
- * nesting, else a parse error. What is parsed here is exactly what gets
+ * nesting (by default as deep as redaction goes: a deeper message could not
+ * be checked), else a parse error. What is parsed here is exactly what gets
  * re-serialized and forwarded, so upstream and gateway see the same message.
  */
-export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+export function parseJsonBody(body: Buffer, maxDepth: number = MAX_REDACTION_DEPTH): unknown {
   let text: string;
   try {
     text = UTF8.decode(body);

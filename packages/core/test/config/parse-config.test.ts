@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, parseConfig } from '../../src/index.js';
+import { parseConfig } from '../../src/index.js';
+import { CONFIG_DEFAULTS } from '../../src/internal.js';
 import { UPSTREAM } from './helpers.js';
 
 // SPEC §2, verbatim.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMirroredHeaders, paramHeadersOf, protocolEra } from '../../src/index.js';
+import { checkMirroredHeaders, paramHeadersOf, protocolEra } from '../../src/internal.js';
 
 const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
 const call = (name: string, args: Record<string, unknown> = {}) => ({

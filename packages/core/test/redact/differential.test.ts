@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, Redactor, type RedactionEntry, type RuleInput, type RuleMask, type Tally } from '../../src/index.js';
+import { compilePolicy, type RuleInput } from '../../src/index.js';
+import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../../src/internal.js';
 import { collectStrings } from '../../src/redact/redact-value.js';
 import {
   BASE_SEED,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REDACTION_DEPTH, redactValue } from '../../src/index.js';
+import { MAX_REDACTION_DEPTH, redactValue } from '../../src/internal.js';
 
 const upper = (text: string) => (text.includes('secret') ? text.replaceAll('secret', '***') : text);
 

@@ -1,5 +1,5 @@
 import RE2 from 're2';
-import type { RedactionEntry, RuleMask } from '../../src/index.js';
+import type { RedactionEntry, RuleMask } from '../../src/internal.js';
 import { setOwn } from '../../src/redact/redact-value.js';
 
 // Random redaction cases and the reference semantics they are checked

@@ -1,6 +1,6 @@
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
-import { Redactor, type Tally } from '../../src/index.js';
+import { Redactor, type Tally } from '../../src/internal.js';
 
 const ALL = new Uint8Array([1, 1, 1, 1]);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, explainRe2Error, formatConfigIssue, parseConfig, tryCompilePattern } from '../../src/index.js';
+import { ConfigError, formatConfigIssue, parseConfig } from '../../src/index.js';
+import { explainRe2Error, tryCompilePattern } from '../../src/internal.js';
 
 const UPSTREAM = 'upstreams:\n  - name: everything\n    url: http://127.0.0.1:3001/mcp\n';
 

@@ -30,7 +30,7 @@ const CORE_TYPES = [
   'ConfigInput', 'PolicyInput', 'UpstreamInput', 'HttpUpstreamInput', 'StdioUpstreamInput', 'RouteInput', 'AuditInput', 'RuleInput', 'MatchInput',
   // Compile and decide.
   'CompilePolicyOptions', 'CompilePolicyInSlicesOptions',
-  'CallerIdentity', 'Decision', 'DecisionAction', 'EvaluationContext', 'RedactionResult', 'ToolsListResult', 'RuleSummary', 'HeaderSource',
+  'CallerIdentity', 'Decision', 'DecisionAction', 'EvaluationContext', 'RedactionResult', 'ToolsListResult', 'RuleSummary', 'HeaderSource', 'MessageKind', 'ParamHeaderMap',
   // Handle and stores.
   'PolicyLease', 'PolicyHandleOptions', 'GenerationStatus', 'DrainListener', 'SwapListener',
   'MemoryRateLimitStoreOptions', 'RateLimitStore', 'RateLimitHit', 'RateLimitVerdict', 'RateLimitRefusalReason',

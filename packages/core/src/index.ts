@@ -30,6 +30,8 @@ export type {
 export type { RuleSummary } from './policy/rule-summary.js';
 export { PolicyError } from './policy/policy-error.js';
 export type { HeaderSource } from './jsonrpc/header-value.js';
+export type { MessageKind } from './jsonrpc/message.js';
+export type { ParamHeaderMap } from './jsonrpc/mirrored-headers.js';
 
 // Handle: policy generations, leases and hot swaps.
 export { PolicyHandle } from './handle/policy-handle.js';

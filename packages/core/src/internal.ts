@@ -11,7 +11,7 @@ export type { RedactionEntry, RuleMask, Tally } from './redact/redactor.js';
 export { redactValue, MAX_REDACTION_DEPTH } from './redact/redact-value.js';
 
 export { classifyMessage } from './jsonrpc/message.js';
-export type { ClassifiedMessage, MessageKind } from './jsonrpc/message.js';
+export type { ClassifiedMessage } from './jsonrpc/message.js';
 export {
   checkMirroredHeaders,
   mirroredHeaderValues,
@@ -20,7 +20,7 @@ export {
   paramHeadersOf,
   MODERN_PROTOCOL_VERSION,
 } from './jsonrpc/mirrored-headers.js';
-export type { MirroredHeadersCheck, ParamHeaderMap } from './jsonrpc/mirrored-headers.js';
+export type { MirroredHeadersCheck } from './jsonrpc/mirrored-headers.js';
 
 export { tryCompilePattern, explainRe2Error } from './regex/compile-pattern.js';
 export type { Pattern, PatternResult } from './regex/compile-pattern.js';

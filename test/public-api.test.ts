@@ -6,6 +6,7 @@
  * act: docs/library.md, "Public API and the internal entry", says how.
  * `@mcpgw/core/internal` is not pinned: it promises nothing.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -89,5 +90,16 @@ describe.each(PACKAGES)('the public API of $name', ({ name, dir, values, types }
 
   it('pins each name once, as a value or as a type', () => {
     expect(new Set([...values, ...types]).size).toBe(values.length + types.length);
+  });
+});
+
+describe('the example proxy', () => {
+  it('uses nothing but the public API of @mcpgw/core, as docs/library.md says', () => {
+    const source = readFileSync(fileURLToPath(new URL('../examples/node-http-proxy/proxy.mjs', import.meta.url)), 'utf8');
+    const mcpgw = ts
+      .preProcessFile(source, true, true)
+      .importedFiles.map((imported) => imported.fileName)
+      .filter((specifier) => specifier.startsWith('@mcpgw/'));
+    expect(mcpgw).toEqual(['@mcpgw/core']);
   });
 });

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS = [
   { name: 'core', script: 'core.mjs', about: '@mcpgw/core: decision cost, redaction throughput, compile + swap' },
   { name: 'http', script: 'http.mjs', about: '@mcpgw/express and the daemon: requests and SSE vs bare proxies, RSS' },
-  { name: 'reload', script: 'reload.mjs', about: 'daemon: p99 latency while a 1,000-rule policy reloads every 100 ms' },
+  { name: 'reload', script: 'reload.mjs', about: 'daemon: p99 latency while 3 rules of a 1,000-rule policy are edited and reloaded once a second' },
   { name: 'sse', script: 'sse.mjs', about: '@mcpgw/express: MB/s of 1 and 8 MiB SSE answers with secrets redacted, vs bare proxies' },
   { name: 'audit', script: 'audit.mjs', about: 'daemon audit log: µs per decision line, and what the check of the live path before each write adds' },
   { name: 'stdio', script: 'stdio.mjs', about: 'mcpgw stdio: calls/s and added latency of small tools/call, vs the bare stdio server in the same run' },

@@ -16,7 +16,7 @@ const CORE_VALUES = [
   'parseConfig', 'isStdioUpstream', 'ConfigError', 'formatConfigIssue', 'configJsonSchema',
   'ConfigSchema', 'PolicySchema', 'UpstreamSchema', 'HttpUpstreamSchema', 'StdioUpstreamSchema', 'RouteSchema', 'AuditSchema', 'TelemetrySchema', 'RuleSchema', 'MatchSchema',
   // Compile and decide.
-  'compilePolicy', 'compilePolicyInSlices', 'CompiledPolicy', 'ResponseScope', 'PolicyError',
+  'compilePolicy', 'CompiledPolicy', 'ResponseScope', 'PolicyError',
   // Handle and stores.
   'PolicyHandle', 'MemoryRateLimitStore',
   // Errors.
@@ -30,7 +30,6 @@ const CORE_TYPES = [
   'McpgwConfig', 'UpstreamConfig', 'StdioUpstreamConfig', 'AuditConfig', 'ParseConfigOptions', 'ConfigIssue', 'ConfigIssueForm',
   'ConfigInput', 'PolicyInput', 'UpstreamInput', 'HttpUpstreamInput', 'StdioUpstreamInput', 'RouteInput', 'AuditInput', 'RuleInput', 'MatchInput',
   // Compile and decide.
-  'CompilePolicyOptions', 'CompilePolicyInSlicesOptions',
   'CallerIdentity', 'Decision', 'DecisionAction', 'EvaluationContext', 'RedactionResult', 'ToolsListResult', 'RuleSummary', 'HeaderSource', 'MessageKind', 'ParamHeaderMap',
   // Handle and stores.
   'PolicyLease', 'PolicyHandleOptions', 'GenerationStatus', 'DrainListener', 'SwapListener',

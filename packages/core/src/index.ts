@@ -16,7 +16,7 @@ export { ConfigError, formatConfigIssue } from './config/config-error.js';
 export type { ConfigIssue, ConfigIssueForm } from './config/config-error.js';
 
 // Compile: a deep-frozen policy, and the decisions it makes.
-export { compilePolicy, compilePolicyInSlices, type CompilePolicyInSlicesOptions, type CompilePolicyOptions } from './policy/compile-policy.js';
+export { compilePolicy } from './policy/compile-policy.js';
 export { CompiledPolicy } from './policy/compiled-policy.js';
 export { ResponseScope } from './policy/response-scope.js';
 export type {

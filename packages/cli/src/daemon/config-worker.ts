@@ -4,13 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { ConfigError, parseConfig, type McpgwConfig } from '@mcpgw/core';
+import { ConfigError, parseConfig } from '@mcpgw/core';
 import type { LoadReply, LoadRequest } from './config-loader.js';
 import { describeReadError } from './read-error.js';
-
-let previous: McpgwConfig | undefined;
-/** The rules of the last good reply, by their JSON text: their positions there. */
-let sent = new Map<string, number>();
 
 // A reload is background work: on Linux this lowers the priority of this
 // thread only (nice values are per thread), so that under CPU pressure the
@@ -28,13 +24,8 @@ parentPort?.on('message', (request: LoadRequest) => {
 async function load({ id, path, requireUpstreams }: LoadRequest): Promise<LoadReply> {
   try {
     const text = await readFile(path, 'utf8');
-    // Rules unchanged since the last good file are not checked again.
-    const config = parseConfig(text, { ...(previous === undefined ? {} : { previous }), ...(requireUpstreams === undefined ? {} : { requireUpstreams }) });
-    previous = config;
-    const definitions = config.policy.rules.map((rule) => JSON.stringify(rule));
-    const rules = config.policy.rules.map((rule, i) => sent.get(definitions[i] as string) ?? rule);
-    sent = new Map(definitions.map((definition, i) => [definition, i]));
-    return { id, ok: true, text, config: { ...config, policy: { ...config.policy, rules: [] } }, rules };
+    const config = parseConfig(text, requireUpstreams === undefined ? {} : { requireUpstreams });
+    return { id, ok: true, text, config };
   } catch (error) {
     // A ConfigError's one-line form; a file that cannot be read in the words startup uses.
     const message = error instanceof ConfigError ? error.message : describeReadError(error, path);

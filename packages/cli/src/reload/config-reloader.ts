@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { compilePolicyInSlices, ConfigError, parseConfig, type McpgwConfig, type ParseConfigOptions, type PolicyHandle } from '@mcpgw/core';
+import { ConfigError, parseConfig, type McpgwConfig, type ParseConfigOptions, type PolicyHandle } from '@mcpgw/core';
+import { compilePolicyInSlices, ReloadCache } from '@mcpgw/core/internal';
 import { AuditLog, type AuditEvent, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { ConfigLoader } from '../daemon/config-loader.js';
@@ -44,6 +45,8 @@ export class ConfigReloader {
   readonly #queue: ReloadQueue;
   readonly #loader: ConfigLoader;
   readonly #watcher: ConfigWatcher | null;
+  /** What the last compiled policy's sets and redactors were built from, for the next reload to take. */
+  readonly #cache = new ReloadCache();
   #config: McpgwConfig;
   #audit: AuditLog | null;
   #stopped = false;
@@ -121,10 +124,10 @@ export class ConfigReloader {
     let text: string;
     let policy;
     try {
-      // Read and checked in a worker; compiled here, reusing what did not change,
-      // in slices of a few ms so that requests keep being answered meanwhile.
+      // Read and checked in a worker; compiled here (RE2 objects cannot cross
+      // threads) in short slices, so that requests keep being answered meanwhile.
       ({ config: next, text } = await this.#loader.load(this.#options.configPath));
-      policy = await compilePolicyInSlices(next, { previous: this.#handle.policy, sliceMs: RELOAD_SLICE_MS });
+      policy = await compilePolicyInSlices(next, { sliceMs: RELOAD_SLICE_MS, cache: this.#cache });
     } catch (error) {
       const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
       // The audit line first: whoever sees the log line finds it in the audit log already.

@@ -1,7 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { compileRules } from '../rules/compile-rules.js';
-import { attachParsedRules, parsedRulesOf } from './parsed-rules.js';
 import { checkConfig } from './check-config.js';
 import { toConfigIssue } from './config-error.js';
 import type { RawIssue } from '../util/issue.js';
@@ -10,7 +9,6 @@ import { ConfigSchema, type ConfigInput, type PolicyInput, type RouteInput, type
 import { schemaIssues } from './schema-issues.js';
 import { createSourceLocator } from './yaml-locator.js';
 import { yamlIssues } from './yaml-errors.js';
-import { memoFor, memoOf, rememberParse, reparseChangedRules } from './rules-reparse.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
 /** An HTTP upstream (`url`) with its defaults filled in. */
@@ -66,13 +64,6 @@ export interface McpgwConfig {
 /** Options of {@link parseConfig}. */
 export interface ParseConfigOptions {
   /**
-   * The config this one replaces (a reload): rules unchanged since then are
-   * not compiled again to be checked, and when the text differs only inside
-   * rules of `policy.rules`, only those are parsed again. The result is the
-   * same, only sooner.
-   */
-  readonly previous?: McpgwConfig;
-  /**
    * Whether the file must list `upstreams` (default true: `mcpgw serve` and
    * `validate` need them). `mcpgw stdio` wraps one local server and routes
    * nothing (SPEC §10), so it passes false: `upstreams` may then be absent
@@ -108,17 +99,6 @@ export const CONFIG_DEFAULTS = Object.freeze({
  * catch (error) { if (error instanceof ConfigError) console.error(error.format('mcpgw.yaml')); }
  */
 export function parseConfig(yamlText: string, options: ParseConfigOptions = {}): McpgwConfig {
-  const memo = options.previous === undefined ? undefined : memoOf(options.previous);
-  const quick = memo === undefined ? undefined : reparseChangedRules(memo, yamlText);
-  if (quick !== undefined) {
-    const checked = check(quick.raw, options);
-    // With a problem, parse the whole file after all: its report names lines.
-    if (!Array.isArray(checked)) {
-      rememberParse(checked, quick.memo);
-      return checked;
-    }
-  }
-
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings would go to process.emitWarning; a library stays quiet.
   const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
@@ -155,7 +135,6 @@ export function parseConfig(yamlText: string, options: ParseConfigOptions = {}):
       }),
     );
   }
-  rememberParse(checked, memoFor(yamlText, doc, raw));
   return checked;
 }
 
@@ -166,19 +145,13 @@ function check(raw: Record<string, unknown>, options: ParseConfigOptions): Mcpgw
   const semanticIssues = checkConfig(raw, { checkReferences: !unlisted });
   const rules = (raw['policy'] as { rules?: unknown } | undefined)?.rules;
   // Rules with a valid shape get the semantic checks (regexes, windows...) even if another rule is broken.
-  const reusable = options.previous === undefined ? undefined : parsedRulesOf(options.previous);
-  const known = reusable === undefined ? undefined : new Map(reusable.map((rule) => [rule.definition, rule]));
-  const compiled = Array.isArray(rules) ? compileRules(rules, undefined, known === undefined ? undefined : (definition) => known.get(definition)) : null;
-  if (compiled !== null) semanticIssues.push(...compiled.issues);
+  if (Array.isArray(rules)) semanticIssues.push(...compileRules(rules).issues);
   // A value the schema refused gets no second report from the semantic checks
   // (`upstream: Everything` is not also an unknown upstream): one report per place.
   const refused = new Set(shapeIssues.filter((issue) => issue.key === undefined).map((issue) => JSON.stringify(issue.at)));
   const issues = [...shapeIssues, ...semanticIssues.filter((issue) => !refused.has(JSON.stringify(issue.at)))];
   if (issues.length > 0) return dedupe(issues);
-  const config = withDefaults((unlisted ? { ...raw, upstreams: [] } : raw) as ConfigInput);
-  // compilePolicy(config) reuses these instead of compiling every pattern again.
-  attachParsedRules(config, config.policy, compiled?.rules ?? []);
-  return deepFreeze(config);
+  return deepFreeze(withDefaults((unlisted ? { ...raw, upstreams: [] } : raw) as ConfigInput));
 }
 
 const isMissingUpstreams = (issue: RawIssue) => issue.at.length === 0 && issue.message === 'missing required key "upstreams"';

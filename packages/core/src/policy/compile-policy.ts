@@ -5,7 +5,7 @@ import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';
 import { compileRulesStepwise } from '../rules/compile-rules.js';
-import { parsedRulesOf } from '../config/parsed-rules.js';
+import type { ReloadCache } from './reload-cache.js';
 import { runSteps, runStepsInSlices, type Steps } from '../util/steps.js';
 
 /**
@@ -19,8 +19,8 @@ import { runSteps, runStepsInSlices, type Steps } from '../util/steps.js';
  * @example
  * const handle = new PolicyHandle(compilePolicy(parseConfig(yamlText)));
  */
-export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }, options: CompilePolicyOptions = {}): CompiledPolicy {
-  return runSteps(compileSteps(config, options.previous));
+export function compilePolicy(config: { readonly policy?: PolicyInput | undefined }): CompiledPolicy {
+  return runSteps(compileSteps(config));
 }
 
 /**
@@ -32,47 +32,37 @@ export function compilePolicy(config: { readonly policy?: PolicyInput | undefine
  * do not change it until the promise settles.
  *
  * @example
- * handle.swap(await compilePolicyInSlices(config, { previous: handle.policy }));
+ * handle.swap(await compilePolicyInSlices(config, { sliceMs: 1 }));
  */
 export function compilePolicyInSlices(config: { readonly policy?: PolicyInput | undefined }, options: CompilePolicyInSlicesOptions = {}): Promise<CompiledPolicy> {
-  return runStepsInSlices(compileSteps(config, options.previous), options.sliceMs ?? 5);
+  return runStepsInSlices(compileSteps(config, options.cache), options.sliceMs ?? 5);
 }
 
 /** Options of {@link compilePolicyInSlices}. */
-export interface CompilePolicyInSlicesOptions extends CompilePolicyOptions {
+export interface CompilePolicyInSlicesOptions {
   /** About how long each slice of work may hold the event loop, in ms (default 5). */
   readonly sliceMs?: number;
+  /** Rules, sets and redactors of the policy compiled before with this cache, to take where unchanged; see {@link ReloadCache}. */
+  readonly cache?: ReloadCache;
 }
 
-function* compileSteps(config: { readonly policy?: PolicyInput | undefined }, previous: CompiledPolicy | undefined): Steps<CompiledPolicy> {
-  // A config from parseConfig was checked and compiled rule by rule already.
-  const parsed = parsedRulesOf(config);
-  if (parsed !== undefined) return yield* CompiledPolicy.build(parsed, previous);
-
+function* compileSteps(config: { readonly policy?: PolicyInput | undefined }, cache?: ReloadCache): Steps<CompiledPolicy> {
   const policy = config.policy ?? { rules: [] };
-  // The whole-policy schema check is for its messages; each rule is checked (or
-  // known from the previous policy) below, so it runs only when something is off.
+  // The whole-policy schema check is for its messages; each rule is checked
+  // below, so it runs only when something is off.
   if (!hasPolicyShape(policy)) throw policyError(schemaIssues(PolicySchema, policy, ['policy']), policy);
 
-  const reuse = previous === undefined ? undefined : (definition: string) => CompiledPolicy.reusableRule(previous, definition);
-  const { rules, issues } = yield* compileRulesStepwise(policy.rules, undefined, reuse);
+  const build = cache?.begin();
+  const { rules, issues } = yield* compileRulesStepwise(policy.rules, undefined, build);
   if (rules.length !== policy.rules.length) {
     const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
     if (shapeIssues.length > 0) throw policyError(shapeIssues, policy);
   }
   if (issues.length > 0) throw policyError(issues, policy);
   yield;
-  return yield* CompiledPolicy.build(rules, previous);
-}
-
-/** Options of {@link compilePolicy}. */
-export interface CompilePolicyOptions {
-  /**
-   * The policy this one replaces (a reload): rules, RE2 sets and redactors
-   * that did not change are taken from it instead of being compiled again.
-   * The result is the same as without it, only sooner.
-   */
-  readonly previous?: CompiledPolicy;
+  const compiled = yield* CompiledPolicy.build(rules, build);
+  build?.keep();
+  return compiled;
 }
 
 /** `{ rules: [...] }` and nothing else (the rules themselves are checked one by one). */

@@ -1,7 +1,7 @@
 import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage } from '../jsonrpc/message.js';
 import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
-import RE2 from 're2';
-import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../redact/redactor.js';
+import type { Redactor, RuleMask, Tally } from '../redact/redactor.js';
+import { FRESH_BUILD, type ReloadBuild } from './reload-cache.js';
 import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
 import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from '../rules/compiled-rule.js';
 import { decideBatch, type Admissible, type DecisionSteps } from './decide-batch.js';
@@ -45,8 +45,6 @@ export class CompiledPolicy {
   /** Response scopes by the ordinals of their rules; see {@link #scopeFor}. */
   readonly #scopes = new Map<string, ResponseScope>();
 
-  /** What the next policy may reuse: compiled rules, RE2 sets and redactors (see {@link compilePolicy}). */
-  readonly #built: Built;
   /** This policy's per-message steps, for {@link decideBatch}. */
   readonly #steps: DecisionSteps;
 
@@ -55,42 +53,25 @@ export class CompiledPolicy {
    * piece per step (see {@link compilePolicy}).
    * @internal
    */
-  static *build(rules: readonly CompiledRule[], previous?: CompiledPolicy): Generator<void, CompiledPolicy> {
-    const before = previous === undefined ? undefined : previous.#built;
-    const built: Built = { rules: new Map(rules.map((rule) => [rule.definition, rule])), sets: new Map(), redactors: new Map() };
-    // An RE2 set over the same patterns as one of the previous policy's is that set.
-    const setFor = (sources: readonly string[]): PatternSet => {
-      const key = sources.join('\u0000');
-      const set = before?.sets.get(key) ?? new RE2.Set(sources);
-      built.sets.set(key, set);
-      return set;
-    };
-    const redactorFor = (entries: readonly RedactionEntry[]): Redactor => {
-      const key = entries.map((entry) => `${entry.rule}\u0001${entry.replacement}\u0001${entry.source}`).join('\u0000');
-      const redactor = before?.redactors.get(key) ?? new Redactor(entries);
-      built.redactors.set(key, redactor);
-      return redactor;
-    };
-
-    const index = new RuleIndex(rules, setFor);
+  static *build(rules: readonly CompiledRule[], build: ReloadBuild = FRESH_BUILD): Generator<void, CompiledPolicy> {
+    const index = new RuleIndex(rules, build.set);
     yield;
     const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
     const entries = (direction: 'request' | 'response') =>
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
         .flatMap((rule) => rule.patterns.map((source, i) => ({ rule: rule.ordinal, source, replacement: rule.replacement, pattern: rule.compiledPatterns[i] })));
-    const requestRedactor = redactorFor(entries('request'));
+    const requestRedactor = build.redactor(entries('request'));
     // Usually every redact rule works both ways (the default): then both
     // sides have the same patterns and share one Redactor, compiled once.
     const bothWays = redactRules.every((rule) => rule.direction === 'both');
     if (!bothWays) yield;
-    const responseRedactor = bothWays ? requestRedactor : redactorFor(entries('response'));
-    return new CompiledPolicy({ rules, built, index, redactRules, requestRedactor, responseRedactor });
+    const responseRedactor = bothWays ? requestRedactor : build.redactor(entries('response'));
+    return new CompiledPolicy({ rules, index, redactRules, requestRedactor, responseRedactor });
   }
 
   /** @internal Use {@link compilePolicy}. */
   private constructor(parts: PolicyParts) {
-    this.#built = parts.built;
     this.rules = Object.freeze(parts.rules.map(summarizeRule));
     this.#index = parts.index;
     this.#redactRuleCount = parts.redactRules.length;
@@ -108,11 +89,6 @@ export class CompiledPolicy {
       admit: (admissible: Admissible, rules: string[]) => this.#redactRequest(admissible, rules),
     });
     Object.freeze(this);
-  }
-
-  /** @internal The compiled rule of this policy with that definition (for {@link compilePolicy}'s reuse). */
-  static reusableRule(policy: CompiledPolicy, definition: string): CompiledRule | undefined {
-    return policy.#built.rules.get(definition);
   }
 
   /** Number of rules. */
@@ -370,24 +346,14 @@ export class CompiledPolicy {
   }
 }
 
-/** What a compiled policy built, by what it was built from, for the next policy to reuse. */
 /** What {@link CompiledPolicy.build} hands to the constructor. */
 interface PolicyParts {
   readonly rules: readonly CompiledRule[];
-  readonly built: Built;
   readonly index: RuleIndex;
   readonly redactRules: readonly CompiledRedactRule[];
   readonly requestRedactor: Redactor;
   readonly responseRedactor: Redactor;
 }
-
-interface Built {
-  readonly rules: Map<string, CompiledRule>;
-  readonly sets: Map<string, PatternSet>;
-  readonly redactors: Map<string, Redactor>;
-}
-
-type PatternSet = ReturnType<typeof RE2.Set>;
 
 /** Distinct response scopes kept per policy; beyond it scopes are made per request. */
 const MAX_CACHED_SCOPES = 4096;

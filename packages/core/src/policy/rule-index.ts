@@ -1,7 +1,10 @@
-import RE2 from 're2';
+import type RE2 from 're2';
 import type { CompiledRule } from '../rules/compiled-rule.js';
 
 type PatternSet = ReturnType<typeof RE2.Set>;
+
+/** Builds (or takes, see ReloadCache) the RE2 set over these patterns. */
+export type SetFactory = (sources: readonly string[]) => PatternSet;
 
 // `^name$` or `^(a|b|c)$` over characters with no regex meaning: the rule
 // names tools exactly, so a hash lookup answers it (same result as RE2).
@@ -71,12 +74,6 @@ class MethodRules {
 
 const byIndex = (a: CompiledRule, b: CompiledRule) => a.index - b.index;
 
-/** Makes (or finds already made) the RE2 set over these patterns. */
-export type SetFactory = (sources: readonly string[]) => PatternSet;
-
-/** Builds a fresh set each time. */
-export const newSet: SetFactory = (sources) => new RE2.Set(sources);
-
 /**
  * Rules indexed by JSON-RPC method, then by tool. Built once per compiled
  * policy; a lookup does not scan rules that cannot apply.
@@ -86,7 +83,7 @@ export class RuleIndex {
   readonly #otherMethods: MethodRules;
   readonly #noMethod: readonly CompiledRule[];
 
-  constructor(rules: readonly CompiledRule[], setFor: SetFactory = newSet) {
+  constructor(rules: readonly CompiledRule[], setFor: SetFactory) {
     const anyMethod = rules.filter((rule) => rule.match.methods === null);
     const methods = new Set<string>();
     for (const rule of rules) for (const method of rule.match.methods ?? []) methods.add(method);

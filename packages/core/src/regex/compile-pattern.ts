@@ -15,21 +15,8 @@ export type PatternResult = { ok: true; pattern: Pattern } | { ok: false; reason
  * tryCompilePattern('[abc') // { ok: false, reason: 'missing closing bracket' }
  */
 export function tryCompilePattern(source: string, flags = ''): PatternResult {
-  return tryCompile(source, flags, (s, f) => new RE2(s, f));
-}
-
-/**
- * @internal {@link tryCompilePattern} for the policy compiler: the same
- * result, but the compiled program may be one an earlier policy of this
- * thread compiled from the same source and flags (see `shared`).
- */
-export function trySharedPattern(source: string, flags = ''): PatternResult {
-  return tryCompile(source, flags, shared);
-}
-
-function tryCompile(source: string, flags: string, compile: (source: string, flags: string) => RE2): PatternResult {
   try {
-    return { ok: true, pattern: compile(source, flags) };
+    return { ok: true, pattern: new RE2(source, flags) };
   } catch (error) {
     return { ok: false, reason: explainRe2Error(error instanceof Error ? error.message : String(error)) };
   }
@@ -38,27 +25,6 @@ function tryCompile(source: string, flags: string, compile: (source: string, fla
 /** Like {@link tryCompilePattern} but throws when RE2 refuses; for patterns already validated. */
 export function compilePattern(source: string, flags = ''): Pattern {
   return new RE2(source, flags);
-}
-
-// Compiled rule patterns are shared by every policy in this thread, by source
-// and flags: a reload that keeps a pattern (in a renamed or moved rule)
-// compiles nothing and frees nothing. Held weakly: a program no policy uses
-// any more is freed as before. Sharing is safe because every user in the
-// policy sets `lastIndex` before it searches and resets it after, within one
-// synchronous call.
-const programs = new Map<string, WeakRef<RE2>>();
-const released = new FinalizationRegistry<string>((key) => {
-  if (programs.get(key)?.deref() === undefined) programs.delete(key);
-});
-
-function shared(source: string, flags: string): RE2 {
-  const key = `${flags}/${source}`;
-  const known = programs.get(key)?.deref();
-  if (known !== undefined) return known;
-  const compiled = new RE2(source, flags);
-  programs.set(key, new WeakRef(compiled));
-  released.register(compiled, key);
-  return compiled;
 }
 
 // RE2's messages are terse (`missing ]: [abc`). Operators read these in a

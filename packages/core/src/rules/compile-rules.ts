@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_KEYS, RuleSchema, type MatchInput, type RuleInput } from './rule-schema.js';
 import { parseWindow, WINDOW_MESSAGE } from './duration.js';
 import { formatPath, quote, type ConfigPath, type RawIssue } from '../util/issue.js';
-import { trySharedPattern, type Pattern } from '../regex/compile-pattern.js';
+import { tryCompilePattern, type Pattern } from '../regex/compile-pattern.js';
 import type { CompiledMatch, CompiledRule, PatternCondition, RateLimitKey } from './compiled-rule.js';
 import { patternView } from './pattern-view.js';
 import { runSteps } from '../util/steps.js';
@@ -15,12 +15,8 @@ import { runSteps } from '../util/steps.js';
  * their names still count as taken, so a duplicate is reported alongside, and
  * their patterns are checked.
  */
-export function compileRules(
-  rules: ReadonlyArray<unknown>,
-  base: ConfigPath = ['policy', 'rules'],
-  reuse?: (definition: string) => CompiledRule | undefined,
-): CompiledRules {
-  return runSteps(compileRulesStepwise(rules, base, reuse));
+export function compileRules(rules: ReadonlyArray<unknown>, base: ConfigPath = ['policy', 'rules']): CompiledRules {
+  return runSteps(compileRulesStepwise(rules, base));
 }
 
 /** What {@link compileRules} returns. */
@@ -33,11 +29,7 @@ export interface CompiledRules {
  * {@link compileRules} one rule at a time: the generator yields after each
  * rule, so that a caller can let other work run while a large policy compiles.
  */
-export function* compileRulesStepwise(
-  rules: ReadonlyArray<unknown>,
-  base: ConfigPath = ['policy', 'rules'],
-  reuse?: (definition: string) => CompiledRule | undefined,
-): Generator<void, CompiledRules> {
+export function* compileRulesStepwise(rules: ReadonlyArray<unknown>, base: ConfigPath = ['policy', 'rules'], reuse?: RuleReuse): Generator<void, CompiledRules> {
   const issues: RawIssue[] = [];
   const compiled: CompiledRule[] = [];
   const firstIndexByName = new Map<string, number>();
@@ -56,47 +48,57 @@ export function* compileRulesStepwise(
         firstIndexByName.set(name, index);
       }
     }
-    // A rule unchanged since the previous policy was valid then and keeps its
-    // compiled patterns; only its place may differ.
+    // A rule the same as one of the policy compiled before (see ReloadCache) was
+    // valid then and keeps its compiled patterns; only its place may differ.
     const definition = reuse === undefined ? '' : JSON.stringify(entry);
-    const known = reuse?.(definition);
+    const known = reuse?.take(definition);
     if (known !== undefined) {
       const result = relocate(known, index, redactOrdinal);
       if (result.action === 'redact') redactOrdinal++;
+      reuse?.put(definition, result);
       compiled.push(result);
       continue;
     }
     if (!Value.Check(RuleSchema, entry)) {
       // Its shape is reported by the schema check; its patterns are checked here all the same.
       const patterns = patternView(entry);
-      if (patterns !== undefined) compileRule(patterns, '', index, redactOrdinal, at, issues);
+      if (patterns !== undefined) compileRule(patterns, index, redactOrdinal, at, issues);
       continue;
     }
-    const result = compileRule(entry, definition === '' ? JSON.stringify(entry) : definition, index, redactOrdinal, at, issues);
+    const result = compileRule(entry, index, redactOrdinal, at, issues);
     if (result?.action === 'redact') redactOrdinal++;
-    if (result) compiled.push(result);
+    if (result) {
+      reuse?.put(definition, result);
+      compiled.push(result);
+    }
   }
   return { rules: compiled, issues };
+}
+
+/** Compiled rules by their definition (the rule as JSON): see ReloadCache. */
+export interface RuleReuse {
+  take(definition: string): CompiledRule | undefined;
+  put(definition: string, rule: CompiledRule): void;
 }
 
 function relocate(rule: CompiledRule, index: number, ordinal: number): CompiledRule {
   return rule.action === 'redact' ? { ...rule, index, ordinal } : { ...rule, index };
 }
 
-function compileRule(rule: RuleInput, definition: string, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
+function compileRule(rule: RuleInput, index: number, ordinal: number, at: ConfigPath, issues: RawIssue[]): CompiledRule | undefined {
   const before = issues.length;
   // Located at the pattern itself (file order); the report names the rule and
   // the pattern's place in it (SPEC §2): `invalid regex on rule "x" (patterns[1], line 23): ...`.
   const invalid = (where: ConfigPath, message: string) => issues.push({ at: where, message, regex: { rule: rule.name, field: where.slice(at.length) } });
   const pattern = (source: string, where: ConfigPath, flags = ''): Pattern | undefined => {
-    const result = trySharedPattern(source, flags);
+    const result = tryCompilePattern(source, flags);
     if (result.ok) return result.pattern;
     invalid(where, result.reason);
     return undefined;
   };
 
   const match = compileMatch(rule.match, [...at, 'match'], pattern);
-  const common = { index, definition, name: rule.name, match };
+  const common = { index, name: rule.name, match };
 
   switch (rule.action) {
     case 'deny':

@@ -29,8 +29,6 @@ export interface CompiledMatch {
 interface RuleBase {
   /** Position in the config: decisions report and apply rules in this order. */
   readonly index: number;
-  /** The rule as configured, as JSON: a reload finds the rules it can reuse by it. */
-  readonly definition: string;
   readonly name: string;
   readonly match: CompiledMatch;
 }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, ReloadCache, type RuleInput } from '../../src/index.js';
+import { AWS_KEY, call } from '../helpers.js';
+
+const rules = (extra: RuleInput[] = []): RuleInput[] => [
+  ...extra,
+  { name: 'deny-exec', action: 'deny', match: { tool: '^exec$' } },
+  { name: 'redact-aws', action: 'redact', patterns: ['AKIA[0-9A-Z]{16}'], replacement: '<aws>' },
+  { name: 'tag-done', action: 'redact', direction: 'response', patterns: ['done'], replacement: '<done>' },
+  ...Array.from({ length: 12 }, (_, i): RuleInput => ({ name: `p${i}`, action: 'deny', match: { tool: `^fam${i}_v[0-9]+` } })),
+  { name: 'limit', action: 'rate_limit', limit: 1, window: '1m', key: 'client' },
+];
+
+async function outcomes(policy: ReturnType<typeof compilePolicy>) {
+  const context = { rateLimits: new MemoryRateLimitStore(), client: 'c', now: 0 };
+  const results = [];
+  for (const message of [call('exec', {}, 1), call('fam3_v7', {}, 2), call('echo', { k: AWS_KEY }, 3), call('echo', {}, 4)]) {
+    const decision = await policy.evaluate(message, context);
+    const response = policy.redactResponse({ jsonrpc: '2.0', id: 1, result: { text: `done ${AWS_KEY}` } }, decision.responseScope);
+    results.push({ action: decision.action, rules: decision.rules, error: decision.error, message: decision.message, response: response.message });
+  }
+  return results;
+}
+
+describe('compilePolicyInSlices with a ReloadCache', () => {
+  it('decides exactly as a fresh compile when rules are added before, changed, removed and reordered', async () => {
+    const cache = new ReloadCache();
+    await compilePolicyInSlices({ policy: { rules: rules() } }, { cache });
+    const variants: RuleInput[][] = [
+      rules(),
+      rules([{ name: 'first', action: 'redact', patterns: ['echo'], replacement: '<e>' }]),
+      rules([{ name: 'deny-all-echo', action: 'deny', match: { tool: '^echo$' } }]),
+      rules().filter((rule) => rule.name !== 'redact-aws'),
+      rules().map((rule) => (rule.name === 'tag-done' ? { ...rule, replacement: '<DONE>' } : rule)),
+      [...rules()].reverse(),
+      rules(),
+    ];
+    for (const variant of variants) {
+      const fresh = compilePolicy({ policy: { rules: variant } });
+      const cached = await compilePolicyInSlices({ policy: { rules: variant } }, { cache, sliceMs: 0 });
+      expect(cached.rules).toEqual(fresh.rules);
+      expect(await outcomes(cached)).toEqual(await outcomes(fresh));
+    }
+  });
+
+  it('still checks the changed rules, and a rejected policy leaves the cache as it was', async () => {
+    const cache = new ReloadCache();
+    await compilePolicyInSlices({ policy: { rules: rules() } }, { cache });
+    const kept = cache.begin();
+    const bad = rules([{ name: 'bad', action: 'deny', match: { tool: '(' } }]);
+    await expect(compilePolicyInSlices({ policy: { rules: bad } }, { cache })).rejects.toThrow(/invalid regex on rule "bad"/);
+    const after = cache.begin();
+    for (const rule of rules()) expect(after.take(JSON.stringify(rule))).toBe(kept.take(JSON.stringify(rule)));
+  });
+
+  it('hands the next compile the rules, sets and redactors of the last one, and holds nothing older', async () => {
+    const cache = new ReloadCache();
+    const first = rules();
+    await compilePolicyInSlices({ policy: { rules: first } }, { cache });
+    const build = cache.begin();
+    const exec = JSON.stringify(first[0]);
+    expect(build.take(exec)).toMatchObject({ name: 'deny-exec', index: 0 });
+    // The RE2 set over the twelve ^famN_v[0-9]+ tools, built by that compile, is the one the next takes.
+    const fam = Array.from({ length: 12 }, (_, i) => `^fam${i}_v[0-9]+`);
+    expect(build.set(fam)).toBe(cache.begin().set(fam));
+    expect(build.set(['^other$'])).not.toBe(cache.begin().set(['^other$']));
+
+    // A policy without deny-exec: the cache then holds only what that policy uses.
+    await compilePolicyInSlices({ policy: { rules: first.slice(1) } }, { cache });
+    const next = cache.begin();
+    expect(next.take(exec)).toBeUndefined();
+    expect(next.take(JSON.stringify(first[1]))).toMatchObject({ name: 'redact-aws', index: 0 });
+    expect(next.set(fam)).toBe(cache.begin().set(fam));
+  });
+});

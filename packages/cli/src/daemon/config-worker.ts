@@ -1,6 +1,6 @@
 // Runs in a worker thread: reads and validates mcpgw.yaml off the daemon's
-// event loop (a 1000-rule file takes ~100 ms to parse and check), so that a
-// reload does not stall the requests in flight. See ConfigLoader.
+// event loop (a large file takes long enough to parse and check to stall
+// the requests in flight; see docs/benchmarks.md). See ConfigLoader.
 import { readFile } from 'node:fs/promises';
 import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';

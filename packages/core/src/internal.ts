@@ -7,7 +7,7 @@ export { CONFIG_DEFAULTS } from './config/parse-config.js';
 export { parseWindow } from './rules/duration.js';
 
 // The daemon's reload: a compile spread over the event loop, reusing what the last policy compiled.
-export { compilePolicyInSlices, type CompilePolicyInSlicesOptions } from './policy/compile-policy.js';
+export { compilePolicyInSlices, compilePolicyWith, type CompilePolicyInSlicesOptions } from './policy/compile-policy.js';
 export { ReloadCache } from './policy/reload-cache.js';
 
 export { Redactor } from './redact/redactor.js';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { compilePolicy, PolicyHandle, type GatewayAuditEvent } from '@mcpgw/core';
+import { PolicyHandle, type GatewayAuditEvent } from '@mcpgw/core';
 import { ServerProcess, StdioGateway } from '@mcpgw/stdio';
 import type { CliIo } from '../cli-io.js';
 import { logLevelFromEnv, secondsOption } from '../command-line/command-options.js';
@@ -68,8 +68,9 @@ export async function stdioCommand(configPath: string, values: OptionValues, com
   }
   if (stopSignal !== null) return ExitCodes.FAILURE;
   const { config, text } = loaded;
-  const handle = new PolicyHandle(compilePolicy(config));
-  const running = new ConfigReloader({ configPath, handle, config, text, logger, watch: values['no-watch'] !== true, parse: PARSE });
+  const { policy, cache } = ConfigReloader.compile(config);
+  const handle = new PolicyHandle(policy);
+  const running = new ConfigReloader({ configPath, handle, cache, config, text, logger, watch: values['no-watch'] !== true, parse: PARSE });
   reloader = running;
   const serverName = typeof name === 'string' ? name : (config.default_upstream ?? basename(file));
 

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compilePolicy, ErrorCodes, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
+import { ErrorCodes, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
 import { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -64,8 +64,9 @@ export class Daemon {
     this.#options = options;
     this.#logger = options.logger;
     this.#config = config;
-    this.#handle = new PolicyHandle(compilePolicy(config));
-    const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
+    const { policy, cache } = ConfigReloader.compile(config);
+    this.#handle = new PolicyHandle(policy);
+    const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, cache, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
     this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger, redactText: (text) => this.#handle.policy.redactText(text) });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, parseConfig, type McpgwConfig, type ParseConfigOptions, type PolicyHandle } from '@mcpgw/core';
-import { compilePolicyInSlices, ReloadCache } from '@mcpgw/core/internal';
+import { ConfigError, parseConfig, type CompiledPolicy, type McpgwConfig, type ParseConfigOptions, type PolicyHandle } from '@mcpgw/core';
+import { compilePolicyInSlices, compilePolicyWith, ReloadCache } from '@mcpgw/core/internal';
 import { AuditLog, type AuditEvent, type AuditLogOptions } from '../audit/audit-log.js';
 import { AuditLogErrorCodes } from '../audit/audit-log-error.js';
 import { ConfigLoader } from '../daemon/config-loader.js';
@@ -26,6 +26,8 @@ export interface ConfigReloaderOptions {
   readonly watch?: boolean;
   /** How the file is parsed, at each reload as at the start (`mcpgw stdio` does not require upstreams). */
   readonly parse?: Pick<ParseConfigOptions, 'requireUpstreams'>;
+  /** What the running policy was compiled with (see {@link ConfigReloader.compile}), for the first reload to take. */
+  readonly cache?: ReloadCache;
 }
 
 /**
@@ -46,7 +48,7 @@ export class ConfigReloader {
   readonly #loader: ConfigLoader;
   readonly #watcher: ConfigWatcher | null;
   /** What the last compiled policy's sets and redactors were built from, for the next reload to take. */
-  readonly #cache = new ReloadCache();
+  readonly #cache: ReloadCache;
   #config: McpgwConfig;
   #audit: AuditLog | null;
   #stopped = false;
@@ -56,6 +58,7 @@ export class ConfigReloader {
     this.#logger = options.logger;
     this.#handle = options.handle;
     this.#config = options.config;
+    this.#cache = options.cache ?? new ReloadCache();
     this.#loader = new ConfigLoader(options.parse);
     this.#audit = options.config.audit === undefined ? null : AuditLog.open(this.#auditOptions(options.config));
     this.#queue = new ReloadQueue((reason) => this.#reload(reason));
@@ -73,6 +76,12 @@ export class ConfigReloader {
   static async read(path: string, parse: ConfigReloaderOptions['parse'] = {}): Promise<{ config: McpgwConfig; text: string }> {
     const text = await readFile(path, 'utf8');
     return { config: parseConfig(text, parse), text };
+  }
+
+  /** Compiles the startup policy into a new cache: pass both to the reloader, so that its first reload compiles only what changed. */
+  static compile(config: McpgwConfig): { policy: CompiledPolicy; cache: ReloadCache } {
+    const cache = new ReloadCache();
+    return { policy: compilePolicyWith(config, cache), cache };
   }
 
   /** Why the startup read failed, in the words `validate` uses: the config's problems, or the file's. */

@@ -24,6 +24,14 @@ export function compilePolicy(config: { readonly policy?: PolicyInput | undefine
 }
 
 /**
+ * {@link compilePolicy} keeping what it builds in `cache`, for the next
+ * compile with that cache (a reload) to take: a daemon's startup policy.
+ */
+export function compilePolicyWith(config: { readonly policy?: PolicyInput | undefined }, cache: ReloadCache): CompiledPolicy {
+  return runSteps(compileSteps(config, cache));
+}
+
+/**
  * {@link compilePolicy}, spread over the event loop: the same result (or the
  * same {@link PolicyError}), compiled in slices of about `sliceMs` (default
  * 5 ms) with the event loop free in between, so that a server compiling a

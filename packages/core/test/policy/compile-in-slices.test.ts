@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
+import { compilePolicy, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
+import { compilePolicyInSlices } from '../../src/internal.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [

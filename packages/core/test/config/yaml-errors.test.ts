@@ -156,12 +156,11 @@ h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 `;
 
-  it('an alias bomb (billion laughs) is a ConfigError, quickly', () => {
-    const started = performance.now();
+  it('an alias bomb (billion laughs) is a ConfigError, not expanded', () => {
+    // Expanded, it would be 9^9 strings: the test would time out or run out of memory.
     expect(reportLines(BILLION_LAUGHS)).toEqual([
       'YAML: aliases expand to too much data; refused as a possible resource exhaustion ("billion laughs") attack',
     ]);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('an alias bomb hidden inside a valid-looking config is refused too', () => {

@@ -85,23 +85,15 @@ describe('Redactor', () => {
     for (let i = 0; i < 200; i += 37) expect(result.text).toContain(`field${i}=[T${i}]`);
   });
 
-  it('finishes a ReDoS-shaped pattern on a long input in linear time', () => {
+  it('finishes a ReDoS-shaped pattern on a long input (no backtracking, no quadratic scan)', () => {
     const redactor = new Redactor([{ rule: 0, source: '(a+)+$', replacement: 'X' }]);
-    const time = (n: number) => {
-      const text = `${'a'.repeat(n)}!`;
-      const start = process.hrtime.bigint();
-      const result = redact(redactor, text);
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      expect(result.count).toBe(0);
-      return ms;
-    };
-    time(1_000); // warm up
-    const small = time(100_000);
-    const large = time(1_000_000);
-    // Backtracking engines take exponential time here (already hopeless at n=30).
-    // Linear: 10x the input, about 10x the time; allow generous noise.
-    expect(large).toBeLessThan(2_000);
-    expect(large / Math.max(small, 0.5)).toBeLessThan(60);
+    // A backtracking engine takes exponential time here (already hopeless at n=30), and a scan that
+    // restarts the search at every position takes n^2 steps: at n = 1,000,000 either runs far past the
+    // test's timeout.
+    const text = `${'a'.repeat(1_000_000)}!`;
+    const result = redact(redactor, text);
+    expect(result.count).toBe(0);
+    expect(result.text).toBe(text);
   });
 });
 

@@ -35,10 +35,10 @@ describe('mcpgw serve: two daemons sharing one audit.path (rolling restart on on
   it('every request of both daemons has its decision line, once, across rotations and gzip', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
-    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir, maxSizeMb: 0.01 }));
+    writeFileSync(configPath, daemonConfig({ upstreamUrl: upstream.url, dir, maxSizeMb: 0.005 }));
     const [first, second] = await Promise.all([startDaemon(configPath, ['--no-watch']), startDaemon(configPath, ['--no-watch'])]);
     try {
-      const perDaemon = 600;
+      const perDaemon = 300;
       await Promise.all([callEcho(first.url, 4, perDaemon), callEcho(second.url, 4, perDaemon)]);
       first.proc.signal('SIGTERM');
       second.proc.signal('SIGTERM');

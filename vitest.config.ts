@@ -39,6 +39,10 @@ export default defineConfig({
     // Vitest's default is one worker fewer than the CPUs: one on a 2-core machine, which then runs the
     // files one by one. The suites mostly wait on the processes they start, so two share two cores well.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // A worker imports the SDK, the packages and the fixtures once, not once per file: a suite
+    // must leave no global state behind (no-v8-regexp.test.ts restores RegExp after each test).
+    // The slow tier keeps vitest's isolation: its heap bounds measure one suite alone.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

@@ -45,6 +45,8 @@ export default defineConfig({
     isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for what must happen, however late a busy machine runs it (vitest's default is 1 s).
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       { extends: true, test: { name: 'rebuilds-dist', include: REBUILDS_DIST, sequence: { groupOrder: 0 } } },
       {

@@ -496,7 +496,7 @@ describe.each([
       const response = await rawExchange(port, httpBytes('POST', '/mcp', [...base, ['Mcp-Session-Id', session], ['Content-Length', String(EXEC_BODY.length + 100)]], EXEC_BODY), { timeoutMs: 500 });
       expect(response.closedByServer).toBe(false);
       expect(bodiesSince(upstream, before)).toEqual([]);
-      await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBe(0);
+      await expect.poll(() => gateway.handle.inFlight()).toBe(0);
     });
   });
 });

@@ -76,7 +76,7 @@ describe('an SDK server that ends the POST stream early, and the SDK client that
   it('no lease is held once the answers are in', async () => {
     await client.callTool({ name: 'read_env', arguments: {} });
     // The client's standalone GET stream stays open: it holds one lease, nothing more.
-    await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBeLessThanOrEqual(1);
+    await expect.poll(() => gateway.handle.inFlight()).toBeLessThanOrEqual(1);
   });
 });
 
@@ -206,6 +206,6 @@ describe('an answer the upstream never sends after ending a resumable stream', (
     await expect.poll(() => gateway.handle.inFlight()).toBe(0);
     // Not at once: a resumed stream may still bring the answer.
     expect(gateway.audits.find((event) => event.id === 3)).toBeUndefined();
-    await expect.poll(() => gateway.audits.find((event) => event.id === 3), { timeout: 3000 }).toMatchObject({ action: 'allow', status: 200, outcome: 'no_response' });
+    await expect.poll(() => gateway.audits.find((event) => event.id === 3)).toMatchObject({ action: 'allow', status: 200, outcome: 'no_response' });
   });
 });

@@ -13,8 +13,6 @@ export const SLOW_TESTS = [
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',
   'packages/core/test/redact/differential.test.ts',
-  // Random edits: 60 chains of 20 edits to a policy file, each re-parsed and compared with a whole-file parse.
-  'packages/core/test/config/rules-reparse.test.ts',
   // Heap growth of the rate-limit store under millions of hits, in a process of its own.
   'packages/core/test/rate-limit/memory-bound.test.ts',
   // Suites named *.slow.test.ts: the random-input and memory halves of suites whose deterministic half stays in npm test.

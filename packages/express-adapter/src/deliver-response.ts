@@ -137,11 +137,11 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
   });
   res.flushHeaders();
   const transform = new SseRewriteStream(
-    (data) => {
+    (data, bytes) => {
       const parsed = readServerJson(exchange, data, 'an event');
       // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
       if (parsed === NOT_JSON) return redactText(data);
-      const { text, answered } = exchange.core.rewrite(parsed, data);
+      const { text, answered } = exchange.core.rewrite(parsed, data, bytes ?? undefined);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
       return text;

@@ -1,9 +1,13 @@
+import { isUtf8 } from 'node:buffer';
+
 /** One Server-Sent Event as it arrived, in wire order of its fields. */
 export interface SseEvent {
   /** Field lines other than `data` (`id`, `event`, `retry`, comments), kept verbatim. */
   readonly fields: readonly string[];
   /** The `data` lines joined with "\n" (null when the event had no data line). */
   readonly data: string | null;
+  /** `data` as it came, when it came on one line of valid UTF-8: its very bytes (null otherwise). */
+  readonly dataBytes: Buffer | null;
 }
 
 const LF = 0x0a;
@@ -26,6 +30,9 @@ export class SseParser {
   #lastWasCr = false;
   #fields: string[] = [];
   #data: string[] | null = null;
+  #dataBytes: Buffer | null = null;
+  /** The bytes of the line last taken, when its text is exactly their UTF-8 reading (null: a byte order mark was dropped). */
+  #lineBytes: Buffer | null = null;
   #eventBytes = 0;
   #first = true;
   readonly #maxEventBytes: number;
@@ -89,12 +96,16 @@ export class SseParser {
     }
     this.#checkSize(end - start);
     let line = bytes.toString('utf8');
+    this.#lineBytes = bytes;
     if (this.#first) {
       this.#first = false;
       // A byte order mark starts no field. Clients also skip one misread as
       // Latin-1 ("ï»¿"): what they read as data, this reads as data too.
-      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-      else if (line.startsWith(MISREAD_BOM)) line = line.slice(MISREAD_BOM.length);
+      const bom = line.charCodeAt(0) === 0xfeff ? 1 : line.startsWith(MISREAD_BOM) ? MISREAD_BOM.length : 0;
+      if (bom > 0) {
+        line = line.slice(bom);
+        this.#lineBytes = null;
+      }
     }
     return line;
   }
@@ -104,7 +115,11 @@ export class SseParser {
     if (line.startsWith('data')) {
       const rest = line.slice(4);
       if (rest === '' || rest.startsWith(':')) {
-        const value = rest === '' ? '' : rest.startsWith(': ') ? rest.slice(2) : rest.slice(1);
+        const prefix = rest === '' ? 4 : rest.startsWith(': ') ? 6 : 5;
+        const value = line.slice(prefix);
+        // "data" and its colon and space are one byte each: the value's bytes follow them.
+        const bytes = this.#data === null && this.#lineBytes !== null ? this.#lineBytes.subarray(prefix) : null;
+        this.#dataBytes = bytes !== null && isUtf8(bytes) ? bytes : null;
         (this.#data ??= []).push(value);
         return null;
       }
@@ -114,9 +129,11 @@ export class SseParser {
   }
 
   #dispatch(): SseEvent {
-    const event: SseEvent = { fields: this.#fields, data: this.#data === null ? null : this.#data.join('\n') };
+    const data = this.#data;
+    const event: SseEvent = { fields: this.#fields, data: data === null ? null : data.join('\n'), dataBytes: data?.length === 1 ? this.#dataBytes : null };
     this.#fields = [];
     this.#data = null;
+    this.#dataBytes = null;
     this.#eventBytes = 0;
     return event;
   }
@@ -131,8 +148,14 @@ export class SseParser {
 
 /** Writes an event back out: its other fields verbatim, then `data` as one line per line of data. */
 export function formatSseEvent(fields: readonly string[], data: string | null): string {
-  let out = '';
-  for (const field of fields) out += `${field}\n`;
+  let out = formatSseFields(fields);
   if (data !== null) for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
+}
+
+/** An event's fields other than `data`, one line each. */
+export function formatSseFields(fields: readonly string[]): string {
+  let out = '';
+  for (const field of fields) out += `${field}\n`;
+  return out;
 }

@@ -1,8 +1,15 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { formatSseEvent, SseParser, type SseEvent } from './sse-parser.js';
+import { formatSseEvent, formatSseFields, SseParser, type SseEvent } from './sse-parser.js';
 
-/** Rewrites one event's data; returns the new data (or the same string). */
-export type SseDataRewriter = (data: string) => string;
+/**
+ * Rewrites one event's data; returns the new data, or `data` itself when it
+ * passes on as it came. `bytes`: the data's own UTF-8 bytes, when the event
+ * has them (see {@link SseEvent.dataBytes}).
+ */
+export type SseDataRewriter = (data: string, bytes: Buffer | null) => string;
+
+const DATA_PREFIX = Buffer.from('data: ');
+const EVENT_END = Buffer.from('\n\n');
 
 /**
  * A byte stream transform over `text/event-stream`: each event is parsed as
@@ -54,12 +61,26 @@ export class SseRewriteStream extends Transform {
     }
   }
 
+  /**
+   * Writes the events out in one chunk. Data passed on as it came is
+   * written as its own bytes, not encoded again: the same bytes
+   * {@link formatSseEvent} would write, as one line of data.
+   */
   #emit(events: readonly SseEvent[]): void {
     if (events.length === 0) return;
+    const parts: Buffer[] = [];
     let out = '';
     for (const event of events) {
-      out += formatSseEvent(event.fields.map(this.#rewriteField), event.data === null ? null : this.#rewrite(event.data));
+      const fields = event.fields.map(this.#rewriteField);
+      const data = event.data === null ? null : this.#rewrite(event.data, event.dataBytes);
+      if (data !== null && data === event.data && event.dataBytes !== null) {
+        parts.push(Buffer.from(out + formatSseFields(fields)), DATA_PREFIX, event.dataBytes, EVENT_END);
+        out = '';
+      } else {
+        out += formatSseEvent(fields, data);
+      }
     }
-    this.push(out);
+    if (out !== '') parts.push(Buffer.from(out));
+    this.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, formatSseEvent } from '../src/sse-parser.js';
+import { SseParser, formatSseEvent, type SseEvent } from '../src/sse-parser.js';
 
 const STREAM = Buffer.from(
   '\uFEFFevent: message\r\nid: 1\r\ndata: {"a":"ünï\\ncode"}\r\n\r\n' +
@@ -12,10 +12,11 @@ const STREAM = Buffer.from(
 
 function parseAll(chunks: Buffer[]): unknown[] {
   const parser = new SseParser(1 << 20);
-  const events: unknown[] = chunks.flatMap((chunk) => parser.push(chunk));
+  const events: SseEvent[] = chunks.flatMap((chunk) => parser.push(chunk));
   const last = parser.flush();
   if (last !== null) events.push(last);
-  return events;
+  // The data's own bytes, as text: what an event passed on as it came is written with.
+  return events.map((event) => ({ ...event, dataBytes: event.dataBytes === null ? null : event.dataBytes.toString('utf8') }));
 }
 
 describe('SseParser', () => {
@@ -23,12 +24,19 @@ describe('SseParser', () => {
 
   it('parses fields, multi-line data, comments and every line ending', () => {
     expect(whole).toEqual([
-      { fields: ['event: message', 'id: 1'], data: '{"a":"ünï\\ncode"}' },
-      { fields: [': keep-alive'], data: null },
-      { fields: [], data: 'first line\nsecond line\nno space' },
-      { fields: ['retry: 10', 'dataX: not data'], data: '' },
-      { fields: [], data: 'last, no blank line' },
+      { fields: ['event: message', 'id: 1'], data: '{"a":"ünï\\ncode"}', dataBytes: '{"a":"ünï\\ncode"}' },
+      { fields: [': keep-alive'], data: null, dataBytes: null },
+      // Data on several lines has no bytes of its own: it is written out again.
+      { fields: [], data: 'first line\nsecond line\nno space', dataBytes: null },
+      { fields: ['retry: 10', 'dataX: not data'], data: '', dataBytes: '' },
+      { fields: [], data: 'last, no blank line', dataBytes: 'last, no blank line' },
     ]);
+  });
+
+  it('gives no bytes for data that are not valid UTF-8, or that followed a byte order mark', () => {
+    const invalid = Buffer.concat([Buffer.from('data: {"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n\n')]);
+    expect(parseAll([invalid])).toEqual([{ fields: [], data: '{"a":"\uFFFD\uFFFD"}', dataBytes: null }]);
+    expect(parseAll([Buffer.from('\uFEFFdata: {}\n\n')])).toEqual([{ fields: [], data: '{}', dataBytes: null }]);
   });
 
   it('gives the same events however the bytes are split (every split point, and one byte at a time)', () => {

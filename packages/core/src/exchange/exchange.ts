@@ -220,10 +220,12 @@ export class Exchange implements ServerStream {
   /**
    * Passes a server message (or a batch of them) through the policy: see
    * {@link rewriteServerBody}. Returns the text to send on and the requests
-   * it answered (call {@link answered} once it was sent).
+   * it answered (call {@link answered} once it was sent). The text is `raw`
+   * itself (the same string) when it passes on as it came; `bytes`, the raw
+   * text in UTF-8 when the caller has it, saves converting it.
    */
-  rewrite(parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
-    return rewriteServerBody(this, parsed, raw);
+  rewrite(parsed: unknown, raw?: string, bytes?: Buffer): { text: string; answered: TrackedRequest[] } {
+    return rewriteServerBody(this, parsed, raw, bytes);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { PolicyLease } from '../handle/policy-handle.js';
 import { isRecord } from '../util/is-record.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import type { TrackedRequest } from './tracked-request.js';
+import { readsUnambiguously } from './unambiguous-json.js';
 
 /** Where a server message came: on the response stream of a client's message, a resumed stream, or the standalone stream. */
 export type StreamKind = 'post' | 'resumed' | 'standalone';
@@ -144,22 +145,25 @@ function learnParamHeaders(exchange: ServerStream, message: unknown): void {
 
 /**
  * Rewrites a parsed JSON body (one message or a batch) and serializes it;
- * returns the requests it answered. `raw` is the text it was parsed from:
- * when that text has no backslash (each string in it verbatim), needs no
- * tools list filtered, and no response pattern of any policy involved
- * occurs anywhere in it, nothing in it would change, and it is passed on as
- * it came instead of being serialized again.
+ * returns the requests it answered. `raw` is the text it was parsed from
+ * (`bytes`, when given, the same text in UTF-8). It is passed on as it came,
+ * instead of being serialized again, when nothing in it would change and
+ * every client reads it as the gateway did: one message, whose tools list
+ * (if any) needs no filtering, in whose raw text no response pattern of a
+ * policy involved can change a string (escapes included, see
+ * `CompiledPolicy.responseMayChangeJson`), and whose routing reads the same
+ * in every parser (see {@link readsUnambiguously}).
  */
-export function rewriteServerBody(exchange: ServerStream, parsed: unknown, raw?: string): { text: string; answered: TrackedRequest[] } {
+export function rewriteServerBody(exchange: ServerStream, parsed: unknown, raw?: string, bytes?: Buffer): { text: string; answered: TrackedRequest[] } {
   const messages: readonly unknown[] = Array.isArray(parsed) ? parsed : [parsed];
   const placements = messages.map((message) => place(exchange, message));
   const answered: TrackedRequest[] = [];
-  if (raw !== undefined && !raw.includes('\\') && !placements.some(filtersTools) && !patternsMayOccur(exchange, placements, raw)) {
-    placements.forEach((placement, i) => {
-      if (placement.kind !== 'answer') return;
-      noteOutcome(placement.tracked, messages[i] as Record<string, unknown>);
+  if (raw !== undefined && passesAsItCame(exchange, parsed, placements, raw, bytes)) {
+    const placement = placements[0] as Placement;
+    if (placement.kind === 'answer') {
+      noteOutcome(placement.tracked, parsed as Record<string, unknown>);
       answered.push(placement.tracked);
-    });
+    }
     return { text: raw, answered };
   }
   const rewritten = messages.map((message, i) => {
@@ -170,9 +174,13 @@ export function rewriteServerBody(exchange: ServerStream, parsed: unknown, raw?:
   return { text: JSON.stringify(Array.isArray(parsed) ? rewritten : rewritten[0]), answered };
 }
 
-/** Whether a response pattern of the stream's policy, or of the policy of a request answered here, may occur in `raw`. */
-function patternsMayOccur(exchange: ServerStream, placements: readonly Placement[], raw: string): boolean {
+/** Whether a message may be passed on as it came (see {@link rewriteServerBody}); cheapest tests first. */
+function passesAsItCame(exchange: ServerStream, parsed: unknown, placements: readonly Placement[], raw: string, bytes: Buffer | undefined): boolean {
+  if (Array.isArray(parsed) || placements.some(filtersTools)) return false;
+  const text = bytes ?? raw;
   const policy = exchange.lease.policy;
-  if (policy.responsePatternsMayOccur(raw)) return true;
-  return placements.some((placement) => placement.kind === 'answer' && placement.tracked.origin.policy !== policy && placement.tracked.origin.policy.responsePatternsMayOccur(raw));
+  if (policy.responseMayChangeJson(text)) return false;
+  const placement = placements[0] as Placement;
+  if (placement.kind === 'answer' && placement.tracked.origin.policy !== policy && placement.tracked.origin.policy.responseMayChangeJson(text)) return false;
+  return readsUnambiguously(raw, parsed);
 }

@@ -269,13 +269,26 @@ export class CompiledPolicy {
    * `text`. `false` means none does. For the JSON text of a server message
    * with no backslash in it (every string, key and value, appears in it
    * verbatim, and so do values a parser drops for a duplicate key), that
-   * means {@link redactResponse} would change nothing in it under any scope:
-   * the text can be passed on as it came. Patterns that can tell where a text
-   * starts or ends (`^`, `$`, `\A`, `\z`) answer `true`.
+   * means {@link redactResponse} would change nothing in it under any scope.
+   * Patterns that can tell where a text starts or ends (`^`, `$`, `\A`,
+   * `\z`) answer `true`. {@link responseMayChangeJson} answers the same
+   * question for any JSON text, escapes included.
    */
   responsePatternsMayOccur(text: string): boolean {
     if (this.#redactRuleCount === 0) return false;
     return this.#responseRedactor.mayOccurInAny([text], this.#allRules);
+  }
+
+  /**
+   * Whether redaction under any response scope may change a string of the
+   * JSON text `raw` (a server message as it came; a Buffer: in UTF-8) — a
+   * key, a value, or a value a parser drops for a duplicate key. `false`
+   * is certain, and read from the raw text alone, escapes included (see
+   * `Redactor.mayChangeJsonText`). `raw` must be text a JSON parser accepted.
+   */
+  responseMayChangeJson(raw: string | Buffer): boolean {
+    if (this.#redactRuleCount === 0) return false;
+    return this.#responseRedactor.mayChangeJsonText(raw, this.#allRules);
   }
 
   /**

@@ -2,6 +2,7 @@ import RE2 from 're2';
 import { compilePattern, type Pattern } from '../regex/compile-pattern.js';
 import { createBufferFinder, findMatchRanges, requiredPrefixes, spliceRanges, type BufferFinder } from './buffer-replace.js';
 import { ANY_CONTEXT, contextChanges } from './context-change.js';
+import { JsonTextPrefilter } from './json-text-prefilter.js';
 import { minMatchLength } from './min-match-length.js';
 import { createAcceptCache, readPatternShape, type AcceptCache, type PatternShape } from './pattern-shape.js';
 
@@ -78,6 +79,7 @@ export class Redactor {
   readonly #minLength: number;
   /** One of these starts every match of every pattern (null: not so for some pattern, or too many). */
   readonly #prefixes: readonly string[] | null;
+  readonly #jsonText: JsonTextPrefilter;
 
   constructor(entries: readonly RedactionEntry[]) {
     this.#patterns = entries.map((entry) => entry.pattern ?? compilePattern(entry.source, 'g'));
@@ -93,6 +95,12 @@ export class Redactor {
     this.#assertions = Uint8Array.from(shapes, (shape) => shape.assertions);
     this.#minLength = entries.reduce((least, entry) => Math.min(least, minMatchLength(entry.source)), Infinity);
     this.#prefixes = prefixesOfAll(entries);
+    this.#jsonText = new JsonTextPrefilter(
+      entries.map((entry) => entry.source),
+      this.#rules,
+      shapes,
+      this.#prefixes,
+    );
     this.#anchoredRules = Int32Array.from(new Set(entries.filter((_, i) => shapes[i]?.textAnchors !== false).map((entry) => entry.rule)));
     this.#replacementBytes = entries.map((entry) => Buffer.from(entry.replacement, 'utf8'));
     this.#finders = entries.map((entry, i) => (shapes[i]?.atoms === null ? null : createBufferFinder(entry.source, this.#patterns[i] as Pattern)));
@@ -148,6 +156,17 @@ export class Redactor {
       for (const index of this.#scan(s, joined)) if (mask[this.#rules[index] as number] === 1) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether redacting the strings a parser reads from the JSON text `raw`
+   * (keys, values, and values dropped for a duplicate key) with the active
+   * rules may change one; `false` is certain. One pass over the raw text,
+   * escapes accounted for: see {@link JsonTextPrefilter}. `raw` must be text
+   * a JSON parser accepted (a Buffer: in UTF-8).
+   */
+  mayChangeJsonText(raw: string | Buffer, mask: RuleMask): boolean {
+    return this.#jsonText.mayChange(raw, mask);
   }
 
   /** Whether any pattern of an active rule occurs in `text`. */

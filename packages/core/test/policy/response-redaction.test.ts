@@ -215,6 +215,47 @@ describe('joining scopes and redacting loose text', () => {
   });
 });
 
+describe('responseMayChangeJson', () => {
+  it('answers whether a response pattern of any rule occurs anywhere in a text', () => {
+    const policy = compilePolicy({
+      policy: {
+        rules: [
+          { name: 'aws', action: 'redact', match: { tool: '^only_this$' }, patterns: ['AKIA[0-9A-Z]{16}'] },
+          { name: 'outgoing-only', action: 'redact', direction: 'request', patterns: ['ghp_[A-Za-z0-9]{36}'] },
+        ],
+      },
+    });
+    const text = (value: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: value }] } });
+    // Whatever the rule's match: the text is for any scope.
+    expect(policy.responseMayChangeJson(text(`key ${AWS_KEY}`))).toBe(true);
+    expect(policy.responseMayChangeJson(`{"${AWS_KEY}":1}`)).toBe(true);
+    // Request-only patterns never apply to responses.
+    expect(policy.responseMayChangeJson(text(`token ${GITHUB_TOKEN}`))).toBe(false);
+    expect(policy.responseMayChangeJson(text('nothing here'))).toBe(false);
+    expect(compilePolicy({ policy: { rules: [] } }).responseMayChangeJson(text(AWS_KEY))).toBe(false);
+    // A pattern that can tell where a text starts may match a string the whole text hides: always "may".
+    const anchored = compilePolicy({ policy: { rules: [{ name: 'a', action: 'redact', patterns: ['^secret$', '\\bword\\b'] }] } });
+    expect(anchored.responseMayChangeJson(text('secret'))).toBe(true);
+    expect(anchored.responseMayChangeJson(text('a word.'))).toBe(true);
+    expect(anchored.responseMayChangeJson(text('no such thing'))).toBe(false);
+    // The same answers on the text's UTF-8 bytes.
+    expect(policy.responseMayChangeJson(Buffer.from(text(`ünï ${AWS_KEY}`)))).toBe(true);
+    expect(policy.responseMayChangeJson(Buffer.from(text('ünï')))).toBe(false);
+  });
+
+  it('reads through escapes that may stand for a character of a match, and no others', () => {
+    const policy = compilePolicy({ policy: { rules: [{ name: 'aws', action: 'redact', patterns: ['AKIA[0-9A-Z]{16}'] }] } });
+    // \u0041 is "A": the decoded string holds the key.
+    expect(policy.responseMayChangeJson(`{"t":"\\u0041KIAIOSFODNN7EXAMPLE"}`)).toBe(true);
+    // Escapes for characters no atom of the pattern accepts change nothing: newlines, quotes, non-ASCII.
+    expect(policy.responseMayChangeJson(`{"t":"line\\nnext \\"quoted\\" caf\\u00e9"}`)).toBe(false);
+    // A pattern that takes any character: every escape may hide part of a match.
+    const dots = compilePolicy({ policy: { rules: [{ name: 'pem', action: 'redact', patterns: ['(?s)BEGIN.*END'] }] } });
+    expect(dots.responseMayChangeJson(`{"t":"BEGIN\\nEND"}`)).toBe(true);
+    expect(dots.responseMayChangeJson(`{"t":"BEG\\nIN"}`)).toBe(true);
+    expect(dots.responseMayChangeJson(`{"t":"nothing"}`)).toBe(false);
+  });
+});
 describe('responsePatternsMayOccur', () => {
   it('answers whether a response pattern of any rule occurs anywhere in a text', () => {
     const policy = compilePolicy({

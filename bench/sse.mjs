@@ -17,8 +17,13 @@
 //
 //   node bench/sse.mjs [--sizes-mib 1,8] [--event-bytes 4096] [--rounds 9]
 //                      [--mib-per-run 48] [--max-seconds 45] [--quick]
+//                      [--baseline /other/checkout/bench/http/server.mjs]
 //
-// Prints a table; writes bench/results/sse.json.
+// Prints a table, and per size mcpgw's time to last byte as a multiple of the
+// bare proxy's (the goal: at most 2x); writes bench/results/sse.json.
+// --baseline adds a fourth server: mcpgw as built in another checkout (its
+// own bench/http/server.mjs, run on its own packages), for a before/after
+// comparison within one run.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +42,7 @@ const { values } = parseArgs({
     'mib-per-run': { type: 'string' },
     'max-seconds': { type: 'string', default: '45' },
     quick: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 const QUICK = values.quick;
@@ -46,8 +52,9 @@ const ROUNDS = Number(values.rounds ?? (QUICK ? 1 : 9));
 // Responses per loadgen run: about this many MiB of body, at least 3 responses.
 const MIB_PER_RUN = Number(values['mib-per-run'] ?? (QUICK ? 8 : 48));
 const MAX_SECONDS = Number(values['max-seconds']);
-const SUBJECTS = ['mcpgw', 'hpm', 'raw'];
-const LABELS = { mcpgw: 'mcpgw (mcpGateway, 4 rules)', hpm: 'bare http-proxy-middleware', raw: 'raw node:http pipe' };
+const BASELINE = values.baseline;
+const SUBJECTS = ['mcpgw', ...(BASELINE === undefined ? [] : ['baseline']), 'hpm', 'raw'];
+const LABELS = { mcpgw: 'mcpgw (mcpGateway, 4 rules)', baseline: 'mcpgw of --baseline', hpm: 'bare http-proxy-middleware', raw: 'raw node:http pipe' };
 
 const started = performance.now();
 const machineBefore = machineFacts();
@@ -58,7 +65,9 @@ const requestFor = (mib) =>
 const { url: upstream } = await startUpstream();
 const urls = {};
 const pids = {};
-for (const subject of SUBJECTS) ({ url: urls[subject], pid: pids[subject] } = await startServer(subject, upstream));
+for (const subject of SUBJECTS) {
+  ({ url: urls[subject], pid: pids[subject] } = subject === 'baseline' ? await startServer('mcpgw', upstream, BASELINE) : await startServer(subject, upstream));
+}
 
 // ------------------------------------------------------------- correctness
 
@@ -159,6 +168,9 @@ for (const mib of SIZES) {
     };
   }
   summary[mib].ratios = {
+    // mcpgw's time to last byte over the bare proxy's (p50s): the goal is at most 2.
+    ttlb_mcpgw_over_hpm: round(summary[mib].mcpgw.ttlb_p50_ms / summary[mib].hpm.ttlb_p50_ms),
+    ...(BASELINE === undefined ? {} : { ttlb_baseline_over_hpm: round(summary[mib].baseline.ttlb_p50_ms / summary[mib].hpm.ttlb_p50_ms) }),
     mbps_mcpgw_vs_hpm: round(summary[mib].mcpgw.mb_per_s / summary[mib].hpm.mb_per_s),
     mbps_mcpgw_vs_raw: round(summary[mib].mcpgw.mb_per_s / summary[mib].raw.mb_per_s),
     mbps_hpm_vs_raw: round(summary[mib].hpm.mb_per_s / summary[mib].raw.mb_per_s),
@@ -184,7 +196,9 @@ for (const mib of SIZES) {
 }
 for (const mib of SIZES) {
   const r = summary[mib].ratios;
-  console.log(`\n${mib} MiB: mcpgw / bare hpm ${f(r.mbps_mcpgw_vs_hpm, 2)}x (by round: ${r.mbps_mcpgw_vs_hpm_by_round.map((x) => f(x, 2)).join(', ')}); bare hpm / raw pipe ${f(r.mbps_hpm_vs_raw, 2)}x`);
+  const baseline = BASELINE === undefined ? '' : ` (--baseline: ${f(r.ttlb_baseline_over_hpm, 2)}x)`;
+  console.log(`\n${mib} MiB: mcpgw takes ${f(r.ttlb_mcpgw_over_hpm, 2)}x the bare proxy's time to last byte${baseline}; goal: at most 2x`);
+  console.log(`  throughput mcpgw / bare hpm ${f(r.mbps_mcpgw_vs_hpm, 2)}x (by round: ${r.mbps_mcpgw_vs_hpm_by_round.map((x) => f(x, 2)).join(', ')}); bare hpm / raw pipe ${f(r.mbps_hpm_vs_raw, 2)}x`);
   console.log(`  checked: ${checks[mib].secretsSent} secrets sent, ${checks[mib].mcpgwReplacements} replaced by mcpgw, ${checks[mib].mcpgwSecretsLeft} left; answer as expected byte for byte`);
 }
 console.log(`\nload average before ${machineBefore.loadAverage.join(' ')}, after ${machineAfter.loadAverage.join(' ')}; ${f((performance.now() - started) / 1000)} s`);

@@ -137,14 +137,18 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
   });
   res.flushHeaders();
   const transform = new SseRewriteStream(
-    (data, bytes) => {
+    (event) => {
+      const bytes = event.dataBytes;
+      // Most events of a long stream: nothing to change, nothing to record (see passesUnparsed).
+      if (bytes !== null && exchange.core.passesUnparsed(bytes, exchange.runtime.limits.depth)) return null;
+      const data = event.data as string;
       const parsed = readServerJson(exchange, data, 'an event');
       // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
       if (parsed === NOT_JSON) return redactText(data);
       const { text, answered } = exchange.core.rewrite(parsed, data, bytes ?? undefined);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
-      return text;
+      return text === data && bytes !== null ? null : text;
     },
     // `id:`, `event:`, comments and unknown fields reach the client too.
     (line) => {

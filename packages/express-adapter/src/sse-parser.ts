@@ -4,16 +4,45 @@ import { isUtf8 } from 'node:buffer';
 export interface SseEvent {
   /** Field lines other than `data` (`id`, `event`, `retry`, comments), kept verbatim. */
   readonly fields: readonly string[];
-  /** The `data` lines joined with "\n" (null when the event had no data line). */
+  /** The `data` lines joined with "\n" (null when the event had no data line); decoded when first read. */
   readonly data: string | null;
   /** `data` as it came, when it came on one line of valid UTF-8: its very bytes (null otherwise). */
   readonly dataBytes: Buffer | null;
 }
 
+/** An event whose data lines are kept as bytes, and decoded only if asked for. */
+class ReadEvent implements SseEvent {
+  readonly fields: readonly string[];
+  readonly #lines: readonly Buffer[] | null;
+  #data: string | null | undefined;
+  #bytes: Buffer | null | undefined;
+
+  constructor(fields: readonly string[], lines: readonly Buffer[] | null) {
+    this.fields = fields;
+    this.#lines = lines;
+  }
+
+  get data(): string | null {
+    // The data prefix is ASCII: a line's value decodes to what the whole line's decoding holds after it.
+    if (this.#data === undefined) this.#data = this.#lines === null ? null : this.#lines.map((line) => line.toString('utf8')).join('\n');
+    return this.#data;
+  }
+
+  get dataBytes(): Buffer | null {
+    if (this.#bytes === undefined) {
+      const only = this.#lines?.length === 1 ? (this.#lines[0] as Buffer) : null;
+      this.#bytes = only !== null && isUtf8(only) ? only : null;
+    }
+    return this.#bytes;
+  }
+}
+
 const LF = 0x0a;
-/** A UTF-8 byte order mark (EF BB BF) read as Latin-1. */
-const MISREAD_BOM = '\u00ef\u00bb\u00bf';
 const CR = 0x0d;
+/** A UTF-8 byte order mark, and one misread as Latin-1 ("ï»¿") and written again in UTF-8. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const MISREAD_BOM = Buffer.from('\u00ef\u00bb\u00bf', 'utf8');
+const DATA = Buffer.from('data');
 
 /**
  * Incremental SSE parser over raw bytes. Feed chunks as they arrive; get
@@ -29,10 +58,7 @@ export class SseParser {
   #pendingBytes = 0;
   #lastWasCr = false;
   #fields: string[] = [];
-  #data: string[] | null = null;
-  #dataBytes: Buffer | null = null;
-  /** The bytes of the line last taken, when its text is exactly their UTF-8 reading (null: a byte order mark was dropped). */
-  #lineBytes: Buffer | null = null;
+  #data: Buffer[] | null = null;
   #eventBytes = 0;
   #first = true;
   readonly #maxEventBytes: number;
@@ -77,14 +103,13 @@ export class SseParser {
   /** The event in progress when the stream ends without a blank line (dispatched like a browser would not: returned for passing on). */
   flush(): SseEvent | null {
     if (this.#pendingBytes > 0) {
-      const line = this.#takeLine(Buffer.alloc(0), 0, 0);
-      this.#line(line);
+      this.#line(this.#takeLine(Buffer.alloc(0), 0, 0));
     }
     if (this.#fields.length === 0 && this.#data === null) return null;
     return this.#dispatch();
   }
 
-  #takeLine(chunk: Buffer, start: number, end: number): string {
+  #takeLine(chunk: Buffer, start: number, end: number): Buffer {
     let bytes: Buffer;
     if (this.#pendingBytes > 0) {
       this.#pending.push(chunk.subarray(start, end));
@@ -95,45 +120,31 @@ export class SseParser {
       bytes = chunk.subarray(start, end);
     }
     this.#checkSize(end - start);
-    let line = bytes.toString('utf8');
-    this.#lineBytes = bytes;
     if (this.#first) {
       this.#first = false;
       // A byte order mark starts no field. Clients also skip one misread as
       // Latin-1 ("ï»¿"): what they read as data, this reads as data too.
-      const bom = line.charCodeAt(0) === 0xfeff ? 1 : line.startsWith(MISREAD_BOM) ? MISREAD_BOM.length : 0;
-      if (bom > 0) {
-        line = line.slice(bom);
-        this.#lineBytes = null;
-      }
+      for (const mark of [BOM, MISREAD_BOM]) if (startsWith(bytes, mark)) return bytes.subarray(mark.length);
     }
-    return line;
+    return bytes;
   }
 
-  #line(line: string): SseEvent | null {
-    if (line === '') return this.#fields.length === 0 && this.#data === null ? null : this.#dispatch();
-    if (line.startsWith('data')) {
-      const rest = line.slice(4);
-      if (rest === '' || rest.startsWith(':')) {
-        const prefix = rest === '' ? 4 : rest.startsWith(': ') ? 6 : 5;
-        const value = line.slice(prefix);
-        // "data" and its colon and space are one byte each: the value's bytes follow them.
-        const bytes = this.#data === null && this.#lineBytes !== null ? this.#lineBytes.subarray(prefix) : null;
-        this.#dataBytes = bytes !== null && isUtf8(bytes) ? bytes : null;
-        (this.#data ??= []).push(value);
-        return null;
-      }
+  #line(line: Buffer): SseEvent | null {
+    if (line.length === 0) return this.#fields.length === 0 && this.#data === null ? null : this.#dispatch();
+    if (startsWith(line, DATA) && (line.length === 4 || line[4] === 0x3a)) {
+      // "data", "data:" or "data: " then the value.
+      const prefix = line.length === 4 ? 4 : line[5] === 0x20 ? 6 : 5;
+      (this.#data ??= []).push(line.subarray(prefix));
+      return null;
     }
-    this.#fields.push(line);
+    this.#fields.push(line.toString('utf8'));
     return null;
   }
 
   #dispatch(): SseEvent {
-    const data = this.#data;
-    const event: SseEvent = { fields: this.#fields, data: data === null ? null : data.join('\n'), dataBytes: data?.length === 1 ? this.#dataBytes : null };
+    const event = new ReadEvent(this.#fields, this.#data);
     this.#fields = [];
     this.#data = null;
-    this.#dataBytes = null;
     this.#eventBytes = 0;
     return event;
   }
@@ -158,4 +169,8 @@ export function formatSseFields(fields: readonly string[]): string {
   let out = '';
   for (const field of fields) out += `${field}\n`;
   return out;
+}
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  return bytes.length >= prefix.length && bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }

@@ -2,11 +2,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { formatSseEvent, formatSseFields, SseParser, type SseEvent } from './sse-parser.js';
 
 /**
- * Rewrites one event's data; returns the new data, or `data` itself when it
- * passes on as it came. `bytes`: the data's own UTF-8 bytes, when the event
- * has them (see {@link SseEvent.dataBytes}).
+ * Rewrites the data of one event that has some; returns the new data, or
+ * null when the data passes on as it came (only for an event with
+ * `dataBytes`, which are then written out as they are).
  */
-export type SseDataRewriter = (data: string, bytes: Buffer | null) => string;
+export type SseDataRewriter = (event: SseEvent) => string | null;
 
 const DATA_PREFIX = Buffer.from('data: ');
 const EVENT_END = Buffer.from('\n\n');
@@ -23,7 +23,7 @@ export class SseRewriteStream extends Transform {
   readonly #rewriteField: (line: string) => string;
   #abandoned = false;
 
-  /** `rewrite` gets each event's data; `rewriteField` each other line (`id:`, `event:`, comments). */
+  /** `rewrite` gets each event with data; `rewriteField` each other line (`id:`, `event:`, comments). */
   constructor(rewrite: SseDataRewriter, rewriteField: (line: string) => string, maxEventBytes: number) {
     super();
     this.#parser = new SseParser(maxEventBytes);
@@ -72,9 +72,13 @@ export class SseRewriteStream extends Transform {
     let out = '';
     for (const event of events) {
       const fields = event.fields.map(this.#rewriteField);
-      const data = event.data === null ? null : this.#rewrite(event.data, event.dataBytes);
-      if (data !== null && data === event.data && event.dataBytes !== null) {
-        parts.push(Buffer.from(out + formatSseFields(fields)), DATA_PREFIX, event.dataBytes, EVENT_END);
+      if (event.dataBytes === null && event.data === null) {
+        out += formatSseEvent(fields, null);
+        continue;
+      }
+      const data = this.#rewrite(event);
+      if (data === null) {
+        parts.push(Buffer.from(out + formatSseFields(fields)), DATA_PREFIX, event.dataBytes as Buffer, EVENT_END);
         out = '';
       } else {
         out += formatSseEvent(fields, data);

@@ -132,6 +132,13 @@ describe('server messages that must not pass as they came', () => {
     }
   });
 
+  it('a notification with a secret in the value of a duplicate key that JSON.parse drops is serialized again, without it', async () => {
+    const body = `{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"${AWS_KEY}","data":"ok"}}`;
+    const out = await call('tools/call', { name: 'echo' }, { type: 'sse', body });
+    expect(out).not.toContain(AWS_KEY);
+    expect(JSON.parse(eventData(out)).params).toEqual({ level: 'info', data: 'ok' });
+  });
+
   it('a secret in a batch, or in a notification on the stream, is redacted', async () => {
     const batch = JSON.stringify([
       { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `found ${AWS_KEY}` } },

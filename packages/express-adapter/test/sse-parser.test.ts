@@ -16,7 +16,7 @@ function parseAll(chunks: Buffer[]): unknown[] {
   const last = parser.flush();
   if (last !== null) events.push(last);
   // The data's own bytes, as text: what an event passed on as it came is written with.
-  return events.map((event) => ({ ...event, dataBytes: event.dataBytes === null ? null : event.dataBytes.toString('utf8') }));
+  return events.map((event) => ({ fields: event.fields, data: event.data, dataBytes: event.dataBytes === null ? null : event.dataBytes.toString('utf8') }));
 }
 
 describe('SseParser', () => {
@@ -33,10 +33,11 @@ describe('SseParser', () => {
     ]);
   });
 
-  it('gives no bytes for data that are not valid UTF-8, or that followed a byte order mark', () => {
+  it('gives no bytes for data that are not valid UTF-8; a byte order mark is not part of the data', () => {
     const invalid = Buffer.concat([Buffer.from('data: {"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n\n')]);
     expect(parseAll([invalid])).toEqual([{ fields: [], data: '{"a":"\uFFFD\uFFFD"}', dataBytes: null }]);
-    expect(parseAll([Buffer.from('\uFEFFdata: {}\n\n')])).toEqual([{ fields: [], data: '{}', dataBytes: null }]);
+    expect(parseAll([Buffer.from('\uFEFFdata: {}\n\n')])).toEqual([{ fields: [], data: '{}', dataBytes: '{}' }]);
+    expect(parseAll([Buffer.from('\u00ef\u00bb\u00bfdata: {}\n\n')])).toEqual([{ fields: [], data: '{}', dataBytes: '{}' }]);
   });
 
   it('gives the same events however the bytes are split (every split point, and one byte at a time)', () => {

@@ -292,6 +292,18 @@ export class CompiledPolicy {
   }
 
   /**
+   * Whether redaction may change a server message's raw text `raw` (UTF-8)
+   * read either way: as JSON ({@link responseMayChangeJson}) or as plain
+   * text ({@link redactText}, which the text of an answer that is not JSON
+   * gets). `false` is certain.
+   */
+  mayChangeEitherWay(raw: Buffer): boolean {
+    if (this.#redactRuleCount === 0) return false;
+    // The JSON reading also asks whether a response pattern may match the text itself.
+    return this.#responseRedactor.mayChangeJsonText(raw, this.#allRules) || this.#requestRedactor.mayChangeText(raw, this.#allRules);
+  }
+
+  /**
    * Applies every redact pattern of the policy — all rules, both directions,
    * whatever their `match` — to one string. For text that leaves the gateway
    * outside any message, such as names and ids written to the audit log.

@@ -79,8 +79,15 @@ export class JsonTextPrefilter {
    * it and see". `raw` must be text that a JSON parser accepted.
    */
   mayChange(raw: Text, mask: RuleMask): boolean {
+    return this.#escapeMayHide(raw) || this.mayMatch(raw, mask);
+  }
+
+  /**
+   * Whether a pattern of a rule active in `mask` may match in `text` itself,
+   * read as plain text (a Buffer: in UTF-8); `false` is certain.
+   */
+  mayMatch(raw: Text, mask: RuleMask): boolean {
     for (let i = 0; i < this.#unrelaxed.length; i++) if (mask[this.#unrelaxed[i] as number] === 1) return true;
-    if (this.#escapeMayHide(raw)) return true;
     if (this.#prefixes !== null) {
       const found = typeof raw === 'string' ? this.#prefixes.some((prefix) => raw.includes(prefix)) : (this.#prefixBytes as Buffer[]).some((prefix) => raw.includes(prefix));
       if (!found) return false;

@@ -169,6 +169,15 @@ export class Redactor {
     return this.#jsonText.mayChange(raw, mask);
   }
 
+  /**
+   * Whether `redactString` with the active rules may change `text` (a
+   * Buffer: in UTF-8); `false` is certain. Like {@link matches}, without
+   * converting a Buffer to a string.
+   */
+  mayChangeText(text: string | Buffer, mask: RuleMask): boolean {
+    return this.#jsonText.mayMatch(text, mask);
+  }
+
   /** Whether any pattern of an active rule occurs in `text`. */
   matches(text: string, mask: RuleMask): boolean {
     if (this.#cannotHoldMatch(text)) return false;

@@ -1,0 +1,90 @@
+import type { ServerStream } from './server-message.js';
+
+/**
+ * Whether a server message may be passed on without even being parsed:
+ * `raw` (UTF-8) is, by one pass over its bytes that steps over string
+ * contents, an object with a `method` and no `result` or `error` at its top
+ * level, no top-level key twice, nested no deeper than `maxDepth`; and no
+ * redact pattern of the stream's policy can change it, whether it is read as
+ * JSON (each string decoded) or as plain text (see
+ * `CompiledPolicy.mayChangeEitherWay`).
+ *
+ * Why no parse is needed. Were the text valid JSON, the gateway would place
+ * it as a notification or a server request (it has a `method`, and every
+ * parser sees the same keys), redact it under the stream's policy and find
+ * nothing to change, and record nothing; were it not, the gateway would
+ * redact it as text with every pattern and find nothing either. Both ways
+ * the text goes on as it came and nothing is recorded: which way does not
+ * need to be known. Answers (`result`, `error`) are parsed: their request
+ * is audited with what they say.
+ */
+export function passesUnparsed(exchange: ServerStream, raw: Buffer, maxDepth: number): boolean {
+  const keys = topLevelKeys(raw, maxDepth);
+  if (keys === null || !keys.has('method') || keys.has('result') || keys.has('error')) return false;
+  const policy = exchange.lease.policy;
+  return !policy.mayChangeEitherWay(raw);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The keys of the object `raw` holds, decoded; null when `raw` is not read
+ * as one (it starts otherwise, a string does not close), a key appears twice
+ * at the top, or brackets nest deeper than `maxDepth`. For valid JSON, the
+ * keys and depth a parser sees; for other text, something: the caller's
+ * conclusion holds either way.
+ */
+export function topLevelKeys(raw: Buffer, maxDepth: number): Set<string> | null {
+  let i = 0;
+  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x09 || raw[i] === 0x0a || raw[i] === 0x0d)) i++;
+  if (raw[i] !== 0x7b) return null;
+  const keys = new Set<string>();
+  let depth = 0;
+  /** At the top level, whether the next string is a key (after `{` or `,`). */
+  let keyNext = false;
+  for (; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === QUOTE) {
+      const end = closingQuote(raw, i);
+      if (end === -1) return null;
+      if (depth === 1 && keyNext) {
+        keyNext = false;
+        const key = decodeKey(raw, i, end);
+        if (keys.has(key)) return null;
+        keys.add(key);
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return null;
+      keyNext = depth === 1;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2c) {
+      keyNext = depth === 1;
+    }
+  }
+  return keys;
+}
+
+/** The index of the quote closing the string opened at `open` (one not escaped by an odd run of backslashes), or -1. */
+function closingQuote(raw: Buffer, open: number): number {
+  let end = raw.indexOf(QUOTE, open + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    while (raw[end - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = raw.indexOf(QUOTE, end + 1);
+  }
+  return -1;
+}
+
+function decodeKey(raw: Buffer, open: number, close: number): string {
+  const token = raw.toString('utf8', open, close + 1);
+  if (!token.includes('\\')) return token.slice(1, -1);
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return token; // not a valid string: a key no parser reads, which the caller's conclusion does not depend on
+  }
+}

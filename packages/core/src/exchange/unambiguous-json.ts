@@ -81,12 +81,13 @@ function skipSpace(raw: string, from: number): number {
   return i;
 }
 
-/** The index of the quote closing the string opened at `open` (one not escaped by an odd run of backslashes), or -1. */
-function closingQuote(raw: string, open: number): number {
+/** The index of the quote closing the string opened at `open` in JSON text (one not escaped by an odd run of backslashes), or -1. */
+export function closingQuote(raw: string | Buffer, open: number): number {
+  const at = typeof raw === 'string' ? (i: number) => raw.charCodeAt(i) : (i: number) => raw[i];
   let end = raw.indexOf('"', open + 1);
   while (end !== -1) {
     let backslashes = 0;
-    while (raw.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    while (at(end - 1 - backslashes) === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return end;
     end = raw.indexOf('"', end + 1);
   }

@@ -1,4 +1,5 @@
 import type { ServerStream } from './server-message.js';
+import { closingQuote } from './unambiguous-json.js';
 
 /**
  * Whether a server message may be passed on without even being parsed:
@@ -26,7 +27,6 @@ export function passesUnparsed(exchange: ServerStream, raw: Buffer, maxDepth: nu
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /**
  * The keys of the object `raw` holds, decoded; null when `raw` is not read
@@ -65,18 +65,6 @@ export function topLevelKeys(raw: Buffer, maxDepth: number): Set<string> | null 
     }
   }
   return keys;
-}
-
-/** The index of the quote closing the string opened at `open` (one not escaped by an odd run of backslashes), or -1. */
-function closingQuote(raw: Buffer, open: number): number {
-  let end = raw.indexOf(QUOTE, open + 1);
-  while (end !== -1) {
-    let backslashes = 0;
-    while (raw[end - 1 - backslashes] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = raw.indexOf(QUOTE, end + 1);
-  }
-  return -1;
 }
 
 function decodeKey(raw: Buffer, open: number, close: number): string {

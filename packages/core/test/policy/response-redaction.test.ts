@@ -215,8 +215,8 @@ describe('joining scopes and redacting loose text', () => {
   });
 });
 
-describe('responseMayChangeJson', () => {
-  it('answers whether a response pattern of any rule occurs anywhere in a text', () => {
+describe('responsePatternsMayOccur and responseMayChangeJson', () => {
+  it('answer whether a response pattern of any rule may change a string of a text without escapes', () => {
     const policy = compilePolicy({
       policy: {
         rules: [
@@ -226,17 +226,20 @@ describe('responseMayChangeJson', () => {
       },
     });
     const text = (value: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: value }] } });
-    // Whatever the rule's match: the text is for any scope.
-    expect(policy.responseMayChangeJson(text(`key ${AWS_KEY}`))).toBe(true);
-    expect(policy.responseMayChangeJson(`{"${AWS_KEY}":1}`)).toBe(true);
-    // Request-only patterns never apply to responses.
-    expect(policy.responseMayChangeJson(text(`token ${GITHUB_TOKEN}`))).toBe(false);
-    expect(policy.responseMayChangeJson(text('nothing here'))).toBe(false);
-    expect(compilePolicy({ policy: { rules: [] } }).responseMayChangeJson(text(AWS_KEY))).toBe(false);
-    // A pattern that can tell where a text starts may match a string the whole text hides: always "may".
     const anchored = compilePolicy({ policy: { rules: [{ name: 'a', action: 'redact', patterns: ['^secret$', '\\bword\\b'] }] } });
-    expect(anchored.responseMayChangeJson(text('secret'))).toBe(true);
-    expect(anchored.responseMayChangeJson(text('a word.'))).toBe(true);
+    for (const may of ['responsePatternsMayOccur', 'responseMayChangeJson'] as const) {
+      // Whatever the rule's match: the text is for any scope.
+      expect(policy[may](text(`key ${AWS_KEY}`))).toBe(true);
+      expect(policy[may](`{"${AWS_KEY}":1}`)).toBe(true);
+      // Request-only patterns never apply to responses.
+      expect(policy[may](text(`token ${GITHUB_TOKEN}`))).toBe(false);
+      expect(policy[may](text('nothing here'))).toBe(false);
+      expect(compilePolicy({ policy: { rules: [] } })[may](text(AWS_KEY))).toBe(false);
+      // A pattern that can tell where a text starts may match a string the whole text hides.
+      expect(anchored[may](text('secret'))).toBe(true);
+      expect(anchored[may](text('a word.'))).toBe(true);
+    }
+    // responsePatternsMayOccur says "may" for any anchored pattern; responseMayChangeJson looks.
     expect(anchored.responseMayChangeJson(text('no such thing'))).toBe(false);
     // The same answers on the text's UTF-8 bytes.
     expect(policy.responseMayChangeJson(Buffer.from(text(`ünï ${AWS_KEY}`)))).toBe(true);
@@ -254,28 +257,5 @@ describe('responseMayChangeJson', () => {
     expect(dots.responseMayChangeJson(`{"t":"BEGIN\\nEND"}`)).toBe(true);
     expect(dots.responseMayChangeJson(`{"t":"BEG\\nIN"}`)).toBe(true);
     expect(dots.responseMayChangeJson(`{"t":"nothing"}`)).toBe(false);
-  });
-});
-describe('responsePatternsMayOccur', () => {
-  it('answers whether a response pattern of any rule occurs anywhere in a text', () => {
-    const policy = compilePolicy({
-      policy: {
-        rules: [
-          { name: 'aws', action: 'redact', match: { tool: '^only_this$' }, patterns: ['AKIA[0-9A-Z]{16}'] },
-          { name: 'outgoing-only', action: 'redact', direction: 'request', patterns: ['ghp_[A-Za-z0-9]{36}'] },
-        ],
-      },
-    });
-    const text = (value: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: value }] } });
-    // Whatever the rule's match: the text is for any scope.
-    expect(policy.responsePatternsMayOccur(text(`key ${AWS_KEY}`))).toBe(true);
-    expect(policy.responsePatternsMayOccur(`{"${AWS_KEY}":1}`)).toBe(true);
-    // Request-only patterns never apply to responses.
-    expect(policy.responsePatternsMayOccur(text(`token ${GITHUB_TOKEN}`))).toBe(false);
-    expect(policy.responsePatternsMayOccur(text('nothing here'))).toBe(false);
-    expect(compilePolicy({ policy: { rules: [] } }).responsePatternsMayOccur(text(AWS_KEY))).toBe(false);
-    // A pattern that can tell where a text starts may match a string the whole text hides: always "may".
-    const anchored = compilePolicy({ policy: { rules: [{ name: 'a', action: 'redact', patterns: ['^secret$'] }] } });
-    expect(anchored.responsePatternsMayOccur(text('secret'))).toBe(true);
   });
 });

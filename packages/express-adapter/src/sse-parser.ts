@@ -160,7 +160,9 @@ export class SseParser {
 /** Writes an event back out: its other fields verbatim, then `data` as one line per line of data. */
 export function formatSseEvent(fields: readonly string[], data: string | null): string {
   let out = formatSseFields(fields);
-  if (data !== null) for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  // Serialized JSON has no line break: one line, without a split.
+  if (data !== null && !data.includes('\n') && !data.includes('\r')) out += `data: ${data}\n`;
+  else if (data !== null) for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }
 

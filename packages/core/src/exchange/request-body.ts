@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { contentCoding, decodedBody } from './content-encoding.js';
 import { MAX_REDACTION_DEPTH } from '../redact/redact-value.js';
+import { closingQuote } from './unambiguous-json.js';
 import { GatewayError } from './exchange-error.js';
 
 /**
@@ -72,18 +73,20 @@ export function parseJsonBody(body: Buffer, maxDepth: number = MAX_REDACTION_DEP
   }
 }
 
-/** Deepest bracket nesting in JSON text, ignoring brackets inside strings. O(n), no allocation. */
+/**
+ * Deepest bracket nesting in JSON text, ignoring brackets inside strings
+ * (stepped over with a substring search for their closing quote). O(n), no
+ * allocation.
+ */
 export function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      i = closingQuote(text, i);
+      if (i === -1) break; // a string that never closes: no bracket after it counts
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > deepest) deepest = depth;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }

@@ -20,10 +20,9 @@ import { closingQuote } from './unambiguous-json.js';
  * is audited with what they say.
  */
 export function passesUnparsed(exchange: ServerStream, raw: Buffer, maxDepth: number): boolean {
+  if (exchange.lease.policy.mayChangeEitherWay(raw)) return false;
   const keys = topLevelKeys(raw, maxDepth);
-  if (keys === null || !keys.has('method') || keys.has('result') || keys.has('error')) return false;
-  const policy = exchange.lease.policy;
-  return !policy.mayChangeEitherWay(raw);
+  return keys !== null && keys.has('method') && !keys.has('result') && !keys.has('error');
 }
 
 const QUOTE = 0x22;

@@ -7,6 +7,8 @@ type Text = string | Buffer;
 
 // Relaxed patterns per RE2.Set (see the Redactor's sets).
 const SET_CHUNK = 64;
+/** A pattern that matches nothing. */
+const NEVER = '[^\\x00-\\x{10FFFF}]';
 
 /** The escapes of JSON that stand for one fixed character, as `[escape, character]`. */
 const SIMPLE_ESCAPES: ReadonlyArray<readonly [string, string]> = [
@@ -60,13 +62,18 @@ export class JsonTextPrefilter {
   constructor(sources: readonly string[], rules: Int32Array, shapes: readonly PatternShape[], prefixes: readonly string[] | null) {
     this.#rules = rules;
     const relaxed = sources.map(relaxPattern);
-    this.#unrelaxed = Int32Array.from(new Set(rules.filter((_, i) => relaxed[i] === null)));
     this.#sets = [];
     for (let offset = 0; offset < sources.length; offset += SET_CHUNK) {
       // An unrelaxed pattern keeps its place with one that never matches; its rule answers "may change" anyway.
-      const chunk = relaxed.slice(offset, offset + SET_CHUNK).map((source) => source ?? '[^\\x00-\\x{10FFFF}]');
-      this.#sets.push({ set: new RE2.Set(chunk), offset });
+      const chunk = relaxed.slice(offset, offset + SET_CHUNK).map((source) => source ?? NEVER);
+      try {
+        this.#sets.push({ set: new RE2.Set(chunk), offset });
+      } catch {
+        relaxed.fill(null, offset, offset + chunk.length);
+        this.#sets.push({ set: new RE2.Set(chunk.map(() => NEVER)), offset });
+      }
     }
+    this.#unrelaxed = Int32Array.from(new Set(rules.filter((_, i) => relaxed[i] === null)));
     this.#accepts = shapes.map(acceptingOne);
     this.#riskyEscapes = SIMPLE_ESCAPES.filter(([, ch]) => this.#mayAccept(ch)).map(([text]) => ({ text, bytes: Buffer.from(text, 'latin1') }));
     this.#prefixes = prefixes;
@@ -181,7 +188,7 @@ export function relaxPattern(source: string): string | null {
 function acceptingOne(shape: PatternShape): RE2 | null {
   if (shape.atoms === null) return null;
   // A pattern with no atom matches only empty text, which is never replaced.
-  if (shape.atoms.length === 0) return new RE2('[^\\x00-\\x{10FFFF}]');
+  if (shape.atoms.length === 0) return new RE2(NEVER);
   try {
     return new RE2(`^(?:${shape.atoms.join('|')})$`, shape.flags);
   } catch {

@@ -22,6 +22,18 @@ const SIMPLE_ESCAPES: ReadonlyArray<readonly [string, string]> = [
   ['\\t', '\t'],
 ];
 
+/** What a {@link JsonTextPrefilter} is built from: a redactor's patterns, in its order. */
+export interface JsonTextPrefilterOptions {
+  readonly sources: readonly string[];
+  /** Per pattern: the rule it belongs to. */
+  readonly rules: Int32Array;
+  readonly shapes: readonly PatternShape[];
+  /** Texts one of which starts every match (see `requiredPrefixes`), or null. */
+  readonly prefixes: readonly string[] | null;
+  /** The redactor's RE2 sets, per {@link SET_CHUNK} patterns from `offset`: reused where relaxing changes no pattern. */
+  readonly sets: ReadonlyArray<{ readonly set: PatternSet; readonly offset: number }>;
+}
+
 /**
  * Tells, from the raw text of a JSON value (one pass of substring searches
  * and RE2 over its bytes, no parse), that redaction cannot change any
@@ -47,11 +59,11 @@ const SIMPLE_ESCAPES: ReadonlyArray<readonly [string, string]> = [
  */
 export class JsonTextPrefilter {
   readonly #rules: Int32Array;
-  readonly #sets: Array<{ set: PatternSet; offset: number }>;
+  readonly #sets: Array<{ readonly set: PatternSet; readonly offset: number }>;
   /** Rules with a pattern that could not be relaxed: any text may change under them. */
   readonly #unrelaxed: Int32Array;
-  /** Per pattern: an RE2 accepting one character that some atom of the pattern accepts (null: any character). */
-  readonly #accepts: Array<RE2 | null>;
+  /** RE2s that together accept exactly the characters some atom of some pattern accepts (null: any character). */
+  readonly #accepts: RE2[] | null;
   /** Simple escapes (as raw text and UTF-8) that stand for a character some pattern accepts. */
   readonly #riskyEscapes: ReadonlyArray<{ text: string; bytes: Buffer }>;
   /** Per UTF-16 code unit, once asked: 1 when no pattern accepts it, 2 when one may. */
@@ -59,22 +71,29 @@ export class JsonTextPrefilter {
   readonly #prefixes: readonly string[] | null;
   readonly #prefixBytes: readonly Buffer[] | null;
 
-  constructor(sources: readonly string[], rules: Int32Array, shapes: readonly PatternShape[], prefixes: readonly string[] | null) {
+  constructor(options: JsonTextPrefilterOptions) {
+    const { sources, rules, shapes, prefixes, sets } = options;
     this.#rules = rules;
-    const relaxed = sources.map(relaxPattern);
+    const relaxed: Array<string | null> = sources.map(relaxPattern);
     this.#sets = [];
     for (let offset = 0; offset < sources.length; offset += SET_CHUNK) {
-      // An unrelaxed pattern keeps its place with one that never matches; its rule answers "may change" anyway.
-      const chunk = relaxed.slice(offset, offset + SET_CHUNK).map((source) => source ?? NEVER);
-      try {
-        this.#sets.push({ set: new RE2.Set(chunk), offset });
-      } catch {
-        relaxed.fill(null, offset, offset + chunk.length);
-        this.#sets.push({ set: new RE2.Set(chunk.map(() => NEVER)), offset });
+      // A chunk that relaxing left as it was is the redactor's own set.
+      const same = sets.find((s) => s.offset === offset && s.set.size === Math.min(SET_CHUNK, sources.length - offset));
+      if (same !== undefined && relaxed.slice(offset, offset + SET_CHUNK).every((source, k) => source === sources[offset + k])) {
+        this.#sets.push(same);
+        continue;
       }
+      // An unrelaxed pattern keeps its place with one that never matches; its rule answers "may change" anyway.
+      let set = compileSet(relaxed.slice(offset, offset + SET_CHUNK));
+      if (set === null) {
+        // Some relaxed pattern does not compile: find it (one by one), and leave it out.
+        for (let i = offset; i < Math.min(offset + SET_CHUNK, relaxed.length); i++) if (compileSet([relaxed[i] ?? null]) === null) relaxed[i] = null;
+        set = compileSet(relaxed.slice(offset, offset + SET_CHUNK)) as PatternSet;
+      }
+      this.#sets.push({ set, offset });
     }
     this.#unrelaxed = Int32Array.from(new Set(rules.filter((_, i) => relaxed[i] === null)));
-    this.#accepts = shapes.map(acceptingOne);
+    this.#accepts = acceptingOne(shapes);
     this.#riskyEscapes = SIMPLE_ESCAPES.filter(([, ch]) => this.#mayAccept(ch)).map(([text]) => ({ text, bytes: Buffer.from(text, 'latin1') }));
     this.#prefixes = prefixes;
     this.#prefixBytes = prefixes === null ? null : prefixes.map((prefix) => Buffer.from(prefix, 'utf8'));
@@ -136,15 +155,15 @@ export class JsonTextPrefilter {
   }
 
   #mayAccept(ch: string): boolean {
-    return this.#accepts.some((re) => re === null || re.test(ch));
+    return this.#accepts === null || this.#accepts.some((re) => re.test(ch));
   }
 }
 
 /**
  * The pattern with its context assertions (`\b`, `\B`, `^`, `$`, `\A`,
  * `\z`) replaced with the empty pattern `(?:)`: it matches wherever the
- * original does, whatever surrounds the match. Null when the result does
- * not compile.
+ * original does, whatever surrounds the match. Null for a class that does
+ * not close (RE2 refused the pattern then anyway).
  */
 export function relaxPattern(source: string): string | null {
   let out = '';
@@ -176,21 +195,34 @@ export function relaxPattern(source: string): string | null {
     out += piece ?? source.slice(i, stop);
     i = stop;
   }
+  return out;
+}
+
+/** An RE2.Set of the sources (null ones: a pattern that never matches), or null when RE2 refuses one. */
+function compileSet(sources: ReadonlyArray<string | null>): PatternSet | null {
   try {
-    new RE2(out);
-    return out;
+    return new RE2.Set(sources.map((source) => source ?? NEVER));
   } catch {
     return null;
   }
 }
 
-/** An RE2 that accepts exactly the single characters some atom of the shape accepts; null for a shape not understood. */
-function acceptingOne(shape: PatternShape): RE2 | null {
-  if (shape.atoms === null) return null;
-  // A pattern with no atom matches only empty text, which is never replaced.
-  if (shape.atoms.length === 0) return new RE2(NEVER);
+/**
+ * RE2s, one per set of inline flags, that accept exactly the single
+ * characters some atom of some shape accepts; null when a shape was not
+ * understood (any character, then).
+ */
+function acceptingOne(shapes: readonly PatternShape[]): RE2[] | null {
+  const byFlags = new Map<string, Set<string>>();
+  for (const shape of shapes) {
+    if (shape.atoms === null) return null;
+    // A pattern with no atom matches only empty text, which is never replaced.
+    let atoms = byFlags.get(shape.flags);
+    if (atoms === undefined) byFlags.set(shape.flags, (atoms = new Set()));
+    for (const atom of shape.atoms) atoms.add(atom);
+  }
   try {
-    return new RE2(`^(?:${shape.atoms.join('|')})$`, shape.flags);
+    return [...byFlags].filter(([, atoms]) => atoms.size > 0).map(([flags, atoms]) => new RE2(`^(?:${[...atoms].join('|')})$`, flags));
   } catch {
     return null;
   }

@@ -95,12 +95,7 @@ export class Redactor {
     this.#assertions = Uint8Array.from(shapes, (shape) => shape.assertions);
     this.#minLength = entries.reduce((least, entry) => Math.min(least, minMatchLength(entry.source)), Infinity);
     this.#prefixes = prefixesOfAll(entries);
-    this.#jsonText = new JsonTextPrefilter(
-      entries.map((entry) => entry.source),
-      this.#rules,
-      shapes,
-      this.#prefixes,
-    );
+    this.#jsonText = new JsonTextPrefilter({ sources: entries.map((entry) => entry.source), rules: this.#rules, shapes, prefixes: this.#prefixes, sets: this.#sets });
     this.#anchoredRules = Int32Array.from(new Set(entries.filter((_, i) => shapes[i]?.textAnchors !== false).map((entry) => entry.rule)));
     this.#replacementBytes = entries.map((entry) => Buffer.from(entry.replacement, 'utf8'));
     this.#finders = entries.map((entry, i) => (shapes[i]?.atoms === null ? null : createBufferFinder(entry.source, this.#patterns[i] as Pattern)));

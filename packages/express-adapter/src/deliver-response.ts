@@ -139,13 +139,15 @@ function deliverSse(exchange: Exchange, upstream: IncomingMessage, source: Reada
   const transform = new SseRewriteStream(
     (event) => {
       const bytes = event.dataBytes;
-      // Most events of a long stream: nothing to change, nothing to record (see passesUnparsed).
-      if (bytes !== null && exchange.core.passesUnparsed(bytes, exchange.runtime.limits.depth)) return null;
+      // Most events of a long stream: nothing to change, nothing to record (see unparsedVerdict).
+      const verdict = bytes === null ? 'parse' : exchange.core.unparsedVerdict(bytes, exchange.runtime.limits.depth);
+      if (verdict === 'pass') return null;
       const data = event.data as string;
       const parsed = readServerJson(exchange, data, 'an event');
       // Not JSON: not a JSON-RPC message, but it still reaches the client — redact it with every pattern.
       if (parsed === NOT_JSON) return redactText(data);
-      const { text, answered } = exchange.core.rewrite(parsed, data, bytes ?? undefined);
+      // Text known to change is not offered for passing on as it came (that would look again).
+      const { text, answered } = verdict === 'changes' ? exchange.core.rewrite(parsed) : exchange.core.rewrite(parsed, data, bytes ?? undefined);
       // The response event goes to the client stream now: its request is complete.
       for (const tracked of answered) exchange.answered(tracked);
       return text === data && bytes !== null ? null : text;

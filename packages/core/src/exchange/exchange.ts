@@ -13,7 +13,7 @@ import type { ParamHeaderCache } from './param-header-cache.js';
 import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
-import { passesUnparsed } from './unparsed-message.js';
+import { unparsedVerdict, type UnparsedVerdict } from './unparsed-message.js';
 
 /** The ids of the requests among client messages (a request with no usable id is invalid, and answered by the policy). */
 function requestIds(messages: readonly unknown[]): JsonRpcId[] {
@@ -231,11 +231,13 @@ export class Exchange implements ServerStream {
 
   /**
    * Whether a server message, as its raw UTF-8 text, may be passed on as it
-   * came without being parsed (then {@link rewrite} need not be called):
-   * see {@link passesUnparsed}. `maxDepth`: the nesting a parsed message may have.
+   * came without being parsed (`pass`; then {@link rewrite} need not be
+   * called), or must be parsed (`changes`: its text will not pass as it
+   * came, so {@link rewrite} need not be given it): see
+   * {@link unparsedVerdict}. `maxDepth`: the nesting a parsed message may have.
    */
-  passesUnparsed(raw: Buffer, maxDepth: number): boolean {
-    return passesUnparsed(this, raw, maxDepth);
+  unparsedVerdict(raw: Buffer, maxDepth: number): UnparsedVerdict {
+    return unparsedVerdict(this, raw, maxDepth);
   }
 
   /**

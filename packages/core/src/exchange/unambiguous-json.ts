@@ -83,13 +83,15 @@ function skipSpace(raw: string, from: number): number {
 
 /** The index of the quote closing the string opened at `open` in JSON text (one not escaped by an odd run of backslashes), or -1. */
 export function closingQuote(raw: string | Buffer, open: number): number {
+  // A Buffer is searched for the byte (memchr), not for a string.
+  const next = typeof raw === 'string' ? (from: number) => raw.indexOf('"', from) : (from: number) => raw.indexOf(QUOTE, from);
   const at = typeof raw === 'string' ? (i: number) => raw.charCodeAt(i) : (i: number) => raw[i];
-  let end = raw.indexOf('"', open + 1);
+  let end = next(open + 1);
   while (end !== -1) {
     let backslashes = 0;
     while (at(end - 1 - backslashes) === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return end;
-    end = raw.indexOf('"', end + 1);
+    end = next(end + 1);
   }
   return -1;
 }

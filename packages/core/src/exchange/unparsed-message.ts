@@ -1,14 +1,19 @@
 import type { ServerStream } from './server-message.js';
 import { closingQuote } from './unambiguous-json.js';
 
+/** What to do with a server message's raw text: pass it on unparsed, or parse it (knowing that it `changes`: it cannot pass as it came). */
+export type UnparsedVerdict = 'pass' | 'changes' | 'parse';
+
 /**
- * Whether a server message may be passed on without even being parsed:
- * `raw` (UTF-8) is, by one pass over its bytes that steps over string
- * contents, an object with a `method` and no `result` or `error` at its top
- * level, no top-level key twice, nested no deeper than `maxDepth`; and no
- * redact pattern of the stream's policy can change it, whether it is read as
- * JSON (each string decoded) or as plain text (see
- * `CompiledPolicy.mayChangeEitherWay`).
+ * Whether a server message may be passed on without even being parsed
+ * (`pass`): `raw` (UTF-8) is, by one pass over its bytes that steps over
+ * string contents, an object with a `method` and no `result` or `error` at
+ * its top level, no top-level key twice, nested no deeper than `maxDepth`;
+ * and no redact pattern of the stream's policy can change it, whether it is
+ * read as JSON (each string decoded, see
+ * `CompiledPolicy.responseMayChangeJson`) or as plain text. `changes` when a
+ * response pattern may change a string of it: it must be parsed, and will
+ * not pass as it came (its raw text need not be offered again).
  *
  * Why no parse is needed. Were the text valid JSON, the gateway would place
  * it as a notification or a server request (it has a `method`, and every
@@ -19,10 +24,12 @@ import { closingQuote } from './unambiguous-json.js';
  * need to be known. Answers (`result`, `error`) are parsed: their request
  * is audited with what they say.
  */
-export function passesUnparsed(exchange: ServerStream, raw: Buffer, maxDepth: number): boolean {
-  if (exchange.lease.policy.mayChangeEitherWay(raw)) return false;
+export function unparsedVerdict(exchange: ServerStream, raw: Buffer, maxDepth: number): UnparsedVerdict {
+  const policy = exchange.lease.policy;
+  if (policy.responseMayChangeJson(raw)) return 'changes';
+  if (policy.requestMayChangeText(raw)) return 'parse';
   const keys = topLevelKeys(raw, maxDepth);
-  return keys !== null && keys.has('method') && !keys.has('result') && !keys.has('error');
+  return keys !== null && keys.has('method') && !keys.has('result') && !keys.has('error') ? 'pass' : 'parse';
 }
 
 const QUOTE = 0x22;

@@ -284,7 +284,9 @@ export class CompiledPolicy {
    * JSON text `raw` (a server message as it came; a Buffer: in UTF-8) — a
    * key, a value, or a value a parser drops for a duplicate key. `false`
    * is certain, and read from the raw text alone, escapes included (see
-   * `Redactor.mayChangeJsonText`). `raw` must be text a JSON parser accepted.
+   * `Redactor.mayChangeJsonText`); it also means that no response pattern
+   * matches `raw` read as plain text. `raw` must be text a JSON parser
+   * accepted for the first answer to hold; the second holds for any text.
    */
   responseMayChangeJson(raw: string | Buffer): boolean {
     if (this.#redactRuleCount === 0) return false;
@@ -292,15 +294,13 @@ export class CompiledPolicy {
   }
 
   /**
-   * Whether redaction may change a server message's raw text `raw` (UTF-8)
-   * read either way: as JSON ({@link responseMayChangeJson}) or as plain
-   * text ({@link redactText}, which the text of an answer that is not JSON
-   * gets). `false` is certain.
+   * Whether a request-side pattern may match in `text` read as plain text (a
+   * Buffer: in UTF-8); `false` is certain. With {@link responseMayChangeJson}
+   * `false` too, {@link redactText} would leave the text as it is.
    */
-  mayChangeEitherWay(raw: Buffer): boolean {
+  requestMayChangeText(text: string | Buffer): boolean {
     if (this.#redactRuleCount === 0) return false;
-    // The JSON reading also asks whether a response pattern may match the text itself.
-    return this.#responseRedactor.mayChangeJsonText(raw, this.#allRules) || this.#requestRedactor.mayChangeText(raw, this.#allRules);
+    return this.#requestRedactor.mayChangeText(text, this.#allRules);
   }
 
   /**

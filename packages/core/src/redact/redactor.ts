@@ -158,7 +158,8 @@ export class Redactor {
    * (keys, values, and values dropped for a duplicate key) with the active
    * rules may change one; `false` is certain. One pass over the raw text,
    * escapes accounted for: see {@link JsonTextPrefilter}. `raw` must be text
-   * a JSON parser accepted (a Buffer: in UTF-8).
+   * a JSON parser accepted (a Buffer: in UTF-8). `false` also means what
+   * {@link mayChangeText} would say, for any text.
    */
   mayChangeJsonText(raw: string | Buffer, mask: RuleMask): boolean {
     return this.#jsonText.mayChange(raw, mask);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy, ParamHeaderCache, type CompiledPolicy, type PolicyLease, type RuleInput, type ServerStream } from '../../src/index.js';
 import { nestingDepth } from '../../src/exchange/request-body.js';
 import { rewriteServerBody } from '../../src/exchange/server-message.js';
-import { passesUnparsed } from '../../src/exchange/unparsed-message.js';
+import { unparsedVerdict } from '../../src/exchange/unparsed-message.js';
 import { BASE_SEED, caseCount, caseSeed, createRandom, type Random } from '../redact/redaction-fuzz.js';
 
-// An SSE event that passesUnparsed lets through is written out as it came,
+// An SSE event that unparsedVerdict lets through is written out as it came,
 // unparsed. Differential: on random event texts — messages and non-messages,
 // valid JSON or not, with escapes, duplicate keys, deep nesting, secrets
 // whole, split by escapes or next to anchors — whenever it answers true,
@@ -69,7 +69,9 @@ function eventText(r: Random): string {
   return r.chance(0.05) ? ` ${text}` : text;
 }
 
-describe('passesUnparsed', () => {
+const passesUnparsed = (stream: ServerStream, raw: Buffer, maxDepth: number): boolean => unparsedVerdict(stream, raw, maxDepth) === 'pass';
+
+describe('unparsedVerdict', () => {
   it('lets through only events the full path would pass on unchanged, recording nothing', () => {
     let passed = 0;
     for (let n = 0; n < CASES; n++) {
@@ -84,7 +86,10 @@ describe('passesUnparsed', () => {
       const policy = compilePolicy({ policy: { rules } });
       const text = eventText(r);
       const stream = streamOf(policy);
-      if (!passesUnparsed(stream, Buffer.from(text, 'utf8'), MAX_DEPTH)) continue;
+      const verdict = unparsedVerdict(stream, Buffer.from(text, 'utf8'), MAX_DEPTH);
+      // "changes": the text is not offered to pass on as it came; that must be because it could not.
+      if (verdict === 'changes') expect(policy.responseMayChangeJson(text), text).toBe(true);
+      if (verdict !== 'pass') continue;
       passed++;
       const why = `seed ${seed}: ${JSON.stringify(rules.map((rule) => [rule.direction, rule.patterns]))} on ${text}`;
       let parsed: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestingDepth } from '../../src/index.js';
+import { nestingDepth } from '../../src/internal.js';
 import { BASE_SEED, caseSeed, createRandom } from '../redact/redaction-fuzz.js';
 
 /** The definition: one character at a time, a backslash in a string skipping the next one. */

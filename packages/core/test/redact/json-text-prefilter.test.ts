@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../src/index.js';
+import { Redactor } from '../../src/internal.js';
 import { readsUnambiguously } from '../../src/exchange/unambiguous-json.js';
 import { relaxPattern } from '../../src/redact/json-text-prefilter.js';
 import { BASE_SEED, caseCount, caseSeed, createRandom, generateCase, generateText, isWellFormed, naiveRedact, type Random } from './redaction-fuzz.js';

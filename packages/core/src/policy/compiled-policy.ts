@@ -70,7 +70,7 @@ export class CompiledPolicy {
     return new CompiledPolicy({ rules, index, redactRules, requestRedactor, responseRedactor });
   }
 
-  /** @internal Use {@link compilePolicy}. */
+  /** Use {@link compilePolicy}. */
   private constructor(parts: PolicyParts) {
     this.rules = Object.freeze(parts.rules.map(summarizeRule));
     this.#index = parts.index;
@@ -81,7 +81,7 @@ export class CompiledPolicy {
     this.everyResponseRule =
       responseRules.length === 0
         ? EMPTY_SCOPE
-        : new ResponseScope(this, Uint8Array.from(parts.redactRules, (rule) => (rule.direction === 'request' ? 0 : 1)), responseRules.map((rule) => rule.name));
+        : ResponseScope.of(this, Uint8Array.from(parts.redactRules, (rule) => (rule.direction === 'request' ? 0 : 1)), responseRules.map((rule) => rule.name));
     this.#requestRedactor = parts.requestRedactor;
     this.#responseRedactor = parts.responseRedactor;
     this.#steps = Object.freeze({
@@ -261,7 +261,7 @@ export class CompiledPolicy {
     }
     if (mask === null) return EMPTY_SCOPE;
     const names = this.#redactRules.filter((rule) => mask[rule.ordinal] === 1 && rule.direction !== 'request').map((rule) => rule.name);
-    return new ResponseScope(this, mask, names);
+    return ResponseScope.of(this, mask, names);
   }
 
   /**
@@ -364,7 +364,7 @@ export class CompiledPolicy {
     let scope = this.#scopes.get(key);
     if (scope === undefined) {
       const names = this.#redactRules.filter((rule) => mask[rule.ordinal] === 1).map((rule) => rule.name);
-      scope = new ResponseScope(this, mask, names);
+      scope = ResponseScope.of(this, mask, names);
       if (this.#scopes.size < MAX_CACHED_SCOPES) this.#scopes.set(key, scope);
     }
     return scope;

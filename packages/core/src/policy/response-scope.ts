@@ -13,12 +13,16 @@ export class ResponseScope {
   readonly #owner: object | null;
   readonly #mask: RuleMask | null;
 
-  /** @internal Built by a compiled policy. */
-  constructor(owner: object | null, mask: RuleMask | null, rules: readonly string[]) {
+  private constructor(owner: object | null, mask: RuleMask | null, rules: readonly string[]) {
     this.#owner = owner;
     this.#mask = mask;
     this.rules = Object.freeze([...rules]);
     Object.freeze(this);
+  }
+
+  /** @internal A scope of the rules in `mask` of `owner`'s rules (only a compiled policy builds them). */
+  static of(owner: object | null, mask: RuleMask | null, rules: readonly string[]): ResponseScope {
+    return new ResponseScope(owner, mask, rules);
   }
 
   /** @internal The rule mask, if this scope belongs to `owner` and has rules. */
@@ -31,4 +35,4 @@ export class ResponseScope {
 }
 
 /** A scope with no redact rules. */
-export const EMPTY_SCOPE = new ResponseScope(null, null, []);
+export const EMPTY_SCOPE = ResponseScope.of(null, null, []);

@@ -23,7 +23,7 @@ const CORE_VALUES = [
   // Errors.
   'McpgwError', 'ErrorCodes', 'ERRORS', 'JsonRpcErrorCodes', 'GatewayError', 'upstreamError',
   // The exchange, its runtime and the HTTP wire helpers.
-  'Exchange', 'Channel', 'AuditTrail', 'OutstandingRequests', 'ParamHeaderCache', 'readBody', 'parseJsonBody', 'createOriginCheck', 'sessionIdOf',
+  'Exchange', 'Channel', 'createExchangeRuntime', 'readBody', 'parseJsonBody', 'createOriginCheck', 'sessionIdOf',
 ];
 
 const CORE_TYPES = [
@@ -38,7 +38,7 @@ const CORE_TYPES = [
   // Errors.
   'ErrorCode', 'WireAnswer', 'JsonRpcError', 'JsonRpcErrorResponse', 'JsonRpcId', 'GatewayErrorKind',
   // The exchange.
-  'Admission', 'ExchangeContext', 'ExchangeEnd', 'ExchangeRuntime', 'ExchangeAnswer', 'StreamKind', 'RequestOrigin', 'TrackedRequest', 'RefusalOrigin', 'OutstandingLimits',
+  'Admission', 'ExchangeContext', 'ExchangeEnd', 'ExchangeRuntime', 'ExchangeRuntimeOptions', 'ExchangeAnswer', 'StreamKind', 'RequestOrigin', 'TrackedRequest', 'OutstandingLimits',
   'DecisionAuditEvent', 'RefusalAuditEvent', 'ServerMessageDroppedEvent', 'DroppedReason', 'GatewayAuditEvent', 'AuditListener',
 ];
 

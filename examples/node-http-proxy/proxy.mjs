@@ -20,13 +20,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import {
-  AuditTrail,
   compilePolicy,
+  createExchangeRuntime,
   createOriginCheck,
   Exchange,
   GatewayError,
-  OutstandingRequests,
-  ParamHeaderCache,
   parseConfig,
   parseJsonBody,
   PolicyHandle,
@@ -63,17 +61,9 @@ const originAllowed = createOriginCheck(config.allowed_origins);
 // What every exchange shares: the policy, the audit trail (one `decision`
 // event per JSON-RPC request, `request_refused` for a body refused whole),
 // each session's requests still waiting for an answer (it may come on
-// another stream), and what tools/list taught about Mcp-Param-* headers.
-const audit = new AuditTrail(log);
-const runtime = {
-  handle,
-  audit,
-  outstanding: new OutstandingRequests({ maxRequests: 20_000, maxPerSession: 1_000, ttlMs: 10 * 60_000 }, (tracked) =>
-    audit.decision(tracked, tracked.origin.status, { outcome: 'no_response' }),
-  ),
-  paramHeaders: new ParamHeaderCache(),
-  batchMessages: 100,
-};
+// another stream; at most 20,000, for 10 minutes), and what tools/list
+// taught about Mcp-Param-* headers.
+const runtime = createExchangeRuntime(handle, { onAudit: log });
 
 // Hot reload (SPEC §4): build the next generation off to the side and swap one
 // reference. On any error the running policy stays. Requests already admitted
@@ -276,16 +266,22 @@ server.listen(Number(options.port ?? config.listen.slice(colon + 1)), host, () =
 });
 
 // SIGTERM/SIGINT: stop accepting, end the long-lived GET streams (their clients
-// reconnect), let in-flight requests finish for up to 2 s, then exit.
+// reconnect), let in-flight requests finish for up to 2 s, then exit, once the
+// runtime has written what the audit still owes (requests awaited on another
+// stream, the count of refusals a flood left out).
 let closing = false;
 function shutdown(signal) {
   if (closing) return;
   closing = true;
   log({ event: 'shutdown', signal });
-  server.close(() => process.exit(0));
+  const exit = () => {
+    runtime.close();
+    process.exit(0);
+  };
+  server.close(exit);
   server.closeIdleConnections();
   for (const res of streams) res.destroy();
-  setTimeout(() => process.exit(0), 2000).unref();
+  setTimeout(exit, 2000).unref();
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

@@ -31,6 +31,11 @@ export type { Pattern, PatternResult } from './regex/compile-pattern.js';
 
 export { isRecord } from './util/is-record.js';
 
+// The parts of an ExchangeRuntime, for an adapter that needs one of them itself (createExchangeRuntime builds them).
+export { AuditTrail, type RefusalOrigin } from './exchange/audit-trail.js';
+export { OutstandingRequests } from './exchange/outstanding-requests.js';
+export { ParamHeaderCache } from './exchange/param-header-cache.js';
+
 export type { ServerStream } from './exchange/server-message.js';
 export { idKey } from './exchange/tracked-request.js';
 export { describeFailure } from './exchange/exchange-error.js';

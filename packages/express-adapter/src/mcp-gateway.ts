@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuditTrail,
+  createExchangeRuntime,
   createOriginCheck,
   GatewayError,
-  OutstandingRequests,
-  ParamHeaderCache,
   type AuditListener,
   type PolicyHandle,
   type StdioUpstreamConfig,
@@ -129,21 +127,16 @@ export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddlewa
   const table = createRouteTable(options.upstreams, options.routes, options.defaultUpstream);
   const proxies = new Map<string, UpstreamProxy>(table.upstreams.map((upstream) => [upstream.name, createUpstreamProxy(upstream)]));
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const audit = new AuditTrail(options.onAudit);
   const runtime: GatewayRuntime = {
-    handle: options.handle,
-    audit,
-    batchMessages: limits.batchMessages,
+    ...createExchangeRuntime(options.handle, {
+      onAudit: options.onAudit,
+      batchMessages: limits.batchMessages,
+      outstanding: { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
+    }),
     originAllowed: createOriginCheck(options.allowedOrigins),
-    outstanding: new OutstandingRequests(
-      { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
-      // Its stream ended without the answer, and none came on another stream in time.
-      (tracked) => audit.decision(tracked, tracked.origin.status, { outcome: 'no_response' }),
-    ),
     onError: options.onError,
     onUpstreamOutcome: options.onUpstreamOutcome,
     limits,
-    paramHeaders: new ParamHeaderCache(),
     clientAddress: options.clientAddress ?? defaultClientAddress,
     open: new Set(),
     streams: new Set(),
@@ -180,8 +173,7 @@ export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddlewa
     close: () => {
       unsubscribe();
       for (const proxy of proxies.values()) proxy.close();
-      runtime.outstanding.close();
-      audit.flush();
+      runtime.close();
     },
   });
 }

@@ -1,9 +1,7 @@
 import {
-  AuditTrail,
   Channel,
+  createExchangeRuntime,
   GatewayError,
-  OutstandingRequests,
-  ParamHeaderCache,
   upstreamError,
   type DroppedReason,
   type Exchange,
@@ -78,17 +76,12 @@ export class StdioPolicy {
   constructor(options: StdioPolicyOptions) {
     this.#server = options.server;
     this.#limits = { ...DEFAULT_POLICY_LIMITS, ...options.limits };
-    const audit = new AuditTrail(options.onAudit);
     const pending = this.#limits.pendingRequests;
-    this.#runtime = {
-      handle: options.handle,
-      audit,
-      outstanding: new OutstandingRequests({ maxRequests: pending, maxPerSession: pending, ttlMs: NEVER }, (tracked) =>
-        audit.decision(tracked, null, { outcome: 'no_response' }),
-      ),
-      paramHeaders: new ParamHeaderCache(),
+    this.#runtime = createExchangeRuntime(options.handle, {
+      onAudit: options.onAudit,
       batchMessages: this.#limits.batchMessages,
-    };
+      outstanding: { maxRequests: pending, maxPerSession: pending, ttlMs: NEVER },
+    });
     this.#channel = new Channel(this.#runtime, { upstream: options.server, connection: 'stdio' });
   }
 
@@ -184,7 +177,7 @@ export class StdioPolicy {
   close(outcome: UnansweredOutcome, upstreamErrorText?: string): void {
     const failure = outcome === 'upstream_failed' ? new GatewayError('upstream_unavailable', upstreamErrorText ?? `upstream "${this.#server}" ended`) : undefined;
     this.#channel.close({ clientGone: outcome === 'client_closed', ...(failure === undefined ? {} : { failure }) });
-    this.#runtime.audit.flush();
+    this.#runtime.close();
   }
 }
 

@@ -6,7 +6,12 @@ import type { OutstandingRequests } from './outstanding-requests.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import type { ExchangeAnswer } from './refusal-answer.js';
 
-/** What every exchange of one gateway shares, whatever its transport. */
+/**
+ * What every exchange of one gateway shares, whatever its transport: made
+ * by {@link createExchangeRuntime}. `audit`, `outstanding` and
+ * `paramHeaders` are the engine's own (their classes are in
+ * `@mcpgw/core/internal`, with no compatibility promise).
+ */
 export interface ExchangeRuntime {
   readonly handle: PolicyHandle;
   readonly audit: AuditTrail;
@@ -15,6 +20,12 @@ export interface ExchangeRuntime {
   readonly paramHeaders: ParamHeaderCache;
   /** Messages in one JSON-RPC batch, at most (a larger batch is refused whole). */
   readonly batchMessages: number;
+  /**
+   * At shutdown, once no exchange is open: audits the requests still
+   * awaited on another stream (`no_response`), writes the count of events a
+   * flood left out, and stops the expiry timer.
+   */
+  close(): void;
 }
 
 /** Who sends an exchange's messages, and to which upstream. */

@@ -101,7 +101,7 @@ export class Exchange implements ServerStream {
       client: client ?? null,
       session: session ?? null,
       started: performance.now(),
-      status: 0,
+      status: null,
     };
   }
 

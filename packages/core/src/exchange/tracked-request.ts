@@ -19,8 +19,8 @@ export interface RequestOrigin {
   session: string | null;
   /** `performance.now()` when the HTTP request arrived. */
   readonly started: number;
-  /** HTTP status of the request's own response, set when it closed (for an answer audited later). */
-  status: number;
+  /** HTTP status of the request's own response, set when it closed (for an answer audited later); null off HTTP. */
+  status: number | null;
 }
 
 /** A JSON-RPC request of the client, from its decision until its audit event. */

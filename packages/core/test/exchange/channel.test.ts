@@ -4,18 +4,7 @@
 // stdio adapter does, and read what it sends on and what it audits.
 
 import { describe, expect, it } from 'vitest';
-import {
-  AuditTrail,
-  Channel,
-  Exchange,
-  compilePolicy,
-  OutstandingRequests,
-  ParamHeaderCache,
-  parseConfig,
-  PolicyHandle,
-  type ExchangeRuntime,
-  type GatewayAuditEvent,
-} from '../../src/index.js';
+import { Channel, Exchange, compilePolicy, createExchangeRuntime, parseConfig, PolicyHandle, type GatewayAuditEvent } from '../../src/index.js';
 import { configWithRules } from '../helpers.js';
 
 const RULES = `
@@ -35,15 +24,8 @@ const KEY = 'AKIAABCDEFGHIJKLMNOP';
 
 function setUp(rules = RULES) {
   const events: GatewayAuditEvent[] = [];
-  const audit = new AuditTrail((event) => events.push(event));
   const handle = new PolicyHandle(compilePolicy(parseConfig(configWithRules(rules))));
-  const runtime: ExchangeRuntime = {
-    handle,
-    audit,
-    outstanding: new OutstandingRequests({ maxRequests: 100, maxPerSession: 100, ttlMs: 60_000 }, () => {}),
-    paramHeaders: new ParamHeaderCache(),
-    batchMessages: 100,
-  };
+  const runtime = createExchangeRuntime(handle, { onAudit: (event) => events.push(event), outstanding: { maxRequests: 100, maxPerSession: 100 } });
   const channel = new Channel(runtime, { upstream: 'docs', connection: 'stdio-1' });
   return { channel, handle, events };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compilePolicy, OutstandingRequests, parseConfig, type RequestOrigin, type TrackedRequest } from '@mcpgw/core';
+import { compilePolicy, parseConfig, type RequestOrigin, type TrackedRequest } from '@mcpgw/core';
+import { OutstandingRequests } from '@mcpgw/core/internal';
 import { configText } from '../../../express-adapter/test/fixtures/gateway.js';
 
 const policy = compilePolicy(parseConfig(configText('http://127.0.0.1:1/mcp')));

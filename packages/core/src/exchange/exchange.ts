@@ -202,7 +202,7 @@ export class Exchange implements ServerStream {
         this.#batch = Array.isArray(options.body);
         this.#bodyIds = requestIds(this.#batch ? (options.body as unknown[]) : [options.body]);
       }
-      this.runtime.audit.refusal(this.refusalOrigin(), error, this.#httpMethod === null ? null : error.httpStatus, options.bytes);
+      this.runtime.audit.refusal(this.#refusalOrigin(), error, this.#httpMethod === null ? null : error.httpStatus, options.bytes);
     }
     return this.errorAnswer(error);
   }
@@ -213,7 +213,7 @@ export class Exchange implements ServerStream {
   }
 
   /** What a `request_refused` event says of this exchange. */
-  refusalOrigin(): RefusalOrigin {
+  #refusalOrigin(): RefusalOrigin {
     const { upstream, session, client, policy } = this.#origin;
     return { upstream, session, client, httpMethod: this.#httpMethod, policy };
   }

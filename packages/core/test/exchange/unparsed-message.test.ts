@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, ParamHeaderCache, type CompiledPolicy, type PolicyLease, type RuleInput } from '../../src/index.js';
-import type { ServerStream } from '../../src/internal.js';
+import { compilePolicy, type CompiledPolicy, type PolicyLease, type RuleInput } from '../../src/index.js';
+import { ParamHeaderCache, type ServerStream } from '../../src/internal.js';
 import { nestingDepth } from '../../src/exchange/request-body.js';
 import { rewriteServerBody } from '../../src/exchange/server-message.js';
 import { unparsedVerdict } from '../../src/exchange/unparsed-message.js';

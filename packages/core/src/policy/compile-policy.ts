@@ -5,7 +5,7 @@ import { PolicySchema, type PolicyInput } from '../config/schema.js';
 import { schemaIssues } from '../config/schema-issues.js';
 import { CompiledPolicy } from './compiled-policy.js';
 import { compileRulesStepwise } from '../rules/compile-rules.js';
-import type { ReloadCache } from './reload-cache.js';
+import { ReloadCache } from './reload-cache.js';
 import { runSteps, runStepsInSlices, type Steps } from '../util/steps.js';
 
 /**
@@ -60,7 +60,8 @@ function* compileSteps(config: { readonly policy?: PolicyInput | undefined }, ca
   // below, so it runs only when something is off.
   if (!hasPolicyShape(policy)) throw policyError(schemaIssues(PolicySchema, policy, ['policy']), policy);
 
-  const build = cache?.begin();
+  // Without a cache, a build of its own still shares the sets this policy asks for twice.
+  const build = (cache ?? new ReloadCache()).begin();
   const { rules, issues } = yield* compileRulesStepwise(policy.rules, undefined, build);
   if (rules.length !== policy.rules.length) {
     const shapeIssues = schemaIssues(PolicySchema, policy, ['policy']);
@@ -69,7 +70,7 @@ function* compileSteps(config: { readonly policy?: PolicyInput | undefined }, ca
   if (issues.length > 0) throw policyError(issues, policy);
   yield;
   const compiled = yield* CompiledPolicy.build(rules, build);
-  build?.keep();
+  build.keep();
   return compiled;
 }
 

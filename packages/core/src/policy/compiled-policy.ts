@@ -1,7 +1,7 @@
 import { classifyMessage, JsonRpcErrorCodes, type ClassifiedMessage } from '../jsonrpc/message.js';
 import { checkMirroredHeaders } from '../jsonrpc/mirrored-headers.js';
-import type { Redactor, RuleMask, Tally } from '../redact/redactor.js';
-import { FRESH_BUILD, type ReloadBuild } from './reload-cache.js';
+import { Redactor, type RedactionEntry, type RuleMask, type Tally } from '../redact/redactor.js';
+import { ReloadCache, type ReloadBuild } from './reload-cache.js';
 import { collectStrings, redactValue, setOwn } from '../redact/redact-value.js';
 import type { CompiledRateLimitRule, CompiledRedactRule, CompiledRule } from '../rules/compiled-rule.js';
 import { decideBatch, type Admissible, type DecisionSteps } from './decide-batch.js';
@@ -20,6 +20,22 @@ const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
 // costs more than it saves when a secret is there).
 const PRECHECK_MAX_CHARS = 16_384;
 const PRECHECK_MAX_DEPTH = 64;
+
+/**
+ * Builds the RE2 sets a redactor of these entries will ask its build for,
+ * one per step, so that a compile in slices is not held by a redactor's sets
+ * all at once. One that RE2 refuses is left for the redactor to handle.
+ */
+function* buildSets(entries: readonly RedactionEntry[], build: ReloadBuild): Generator<void, void> {
+  for (const sources of Redactor.setSources(entries.map((entry) => entry.source))) {
+    try {
+      build.set(sources);
+    } catch {
+      // the redactor finds which pattern RE2 refuses, and leaves it out
+    }
+    yield;
+  }
+}
 
 /**
  * An immutable, deep-frozen policy: every pattern compiled, every lookup
@@ -53,7 +69,7 @@ export class CompiledPolicy {
    * piece per step (see {@link compilePolicy}).
    * @internal
    */
-  static *build(rules: readonly CompiledRule[], build: ReloadBuild = FRESH_BUILD): Generator<void, CompiledPolicy> {
+  static *build(rules: readonly CompiledRule[], build: ReloadBuild = new ReloadCache().begin()): Generator<void, CompiledPolicy> {
     const index = new RuleIndex(rules, build.set);
     yield;
     const redactRules = rules.filter((rule): rule is CompiledRedactRule => rule.action === 'redact');
@@ -61,12 +77,18 @@ export class CompiledPolicy {
       redactRules
         .filter((rule) => rule.direction === direction || rule.direction === 'both')
         .flatMap((rule) => rule.patterns.map((source, i) => ({ rule: rule.ordinal, source, replacement: rule.replacement, pattern: rule.compiledPatterns[i] })));
-    const requestRedactor = build.redactor(entries('request'));
     // Usually every redact rule works both ways (the default): then both
     // sides have the same patterns and share one Redactor, compiled once.
     const bothWays = redactRules.every((rule) => rule.direction === 'both');
-    if (!bothWays) yield;
-    const responseRedactor = bothWays ? requestRedactor : build.redactor(entries('response'));
+    const requestEntries = entries('request');
+    yield* buildSets(requestEntries, build);
+    const requestRedactor = build.redactor(requestEntries);
+    let responseRedactor = requestRedactor;
+    if (!bothWays) {
+      const responseEntries = entries('response');
+      yield* buildSets(responseEntries, build);
+      responseRedactor = build.redactor(responseEntries);
+    }
     return new CompiledPolicy({ rules, index, redactRules, requestRedactor, responseRedactor });
   }
 

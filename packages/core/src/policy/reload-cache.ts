@@ -25,18 +25,20 @@ export class ReloadCache {
     const rules = new Map<string, CompiledRule>();
     const sets = new Map<string, PatternSet>();
     const redactors = new Map<string, Redactor>();
+    const set = (sources: readonly string[]): PatternSet => {
+      const key = sources.join('\u0000');
+      const found = sets.get(key) ?? this.#sets.get(key) ?? new RE2.Set(sources);
+      sets.set(key, found);
+      return found;
+    };
     return {
       take: (definition) => this.#rules.get(definition),
       put: (definition, rule) => void rules.set(definition, rule),
-      set: (sources) => {
-        const key = sources.join('\u0000');
-        const set = this.#sets.get(key) ?? new RE2.Set(sources);
-        sets.set(key, set);
-        return set;
-      },
+      set,
       redactor: (entries) => {
         const key = entries.map((entry) => `${entry.rule}\u0001${entry.replacement}\u0001${entry.source}`).join('\u0000');
-        const redactor = this.#redactors.get(key) ?? new Redactor(entries);
+        // A redactor whose patterns changed keeps the RE2 sets of the chunks that did not.
+        const redactor = this.#redactors.get(key) ?? new Redactor(entries, set);
         redactors.set(key, redactor);
         return redactor;
       },
@@ -56,12 +58,3 @@ export interface ReloadBuild extends RuleReuse {
   /** The compile succeeded: the cache now holds what this policy uses. */
   keep(): void;
 }
-
-/** A build without a cache: everything built anew. */
-export const FRESH_BUILD: ReloadBuild = Object.freeze({
-  take: () => undefined,
-  put: () => {},
-  set: (sources: readonly string[]) => new RE2.Set(sources),
-  redactor: (entries: readonly RedactionEntry[]) => new Redactor(entries),
-  keep: () => {},
-});

@@ -32,6 +32,8 @@ export interface JsonTextPrefilterOptions {
   readonly prefixes: readonly string[] | null;
   /** The redactor's RE2 sets, per {@link SET_CHUNK} patterns from `offset`: reused where relaxing changes no pattern. */
   readonly sets: ReadonlyArray<{ readonly set: PatternSet; readonly offset: number }>;
+  /** Builds (or finds) the RE2 set of some sources, as the redactor's were built. */
+  readonly setOf: (sources: readonly string[]) => PatternSet;
 }
 
 /**
@@ -72,7 +74,7 @@ export class JsonTextPrefilter {
   readonly #prefixBytes: readonly Buffer[] | null;
 
   constructor(options: JsonTextPrefilterOptions) {
-    const { sources, rules, shapes, prefixes, sets } = options;
+    const { sources, rules, shapes, prefixes, sets, setOf } = options;
     this.#rules = rules;
     const relaxed: Array<string | null> = sources.map(relaxPattern);
     this.#sets = [];
@@ -84,11 +86,11 @@ export class JsonTextPrefilter {
         continue;
       }
       // An unrelaxed pattern keeps its place with one that never matches; its rule answers "may change" anyway.
-      let set = compileSet(relaxed.slice(offset, offset + SET_CHUNK));
+      let set = compileSet(relaxed.slice(offset, offset + SET_CHUNK), setOf);
       if (set === null) {
         // Some relaxed pattern does not compile: find it (one by one), and leave it out.
-        for (let i = offset; i < Math.min(offset + SET_CHUNK, relaxed.length); i++) if (compileSet([relaxed[i] ?? null]) === null) relaxed[i] = null;
-        set = compileSet(relaxed.slice(offset, offset + SET_CHUNK)) as PatternSet;
+        for (let i = offset; i < Math.min(offset + SET_CHUNK, relaxed.length); i++) if (compileSet([relaxed[i] ?? null], setOf) === null) relaxed[i] = null;
+        set = compileSet(relaxed.slice(offset, offset + SET_CHUNK), setOf) as PatternSet;
       }
       this.#sets.push({ set, offset });
     }
@@ -198,10 +200,21 @@ export function relaxPattern(source: string): string | null {
   return out;
 }
 
+/** The sources of each relaxed set a prefilter of these patterns asks for first (a chunk relaxing leaves as it was is the redactor's own). */
+export function relaxedChunks(sources: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  for (let offset = 0; offset < sources.length; offset += SET_CHUNK) {
+    const chunk = sources.slice(offset, offset + SET_CHUNK);
+    const relaxed = chunk.map((source) => relaxPattern(source) ?? NEVER);
+    if (relaxed.some((source, k) => source !== chunk[k])) chunks.push(relaxed);
+  }
+  return chunks;
+}
+
 /** An RE2.Set of the sources (null ones: a pattern that never matches), or null when RE2 refuses one. */
-function compileSet(sources: ReadonlyArray<string | null>): PatternSet | null {
+function compileSet(sources: ReadonlyArray<string | null>, setOf: (sources: readonly string[]) => PatternSet): PatternSet | null {
   try {
-    return new RE2.Set(sources.map((source) => source ?? NEVER));
+    return setOf(sources.map((source) => source ?? NEVER));
   } catch {
     return null;
   }

@@ -2,11 +2,16 @@ import RE2 from 're2';
 import { compilePattern, type Pattern } from '../regex/compile-pattern.js';
 import { createBufferFinder, findMatchRanges, requiredPrefixes, spliceRanges, type BufferFinder } from './buffer-replace.js';
 import { ANY_CONTEXT, contextChanges } from './context-change.js';
-import { JsonTextPrefilter } from './json-text-prefilter.js';
+import { JsonTextPrefilter, relaxedChunks } from './json-text-prefilter.js';
 import { minMatchLength } from './min-match-length.js';
 import { createAcceptCache, readPatternShape, type AcceptCache, type PatternShape } from './pattern-shape.js';
 
 type PatternSet = ReturnType<typeof RE2.Set>;
+
+/** Builds (or finds) the RE2 set of some pattern sources; throws when RE2 refuses one. */
+export type SetOf = (sources: readonly string[]) => PatternSet;
+
+const newSet: SetOf = (sources) => new RE2.Set(sources);
 
 /** One redaction pattern and the rule it belongs to. */
 export interface RedactionEntry {
@@ -81,21 +86,37 @@ export class Redactor {
   readonly #prefixes: readonly string[] | null;
   readonly #jsonText: JsonTextPrefilter;
 
-  constructor(entries: readonly RedactionEntry[]) {
+  /**
+   * The sources of every RE2 set a redactor of these patterns builds through
+   * its `setOf`, chunk by chunk: a policy compiler builds them one step at a
+   * time before the redactor (each is one call that cannot be cut in slices).
+   */
+  static setSources(sources: readonly string[]): string[][] {
+    const chunks: string[][] = [];
+    for (let offset = 0; offset < sources.length; offset += SET_CHUNK) chunks.push(sources.slice(offset, offset + SET_CHUNK));
+    return [...chunks, ...relaxedChunks(sources)];
+  }
+
+  /**
+   * `setOf` builds the RE2 set of a chunk of pattern sources: a policy
+   * compiler that keeps the sets of the policy before (a reload) passes one
+   * that returns those where a chunk's sources did not change.
+   */
+  constructor(entries: readonly RedactionEntry[], setOf: SetOf = newSet) {
     this.#patterns = entries.map((entry) => entry.pattern ?? compilePattern(entry.source, 'g'));
     this.#rules = Int32Array.from(entries, (entry) => entry.rule);
     this.#replacements = entries.map((entry) => entry.replacement);
     this.#sets = [];
     for (let offset = 0; offset < entries.length; offset += SET_CHUNK) {
       const sources = entries.slice(offset, offset + SET_CHUNK).map((entry) => entry.source);
-      this.#sets.push({ set: new RE2.Set(sources), offset });
+      this.#sets.push({ set: setOf(sources), offset });
     }
     this.#setRules = this.#sets.map(({ offset, set }) => Int32Array.from(new Set(this.#rules.subarray(offset, offset + set.size))));
     const shapes = entries.map((entry) => readPatternShape(entry.source));
     this.#assertions = Uint8Array.from(shapes, (shape) => shape.assertions);
     this.#minLength = entries.reduce((least, entry) => Math.min(least, minMatchLength(entry.source)), Infinity);
     this.#prefixes = prefixesOfAll(entries);
-    this.#jsonText = new JsonTextPrefilter({ sources: entries.map((entry) => entry.source), rules: this.#rules, shapes, prefixes: this.#prefixes, sets: this.#sets });
+    this.#jsonText = new JsonTextPrefilter({ sources: entries.map((entry) => entry.source), rules: this.#rules, shapes, prefixes: this.#prefixes, sets: this.#sets, setOf });
     this.#anchoredRules = Int32Array.from(new Set(entries.filter((_, i) => shapes[i]?.textAnchors !== false).map((entry) => entry.rule)));
     this.#replacementBytes = entries.map((entry) => Buffer.from(entry.replacement, 'utf8'));
     this.#finders = entries.map((entry, i) => (shapes[i]?.atoms === null ? null : createBufferFinder(entry.source, this.#patterns[i] as Pattern)));

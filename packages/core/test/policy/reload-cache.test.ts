@@ -84,4 +84,19 @@ describe('compilePolicyInSlices with a ReloadCache', () => {
     const fam = Array.from({ length: 12 }, (_, i) => `^fam${i}_v[0-9]+`);
     expect(build.set(fam)).toBe(cache.begin().set(fam));
   });
+
+  it("rebuilds only the RE2 sets of a redactor's chunks whose patterns changed", async () => {
+    const pattern = (i: number) => `tok${i}_[a-z0-9]{8}`;
+    const policy = (changed: string) => ({
+      policy: { rules: [{ name: 'secrets', action: 'redact' as const, patterns: Array.from({ length: 70 }, (_, i) => (i === 69 ? changed : pattern(i))) }] },
+    });
+    const cache = new ReloadCache();
+    compilePolicyWith(policy(pattern(69)), cache);
+    const firstChunk = Array.from({ length: 64 }, (_, i) => pattern(i));
+    const before = cache.begin().set(firstChunk);
+    await compilePolicyInSlices(policy('changed_[0-9]+'), { cache });
+    // The first 64 patterns did not change: their set is the one built before; the chunk of the changed one is new.
+    expect(cache.begin().set(firstChunk)).toBe(before);
+    expect(cache.begin().set([pattern(64), pattern(65), pattern(66), pattern(67), pattern(68), 'changed_[0-9]+'])).toBe(cache.begin().set([pattern(64), pattern(65), pattern(66), pattern(67), pattern(68), 'changed_[0-9]+']));
+  });
 });

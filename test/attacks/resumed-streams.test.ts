@@ -52,14 +52,14 @@ describe('an SDK server that ends the POST stream early, and the SDK client that
     expect(result.content).toEqual([{ type: 'text', text: 'read_env: aws_access_key_id=[REDACTED]' }]);
     // It really came on a resumed stream.
     expect(upstream.gets.filter((id) => id !== undefined).length).toBeGreaterThan(resumesBefore);
-    await expect.poll(() => gateway.audits.find((event) => event.method === 'tools/call' && event.tool === 'read_env')).toMatchObject({
+    await expect.poll(() => gateway.decisions().find((event) => event.method === 'tools/call' && event.tool === 'read_env')).toMatchObject({
       action: 'redact',
       rules: ['redact-call-results'],
       redactions: { request: 0, response: 1 },
       error_code: null,
       resumed: true,
     });
-    expect(gateway.audits.find((event) => event.tool === 'read_env')).not.toHaveProperty('outcome');
+    expect(gateway.decisions().find((event) => event.tool === 'read_env')).not.toHaveProperty('outcome');
   });
 
   it('a notification on the resumed stream is redacted with every response rule: the gateway cannot tell which call it belongs to', async () => {
@@ -136,7 +136,7 @@ describe('an upstream that answers on the wrong stream', () => {
       { jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: 'call answer [REDACTED]' }] } },
       { jsonrpc: '2.0', id: 'never-asked', result: { content: [{ type: 'text', text: 'stray answer [REDACTED]' }], tools: [{ name: 'read_env', inputSchema: {} }] } },
     ]);
-    await expect.poll(() => gateway.audits.find((event) => event.id === 5)).toMatchObject({ action: 'redact', redactions: { response: 1 }, resumed: true });
+    await expect.poll(() => gateway.decisions().find((event) => event.id === 5)).toMatchObject({ action: 'redact', redactions: { response: 1 }, resumed: true });
   });
 });
 
@@ -205,7 +205,7 @@ describe('an answer the upstream never sends after ending a resumable stream', (
     expect(response.status).toBe(200);
     await expect.poll(() => gateway.handle.inFlight()).toBe(0);
     // Not at once: a resumed stream may still bring the answer.
-    expect(gateway.audits.find((event) => event.id === 3)).toBeUndefined();
-    await expect.poll(() => gateway.audits.find((event) => event.id === 3)).toMatchObject({ action: 'allow', status: 200, outcome: 'no_response' });
+    expect(gateway.decisions().find((event) => event.id === 3)).toBeUndefined();
+    await expect.poll(() => gateway.decisions().find((event) => event.id === 3)).toMatchObject({ action: 'allow', status: 200, outcome: 'no_response' });
   });
 });

@@ -528,8 +528,8 @@ describe('finding 8: one client can evict every other session\'s remembered requ
 
     const resumed = await fetch(gateway.url, { headers: { accept: 'text/event-stream', 'last-event-id': 'ev-1', ...victim } });
     const text = await resumed.text();
-    await expect.poll(() => gateway.audits.find((event) => event.tool === 'read_notes')).toBeDefined();
-    return { text, audit: gateway.audits.find((event) => event.tool === 'read_notes') };
+    await expect.poll(() => gateway.decisions().find((event) => event.tool === 'read_notes')).toBeDefined();
+    return { text, audit: gateway.decisions().find((event) => event.tool === 'read_notes') };
   }
 
   it('control: without the flood, the answer on the resumed stream gets its call\'s (empty) scope and a resumed audit', async () => {

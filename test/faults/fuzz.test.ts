@@ -14,7 +14,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { DecisionAuditEvent } from '@mcpgw/express';
+import type { GatewayAuditEvent } from '@mcpgw/express';
 import { startGateway, type TestGateway } from '../../packages/express-adapter/test/fixtures/gateway.js';
 import { startDemoUpstream, type Proc } from '../daemon/harness.js';
 import { openSession } from '../attacks/wire.js';
@@ -269,7 +269,7 @@ describe(`fuzz: ${COUNT} random requests (seed ${SEED})`, () => {
   const processErrors: unknown[] = [];
   const onProcessError = (error: unknown) => void processErrors.push(error);
   const gatewayErrors = new Map<string, number>();
-  const auditLeaks: DecisionAuditEvent[] = [];
+  const auditLeaks: GatewayAuditEvent[] = [];
   let audited = 0;
 
   beforeAll(async () => {

@@ -123,7 +123,7 @@ describe.each([
     }
     await upstream.proc.exited;
     await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBe(0);
-    await expect.poll(() => gateway.audits.find((event) => event.id === 7)?.outcome, { timeout: 3000 }).toMatch(json ? /upstream_failed/ : /no_response|upstream_failed/);
+    await expect.poll(() => gateway.decisions().find((event) => event.id === 7)?.outcome, { timeout: 3000 }).toMatch(json ? /upstream_failed/ : /no_response|upstream_failed/);
 
     // While it is down: 502 -32010, quickly, without the socket error.
     const down = await rpc(gateway.url, call('echo', 8, { text: 'x' }), { 'mcp-session-id': session });
@@ -204,7 +204,7 @@ describe('an upstream that sends its JSON body slowly', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await expect.poll(() => gateway.handle.inFlight(), { timeout: 3000 }).toBe(0);
     await expect.poll(() => upstreamSawClose, { timeout: 3000 }).toBe(true);
-    await expect.poll(() => gateway.audits.find((event) => event.id === 2)).toMatchObject({ status: 504, error_code: -32011, outcome: 'upstream_failed' });
+    await expect.poll(() => gateway.decisions().find((event) => event.id === 2)).toMatchObject({ status: 504, error_code: -32011, outcome: 'upstream_failed' });
   }, 15_000);
 });
 
@@ -258,7 +258,7 @@ describe('an upstream that breaks its answer', () => {
     expect(response.raw).not.toMatch(SECRET_PATTERN);
     expect(response.messages).toMatchObject([{ method: 'notifications/progress' }]);
     // The upstream sent an event the gateway cannot pass on: its call failed upstream-side.
-    await expect.poll(() => gateway.audits.find((event) => event.id === 5)?.outcome).toBe('upstream_failed');
+    await expect.poll(() => gateway.decisions().find((event) => event.id === 5)?.outcome).toBe('upstream_failed');
   });
 });
 
@@ -296,7 +296,7 @@ describe.each([
     gc();
     const after = process.memoryUsage();
 
-    const audited = gateway.audits.filter((event) => typeof event.id === 'number' && event.id >= 1 && event.id <= 200);
+    const audited = gateway.decisions().filter((event) => typeof event.id === 'number' && event.id >= 1 && event.id <= 200);
     expect(audited).toHaveLength(200);
     expect(new Set(audited.map((event) => event.outcome))).toEqual(new Set(['client_closed']));
     // The upstream still answers normally afterwards.

@@ -362,11 +362,11 @@ describe('leases', () => {
     await Promise.all(work);
     await eventually(() => gateway.handle.inFlight() === 0, 5000);
     expect(gateway.handle.generations()).toEqual([{ generation: 1, inFlight: 0, current: true }]);
-    const aborted = gateway.audits.filter((event) => event.outcome === 'client_closed');
+    const aborted = gateway.decisions().filter((event) => event.outcome === 'client_closed');
     expect(aborted.length).toBeGreaterThan(0);
     // A request aborted before it left the client never reached the gateway
     // (under load a 20 ms abort can come first): every other one is audited, once.
-    const audited = gateway.audits.filter((event) => event.method === 'tools/call').map((event) => Number(event.id));
+    const audited = gateway.decisions().filter((event) => event.method === 'tools/call').map((event) => Number(event.id));
     expect(new Set(audited).size).toBe(audited.length);
     expect(audited.every((id) => id >= 1 && id <= 60)).toBe(true);
     for (const id of answered) expect(audited).toContain(id);

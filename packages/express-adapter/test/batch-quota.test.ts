@@ -66,7 +66,7 @@ describe('refused batches use no rate-limit quota (SPEC §3)', () => {
     ]);
     expect(upstream.received.length).toBe(before);
     await eventually(() => gateway.audits.length === 3);
-    expect(gateway.audits.map((event) => [event.id, event.action, event.error_code])).toEqual([
+    expect(gateway.decisions().map((event) => [event.id, event.action, event.error_code])).toEqual([
       [1, 'deny', -32600],
       [2, 'deny', -32003],
       [1, 'deny', -32600],

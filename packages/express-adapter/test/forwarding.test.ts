@@ -2,7 +2,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage }
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, parseConfig, PolicyHandle } from '@mcpgw/core';
-import { mcpGateway, type DecisionAuditEvent } from '../src/index.js';
+import { mcpGateway, type GatewayAuditEvent } from '../src/index.js';
 import { startGateway, type TestGateway } from './fixtures/gateway.js';
 import { startRawUpstream } from './fixtures/raw-upstream.js';
 
@@ -167,7 +167,7 @@ policy:
       action: redact
       patterns: ["AKIA[0-9A-Z]{16}"]
 `);
-    const audits: DecisionAuditEvent[] = [];
+    const audits: GatewayAuditEvent[] = [];
     const gateway = mcpGateway({ handle: new PolicyHandle(compilePolicy(config)), upstreams: config.upstreams, routes: config.routes, onAudit: (event) => audits.push(event) });
     const unrouted: string[] = [];
     const server = createServer((req, res) =>

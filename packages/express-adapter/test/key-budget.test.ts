@@ -54,8 +54,8 @@ describe('rate-limit keys a client can mint, through the gateway', () => {
     // The flood reset nothing: the global limit still refuses.
     expect((await toolCall(4)).json).toMatchObject({ error: { code: -32029, data: { rule: 'global-calls' } } });
 
-    await eventually(() => gateway.audits.some((event) => event.id === 139));
-    expect(gateway.audits.find((event) => event.id === 139)).toMatchObject({ action: 'rate_limit', rules: ['per-session'], error_code: -32029, reason: 'key_budget_full' });
-    expect(gateway.audits.find((event) => event.id === 3)).not.toHaveProperty('reason');
+    await eventually(() => gateway.decisions().some((event) => event.id === 139));
+    expect(gateway.decisions().find((event) => event.id === 139)).toMatchObject({ action: 'rate_limit', rules: ['per-session'], error_code: -32029, reason: 'key_budget_full' });
+    expect(gateway.decisions().find((event) => event.id === 3)).not.toHaveProperty('reason');
   });
 });

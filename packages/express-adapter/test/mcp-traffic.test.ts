@@ -97,8 +97,8 @@ describe.each([
     await client.callTool({ name: 'fail' });
     await expect(client.callTool({ name: 'exec', arguments: { cmd: 'x' } })).rejects.toThrow();
     await client.close();
-    await eventually(() => gateway.audits.filter((event) => event.method === 'tools/call').length === 4);
-    const calls = gateway.audits.filter((event) => event.method === 'tools/call');
+    await eventually(() => gateway.decisions().filter((event) => event.method === 'tools/call').length === 4);
+    const calls = gateway.decisions().filter((event) => event.method === 'tools/call');
     expect(calls.map((event) => [event.tool, event.action, event.redactions, event.error_code, event.is_error])).toEqual([
       ['get_config', 'redact', { request: 0, response: 4 }, null, false],
       ['echo', 'redact', { request: 1, response: 0 }, null, false],

@@ -300,7 +300,7 @@ describe.each([
     await call(gateway.url, 'exec', { cmd: 'id' });
     await send(gateway.url, rpc('tools/list'));
     await eventually(() => gateway.audits.length === 5);
-    expect(gateway.audits.map((event) => [event.method, event.tool, event.action, event.redactions, event.error_code])).toEqual([
+    expect(gateway.decisions().map((event) => [event.method, event.tool, event.action, event.redactions, event.error_code])).toEqual([
       ['tools/call', 'echo', 'allow', { request: 0, response: 0 }, null],
       ['tools/call', 'echo', 'redact', { request: 1, response: 0 }, null],
       ['tools/call', 'get_secret', 'redact', { request: 0, response: 4 }, null],
@@ -524,8 +524,8 @@ describe('2026-07-28 streams through the gateway', () => {
     // Closing the response stream is the cancellation signal (streamable-http.mdx, Cancellation).
     await eventually(() => upstream.log.cancelled.some((entry) => entry.id === listen['id']), 2000);
     expect(upstream.openListens()).toBe(0);
-    await eventually(() => gateway.audits.some((event) => event.method === 'subscriptions/listen'), 1000);
-    expect(gateway.audits.find((event) => event.method === 'subscriptions/listen')).toMatchObject({ session: null, id: listen['id'], outcome: 'client_closed' });
+    await eventually(() => gateway.decisions().some((event) => event.method === 'subscriptions/listen'), 1000);
+    expect(gateway.decisions().find((event) => event.method === 'subscriptions/listen')).toMatchObject({ session: null, id: listen['id'], outcome: 'client_closed' });
   });
 
   it('subscriptions/listen stays open across a reload: what is pushed after it is redacted with the new rules', async () => {

@@ -135,8 +135,8 @@ describe('an in-flight request stays on its generation', () => {
     expect(fresh.content).toEqual([{ type: 'text', text: 'gen2' }]);
     expect((await slow).content).toEqual([{ type: 'text', text: 'slow gen1' }]);
     await client.close();
-    await eventually(() => gateway.audits.filter((e) => e.method === 'tools/call').length === 2);
-    const byTool = Object.fromEntries(gateway.audits.filter((e) => e.method === 'tools/call').map((e) => [e.tool, e.generation]));
+    await eventually(() => gateway.decisions().filter((e) => e.method === 'tools/call').length === 2);
+    const byTool = Object.fromEntries(gateway.decisions().filter((e) => e.method === 'tools/call').map((e) => [e.tool, e.generation]));
     expect(byTool).toEqual({ slow: 1, echo: 2 });
     await eventually(() => gateway.handle.generations().length === 1);
   });

@@ -1,4 +1,4 @@
-import { compilePolicy, parseConfig, type CompiledPolicy } from '../src/index.js';
+import { compilePolicy, parseConfig, type CompiledPolicy, type McpgwConfig, type RuleInput } from '../src/index.js';
 
 /** A config text with one upstream pair and the given YAML under `policy.rules`. */
 export function configWithRules(rulesYaml: string): string {
@@ -23,6 +23,15 @@ export function configWithRules(rulesYaml: string): string {
 /** Compiles a policy from rules written in YAML, through parseConfig like the daemon does. */
 export function policyOf(rulesYaml: string): CompiledPolicy {
   return compilePolicy(parseConfig(configWithRules(rulesYaml)));
+}
+
+/** A field some kind of rule has (redact's `patterns`, rate_limit's `window`, ...). */
+type RuleField = RuleInput extends infer Rule ? (Rule extends unknown ? keyof Rule : never) : never;
+
+/** A field of the config's first rule, as parsed; undefined when the rule (of whatever kind) does not have it. */
+export function firstRuleField(config: McpgwConfig, field: RuleField): unknown {
+  const rule: Partial<Record<RuleField, unknown>> | undefined = config.policy.rules[0];
+  return rule?.[field];
 }
 
 let nextId = 1;

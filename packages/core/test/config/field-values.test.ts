@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/index.js';
+import { firstRuleField } from '../helpers.js';
 import { reportLines, UPSTREAM, withRules } from './helpers.js';
 
 const WINDOW = 'must be a whole number above zero and a unit (ms, s, m or h), like 500ms, 10s, 1m or 1h, up to 8784h';
@@ -179,7 +180,7 @@ describe('enums', () => {
 describe('redact replacements', () => {
   it.each(['***', '█', '[REDACTED]', 'a\tb'])('accepts replacement %j', (replacement) => {
     const text = withRules(`    - name: r\n      action: redact\n      patterns: [x]\n      replacement: ${JSON.stringify(replacement)}\n`);
-    expect(parseConfig(text).policy.rules[0]?.replacement).toBe(replacement);
+    expect(firstRuleField(parseConfig(text), 'replacement')).toBe(replacement);
   });
 
   it.each([
@@ -195,7 +196,7 @@ describe('redact replacements', () => {
 
 describe('rate-limit windows, keys and limits', () => {
   it.each(['500ms', '10s', '1m', '1h'])('accepts window %s', (window) => {
-    expect(parseConfig(rateLimit(`      limit: 1\n      window: ${window}\n`)).policy.rules[0]?.window).toBe(window);
+    expect(firstRuleField(parseConfig(rateLimit(`      limit: 1\n      window: ${window}\n`)), 'window')).toBe(window);
   });
 
   it.each(['5 minutes', '0s', '10d', '1.5s', '0ms', '-1s', '1 h', '1H', '9000h'])('rejects window "%s" with the plain message', (window) => {
@@ -211,7 +212,7 @@ describe('rate-limit windows, keys and limits', () => {
   });
 
   it.each(['global', 'client', 'session', 'header:x-api-key'])('accepts key %s', (key) => {
-    expect(parseConfig(rateLimit(`      limit: 1\n      window: 1s\n      key: "${key}"\n`)).policy.rules[0]?.key).toBe(key);
+    expect(firstRuleField(parseConfig(rateLimit(`      limit: 1\n      window: 1s\n      key: "${key}"\n`)), 'key')).toBe(key);
   });
 
   it.each(['ip', 'header:', 'header:x api key', 'Client', 'user'])('rejects key "%s"', (key) => {
@@ -230,13 +231,13 @@ describe('rate-limit windows, keys and limits', () => {
     expect(reportLines(rateLimit('      limit: 2.5\n      window: 1s\n'))).toEqual([
       'policy.rules[0].limit (line 8): must be a whole number (got the number 2.5)',
     ]);
-    expect(parseConfig(rateLimit('      limit: 1\n      window: 1s\n')).policy.rules[0]?.limit).toBe(1);
+    expect(firstRuleField(parseConfig(rateLimit('      limit: 1\n      window: 1s\n')), 'limit')).toBe(1);
   });
 
   it('max_keys is a whole number of at least 1, kept as written', () => {
     const withMaxKeys = (value: string) => rateLimit(`      limit: 1\n      window: 1s\n      key: session\n      max_keys: ${value}\n`);
-    expect(parseConfig(withMaxKeys('5000')).policy.rules[0]?.max_keys).toBe(5000);
-    expect(parseConfig(rateLimit('      limit: 1\n      window: 1s\n      key: client\n')).policy.rules[0]?.max_keys).toBeUndefined();
+    expect(firstRuleField(parseConfig(withMaxKeys('5000')), 'max_keys')).toBe(5000);
+    expect(firstRuleField(parseConfig(rateLimit('      limit: 1\n      window: 1s\n      key: client\n')), 'max_keys')).toBeUndefined();
     expect(reportLines(withMaxKeys('0'))).toEqual(['policy.rules[0].max_keys (line 11): must be at least 1 (got the number 0)']);
     expect(reportLines(withMaxKeys('2.5'))).toEqual(['policy.rules[0].max_keys (line 11): must be a whole number (got the number 2.5)']);
     expect(reportLines(withMaxKeys('"100"'))).toEqual(['policy.rules[0].max_keys (line 11): must be a whole number (got a string)']);

@@ -78,7 +78,7 @@ describe('unparsedVerdict', () => {
     for (let n = 0; n < CASES; n++) {
       const seed = caseSeed(BASE_SEED, 'passes-unparsed', n);
       const r = createRandom(seed);
-      const rules: RuleInput[] = Array.from({ length: r.int(1, 3) }, (_, i) => ({
+      const rules: Extract<RuleInput, { action: 'redact' }>[] = Array.from({ length: r.int(1, 3) }, (_, i) => ({
         name: `r${i}`,
         action: 'redact',
         direction: r.pick(['both', 'both', 'response', 'request'] as const),

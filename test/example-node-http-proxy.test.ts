@@ -264,7 +264,7 @@ describe.each([
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(10);
-    const body = await response.json();
+    const body = (await response.json()) as { error: { data: { retry_after_ms: number } } };
     expect(body).toMatchObject({ id: 'r6', error: { code: -32029, message: 'rate limited by policy: limit-search', data: { rule: 'limit-search' } } });
     expect(body.error.data.retry_after_ms).toBeGreaterThan(0);
 

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -115,7 +116,9 @@ export async function connect(options: {
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
     stderr: 'pipe',
   });
-  const stderr = new StderrLines(transport.stderr as NodeJS.ReadableStream);
+  // With stderr: 'pipe' the transport makes the stream at once, before start().
+  if (!(transport.stderr instanceof Readable)) throw new Error('StdioClientTransport has no stderr stream to read');
+  const stderr = new StderrLines(transport.stderr);
   const client = new Client({ name: 'stdio-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   options.setup?.(client);
   await client.connect(transport);

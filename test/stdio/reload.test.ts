@@ -58,7 +58,7 @@ describe('mcpgw stdio reloads', () => {
       writeFileSync(config.path, `policy:\n  rules:\n${AFTER.replace('"completed"', '"complet(ed"')}\naudit:\n  path: audit.jsonl\n`);
       await stderr.waitFor((line) => typeof line['msg'] === 'string' && line['msg'].startsWith('policy reload: rejected: invalid regex on rule "redact-completed"'));
       expect(textOf(await client.callTool({ ...LONG, arguments: { duration: 0.1, steps: 1 } }))).toContain('Long running operation [REDACTED].');
-      expect(auditEvents(config.audit).filter((event) => event['event'].toString().startsWith('policy_reload')).map((event) => event['event'])).toEqual(['policy_reload', 'policy_reload_failed']);
+      expect(auditEvents(config.audit).filter((event) => String(event['event']).startsWith('policy_reload')).map((event) => event['event'])).toEqual(['policy_reload', 'policy_reload_failed']);
     } finally {
       await client.close();
     }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, stringify } from 'yaml';
 import { ConfigError, formatConfigIssue, parseConfig, type ConfigIssue } from '@mcpgw/core';
 import { ROOT, run } from '../daemon/harness.js';

@@ -8,7 +8,7 @@ const call = (name: string, args: Record<string, unknown> = {}) => ({
   method: 'tools/call',
   params: { name, arguments: args, _meta: META },
 });
-const modern = (extra: Record<string, string> = {}) => ({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', ...extra });
+const modern = (extra: Record<string, string> = {}): Record<string, string> => ({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', ...extra });
 const b64 = (text: string) => `=?base64?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 
 describe('protocolEra', () => {

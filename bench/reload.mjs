@@ -5,11 +5,12 @@
 // each run in their own process; this script only writes the file and sends
 // the signals.
 //
-//   node bench/reload.mjs [--duration-ms 10000] [--rounds 3] [--interval-ms 1000] [--kind edit|rewrite]
+//   node bench/reload.mjs [--duration-ms 10000] [--rounds 3] [--interval-ms 1000] [--kind edit|patterns|rewrite]
 //
 // Each round loads the daemon twice, once with reloads and once without, the
 // order alternating between rounds. Every file written differs from the one
-// before. `--kind rewrite` renames every rule instead of editing three.
+// before. `--kind patterns` changes one pattern in each of three rules (their
+// RE2 sets are built anew); `--kind rewrite` renames every rule.
 // Target: p99 with reloads <= 1.5x p99 without. Prints a table; writes
 // bench/results/reload.json. MCPGW_BENCH_DAEMON_FLAGS adds node flags to the
 // daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
@@ -81,6 +82,12 @@ const variants = {
         .replace('name: deny-regex-', `name: edit${n}-deny-regex-`)
         .replace('name: redact-scoped-', `name: edit${n}-redact-scoped-`),
     ),
+  // an edit of patterns: one pattern changed in each of three rules (a redact pattern, a tool
+  // pattern, an argument pattern), so that the sets and the redactor chunk they are in are built anew;
+  patterns: (n) => {
+    let seen = 0;
+    return withHead(base.replace(/((?:- |tool: |path: )"(?:[^"\\]|\\.)*?)"/g, (all, head) => (++seen === 7 || seen === 500 || seen === 1000 ? `${head}(?:~${n}~)?"` : all)));
+  },
   // a rewrite: every rule renamed.
   rewrite: (n) => withHead(base.replace(/^ {4}- name: /gm, `    - name: r${n}-`)),
 };
@@ -153,7 +160,7 @@ const ratio = summary.reload.p99_us / summary.none.p99_us;
 const reloads = { sent: phases.reload.reduce((n, r) => n + r.sent, 0), applied: phases.reload.reduce((n, r) => n + r.applied, 0) };
 
 const f = (n, digits = 0) => n.toFixed(digits);
-const what = KIND === 'edit' ? '3 rules edited' : 'every rule renamed';
+const what = { edit: '3 rules renamed', patterns: 'a pattern changed in 3 rules', rewrite: 'every rule renamed' }[KIND];
 console.log(`\n1,000-rule policy, ${what} and reloaded every ${INTERVAL_MS} ms, ${CONNECTIONS} connections, ${DURATION_MS} ms x ${ROUNDS} rounds (medians)`);
 console.log('| reloads | req/s | p50 µs | p99 µs | p99 / no reloads | reloads sent / applied |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

@@ -9,9 +9,9 @@ import { sendJson } from './send-json.js';
  * JSON-RPC answers for paths no route serves and for errors the gateway throws.
  *
  * A plain node:http server, not an Express app: the gateway needs nothing of
- * Express, and an Express app costs about 60 µs of CPU per request here, half
- * of it from giving every request and response its own prototypes; that is
- * more than the gateway's own work (bench/experiments/express-cost.mjs).
+ * Express, and an Express app costs more CPU per request than the gateway's
+ * own work, much of it from giving every request and response prototypes of
+ * their own (measured in bench/NOTES.md, "Experiment: what Express costs").
  */
 export function createHttpServer(gateway: McpGatewayMiddleware, health: HealthState): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -122,8 +122,6 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'node bench/core.mjs --iterations 500000 --max-seconds 60': { reason: `${BENCH} up to a minute per measure`, coveredBy: TESTS.benchSmoke },
   'npm run bench -- http': { reason: `${BENCH} about 2 min`, coveredBy: TESTS.benchSmoke },
   'node bench/http.mjs --rounds 5': { reason: `${BENCH} about 3 min`, coveredBy: TESTS.benchSmoke },
-  'node bench/experiments/express-cost.mjs': { reason: `${BENCH} about 40 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
-  'npm run build && node bench/experiments/direct-forward.mjs': { reason: `${BENCH} about 70 s`, coveredBy: 'none: an experiment whose figures docs/benchmarks.md records' },
   'node bench/stdio.mjs': { reason: `${BENCH} about 10 s`, coveredBy: TESTS.benchSmoke },
   'node bench/stdio.mjs --calls 5000 --rounds 5 --concurrency 1,16,64': { reason: `${BENCH} about 40 s`, coveredBy: TESTS.benchSmoke },
   'pkill -HUP -f "mcpgw stdio --config /path/mcpgw.yaml"': {
@@ -131,7 +129,8 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
     coveredBy: 'test/stdio/reload.test.ts: SIGHUP to mcpgw stdio mid-call reloads, and the call in flight keeps its generation',
   },
   'npm run bench -- reload': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
-  'node bench/reload.mjs --rounds 3 --duration-ms 5000 --interval-ms 100': { reason: `${BENCH} about 1 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
+  'node bench/reload.mjs --rounds 3': { reason: `${BENCH} about 2 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
+  'node bench/reload.mjs --kind patterns': { reason: `${BENCH} about 2 min`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
   'MCPGW_BENCH_DAEMON_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/reload.mjs': { reason: `${BENCH} about 1 min, and profiles`, coveredBy: `${TESTS.benchList}; test/soak (reloads under load)` },
   'npm run bench -- sse': { reason: `${BENCH} about 25 s`, coveredBy: TESTS.benchSmoke },
   'node bench/sse.mjs --sizes-mib 1,8,32 --event-bytes 16384 --rounds 5': { reason: `${BENCH} about a minute`, coveredBy: TESTS.benchSmoke },

@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, MemoryRateLimitStore, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
+import { compilePolicy, parseConfig, PolicyError, type RuleInput } from '../../src/index.js';
 import { compilePolicyInSlices } from '../../src/internal.js';
 import { AWS_KEY, call } from '../helpers.js';
-
-const rules = (extra: RuleInput[] = []): RuleInput[] => [
-  ...extra,
-  { name: 'deny-exec', action: 'deny', match: { tool: '^exec$' } },
-  { name: 'redact-aws', action: 'redact', patterns: ['AKIA[0-9A-Z]{16}'], replacement: '<aws>' },
-  { name: 'tag-done', action: 'redact', direction: 'response', patterns: ['done'], replacement: '<done>' },
-  ...Array.from({ length: 12 }, (_, i): RuleInput => ({ name: `p${i}`, action: 'deny', match: { tool: `^fam${i}_v[0-9]+` } })),
-  { name: 'limit', action: 'rate_limit', limit: 1, window: '1m', key: 'client' },
-];
-
-async function outcomes(policy: ReturnType<typeof compilePolicy>) {
-  const context = { rateLimits: new MemoryRateLimitStore(), client: 'c', now: 0 };
-  const results = [];
-  for (const message of [call('exec', {}, 1), call('fam3_v7', {}, 2), call('echo', { k: AWS_KEY }, 3), call('echo', {}, 4)]) {
-    const decision = await policy.evaluate(message, context);
-    const response = policy.redactResponse({ jsonrpc: '2.0', id: 1, result: { text: `done ${AWS_KEY}` } }, decision.responseScope);
-    results.push({ action: decision.action, rules: decision.rules, error: decision.error, message: decision.message, response: response.message });
-  }
-  return results;
-}
+import { outcomes, rules } from './policy-variants.js';
 
 describe('compilePolicyInSlices', () => {
   const big = (count: number): RuleInput[] =>

@@ -71,10 +71,11 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 
-function skipSpace(raw: string, from: number): number {
+/** The index of the first character at or after `from` that is not JSON whitespace. */
+export function skipSpace(raw: string | Buffer, from: number): number {
   let i = from;
   while (i < raw.length) {
-    const c = raw.charCodeAt(i);
+    const c = typeof raw === 'string' ? raw.charCodeAt(i) : raw[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
     i++;
   }
@@ -96,8 +97,16 @@ export function closingQuote(raw: string | Buffer, open: number): number {
   return -1;
 }
 
-/** The key written between the quotes at `open` and `close`, decoded. */
-function decodeKey(raw: string, open: number, close: number): string {
-  const text = raw.slice(open + 1, close);
-  return text.includes('\\') ? (JSON.parse(raw.slice(open, close + 1)) as string) : text;
+/**
+ * The key written between the quotes at `open` and `close`, decoded; a key
+ * that is not a valid JSON string (in text that is not JSON) as written.
+ */
+export function decodeKey(raw: string | Buffer, open: number, close: number): string {
+  const token = typeof raw === 'string' ? raw.slice(open, close + 1) : raw.toString('utf8', open, close + 1);
+  if (!token.includes('\\')) return token.slice(1, -1);
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return token;
+  }
 }

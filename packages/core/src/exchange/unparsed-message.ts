@@ -1,5 +1,5 @@
 import type { ServerStream } from './server-message.js';
-import { closingQuote } from './unambiguous-json.js';
+import { closingQuote, decodeKey, skipSpace } from './unambiguous-json.js';
 
 /** What to do with a server message's raw text: pass it on unparsed, or parse it (knowing that it `changes`: it cannot pass as it came). */
 export type UnparsedVerdict = 'pass' | 'changes' | 'parse';
@@ -42,8 +42,7 @@ const QUOTE = 0x22;
  * conclusion holds either way.
  */
 export function topLevelKeys(raw: Buffer, maxDepth: number): Set<string> | null {
-  let i = 0;
-  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x09 || raw[i] === 0x0a || raw[i] === 0x0d)) i++;
+  let i = skipSpace(raw, 0);
   if (raw[i] !== 0x7b) return null;
   const keys = new Set<string>();
   let depth = 0;
@@ -71,14 +70,4 @@ export function topLevelKeys(raw: Buffer, maxDepth: number): Set<string> | null 
     }
   }
   return keys;
-}
-
-function decodeKey(raw: Buffer, open: number, close: number): string {
-  const token = raw.toString('utf8', open, close + 1);
-  if (!token.includes('\\')) return token.slice(1, -1);
-  try {
-    return JSON.parse(token) as string;
-  } catch {
-    return token; // not a valid string: a key no parser reads, which the caller's conclusion does not depend on
-  }
 }

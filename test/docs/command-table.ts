@@ -42,6 +42,7 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'kill -HUP "$(cat mcpgw.pid)"': TESTS.pidFile,
   'node bench/run.mjs core -- --quick': TESTS.benchSmoke,
   'node bench/sse.mjs --quick': TESTS.benchSmoke,
+  'node bench/sse-floor.mjs': TESTS.benchSmoke,
   'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
   'node bench/stdio.mjs --quick': TESTS.benchSmoke,
 };

@@ -256,6 +256,7 @@ describe('mcpgw serve: process, shutdown and its own HTTP answers', () => {
         in_flight: 0,
         generations: [{ generation: 1, in_flight: 0 }],
         upstreams: { demo: { status: 'unknown', last_success: null, last_failure: null } },
+        license: null,
       });
     }
     for (const path of ['/healthz', '/readyz']) {

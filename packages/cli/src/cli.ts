@@ -3,6 +3,7 @@ import { STDIO, type CliIo } from './cli-io.js';
 import { commandUsage, COMMANDS, generalUsage } from './command-line/command-specs.js';
 import { parseCommandLine, type CommandLine } from './command-line/parse-command-line.js';
 import { UsageError } from './command-line/usage-error.js';
+import { licenseShowCommand, licenseSignCommand } from './commands/license-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { stdioCommand } from './commands/stdio-command.js';
 import { validateCommand } from './commands/validate-command.js';
@@ -57,6 +58,10 @@ async function run(line: CommandLine, io: CliIo): Promise<number> {
       return serveCommand(configPath, values, io);
     case 'stdio':
       return stdioCommand(configPath, values, line.trailing, io);
+    case 'license show':
+      return licenseShowCommand(configPath, io);
+    case 'license sign':
+      return licenseSignCommand(values, io);
     default:
       throw new Error(`command "${command.name}" has no implementation`);
   }

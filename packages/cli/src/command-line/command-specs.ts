@@ -29,8 +29,9 @@ const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help' }
 const CONFIG: OptionSpec = { type: 'string', short: 'c', value: 'FILE', help: 'config file (default: $MCPGW_CONFIG, else mcpgw.yaml)' };
 
 /**
- * The commands this version has. SPEC §6 lists more (test, eval, pins,
- * license); they are not built yet, so they are unknown commands here.
+ * The commands this version has; `license sign` and `license show` are named
+ * by two words. SPEC §6 lists more (test, eval, pins); they are not built
+ * yet, so they are unknown commands here.
  */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -70,6 +71,27 @@ Exit status: the server's (128 + the signal number when a signal ended it); 127 
     options: { config: CONFIG, help: HELP },
   },
   {
+    name: 'license show',
+    synopsis: 'mcpgw license show --config FILE',
+    summary:
+      "Print the license as the daemon would see it at start: licensee, issued, expires, entitlements, status (valid, unverified, invalid signature, expired or unreadable) and days left. Exit 0 when valid or unverified, 1 otherwise.",
+    options: { config: CONFIG, help: HELP },
+  },
+  {
+    name: 'license sign',
+    synopsis: 'mcpgw license sign --key FILE --licensee NAME --expires DATE [--entitlements LIST] [--issued DATE] [--out FILE]',
+    summary: "Issue a license signed with the issuer's Ed25519 private key (for issuers and tests). Prints it, or writes it to --out.",
+    options: {
+      key: { type: 'string', value: 'FILE', help: "the issuer's Ed25519 private key, unencrypted PEM (openssl genpkey -algorithm ed25519)" },
+      licensee: { type: 'string', value: 'NAME', help: 'who the license is for' },
+      expires: { type: 'string', value: 'DATE', help: 'when it stops being valid: 2027-12-31 (its first second, UTC) or 2027-12-31T12:00:00Z' },
+      entitlements: { type: 'string', value: 'LIST', help: 'what it grants, comma-separated (default: none)' },
+      issued: { type: 'string', value: 'DATE', help: 'when it is issued, as --expires (default: now)' },
+      out: { type: 'string', short: 'o', value: 'FILE', help: 'write the license to FILE instead of stdout' },
+      help: HELP,
+    },
+  },
+  {
     name: 'schema',
     synopsis: 'mcpgw schema',
     summary: 'Print the JSON Schema of mcpgw.yaml, for editors.',
@@ -92,10 +114,12 @@ Usage:
   mcpgw stdio    --config mcpgw.yaml -- COMMAND ...   run a stdio MCP server behind the policy
   mcpgw validate --config mcpgw.yaml                  check a config: exit 0, or 1 listing every problem
   mcpgw schema                                        print the JSON Schema of mcpgw.yaml
+  mcpgw license show --config mcpgw.yaml              the license as the daemon sees it, and its status
+  mcpgw license sign --key F --licensee N ...         issue a signed license (see its --help)
   mcpgw COMMAND --help                                a command's options
   mcpgw --help | --version
 
-Exit codes: 0 ok, 1 invalid config or the daemon could not run, 2 usage error, 70 internal error.
+Exit codes: 0 ok, 1 invalid config, the daemon could not run, or the license is not valid, 2 usage error, 70 internal error.
 `;
 }
 

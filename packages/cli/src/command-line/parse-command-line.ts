@@ -32,21 +32,23 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return values['version'] === true ? { kind: 'version' } : { kind: 'help', command: undefined };
   }
   if (first === 'help') {
-    const { positionals } = readOptions(rest, { help: GLOBAL_OPTIONS['help'] as OptionSpec }, undefined, { positionals: 1 });
-    const [name] = positionals;
-    return { kind: 'help', command: name === undefined ? undefined : findCommand(name) };
+    // `mcpgw help license sign`: a command of two words.
+    const { positionals } = readOptions(rest, { help: GLOBAL_OPTIONS['help'] as OptionSpec }, undefined, { positionals: rest[0] === LICENSE ? 2 : 1 });
+    const name = positionals.join(' ');
+    return { kind: 'help', command: name === '' || name === LICENSE ? undefined : findCommand(name) };
   }
-  const command = findCommand(first);
+  const [command, args] = first === LICENSE ? findLicenseCommand(rest) : [findCommand(first), rest];
+  if (command === undefined) return { kind: 'help', command: undefined };
   if (command.trailing === undefined) {
-    const { values } = readOptions(rest, command.options, command);
+    const { values } = readOptions(args, command.options, command);
     return values['help'] === true ? { kind: 'help', command } : { kind: 'run', command, values, trailing: [] };
   }
   // Everything after the first `--` is another program's command line: passed on as it is.
-  const dash = rest.indexOf('--');
-  const trailing = dash === -1 ? [] : rest.slice(dash + 1);
+  const dash = args.indexOf('--');
+  const trailing = dash === -1 ? [] : args.slice(dash + 1);
   let values: OptionValues;
   try {
-    ({ values } = readOptions(dash === -1 ? rest : rest.slice(0, dash), command.options, command));
+    ({ values } = readOptions(dash === -1 ? args : args.slice(0, dash), command.options, command));
   } catch (error) {
     // `mcpgw stdio --config a.yaml node server.js`: the server's command without its `--`.
     const stray = dash === -1 && error instanceof UsageError ? /^unexpected argument "(?:[^"\\]|\\.)*"/.exec(error.message)?.[0] : undefined;
@@ -56,6 +58,24 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (values['help'] === true) return { kind: 'help', command };
   if (trailing.length === 0) throw new UsageError('no server command: give it after --, as in mcpgw stdio --config FILE -- COMMAND [ARGS...]', command.name);
   return { kind: 'run', command, values, trailing };
+}
+
+/** The first word of the `license` commands. */
+const LICENSE = 'license';
+
+/**
+ * `license show` or `license sign` from the word after `license`; `undefined`
+ * for `mcpgw license --help` (the general usage lists both).
+ */
+function findLicenseCommand(rest: readonly string[]): [CommandSpec | undefined, readonly string[]] {
+  const [word, ...args] = rest;
+  const names = COMMANDS.filter((command) => command.name.startsWith(`${LICENSE} `)).map((command) => command.name);
+  if (word === '--help' || word === '-h') return [undefined, args];
+  if (word === undefined || word.startsWith('-')) throw new UsageError(`license needs a command: ${names.join(' or ')}`);
+  const command = COMMANDS.find((candidate) => candidate.name === `${LICENSE} ${word}`);
+  if (command !== undefined) return [command, args];
+  const similar = didYouMean(`${LICENSE} ${word}`, names);
+  throw new UsageError(`unknown command ${quote(`${LICENSE} ${word}`)}${similar === undefined ? `; use ${names.join(' or ')}` : `; did you mean "${similar}"?`}`);
 }
 
 function findCommand(name: string): CommandSpec {

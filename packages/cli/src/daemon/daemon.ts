@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
-import { LicenseMonitor } from '../license/license-monitor.js';
+import { licenseCheckIntervalMs, LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
 import { VERSION } from '../version.js';
@@ -82,7 +82,7 @@ export class Daemon {
         this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
       onUpstreamOutcome: (outcome) => upstreams.record(outcome),
     });
-    this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams });
+    this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams, license: () => this.#license?.report ?? null });
   }
 
   /** Reads and validates the config, then listens. Throws {@link StartupError} with a readable message. */
@@ -107,6 +107,15 @@ export class Daemon {
 
   get generation(): number {
     return this.#handle.generation;
+  }
+
+  /**
+   * The license's expiry in seconds since the epoch, for the gauge
+   * `mcpgw_license_expiry_timestamp_seconds`: `null` without `license` in the
+   * config (no sample), 0 for a license unreadable or wrongly signed.
+   */
+  get licenseExpiry(): number | null {
+    return this.#license?.expiryTimestampSeconds ?? null;
   }
 
   /** Re-reads the config and swaps the policy (SIGHUP, file change). Never throws. */
@@ -212,13 +221,27 @@ export class Daemon {
     }
     // Watching before the first log line: whoever waits for it can edit the file and be seen.
     await this.#reloader.start();
-    if (this.#config.license !== undefined) {
-      this.#license = new LicenseMonitor(resolve(dirname(this.#options.configPath), this.#config.license.path), this.#logger);
-      this.#license.start();
-    }
+    this.#license = this.#openLicense();
     const { address, port: bound } = this.address;
     const rules = this.#handle.policy.ruleCount;
     this.#reloader.audit({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
+    // After `startup`: a `license_invalid` event belongs to this run.
+    this.#license?.start();
     this.#logger.info({ listen: `${address}:${bound}`, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
+  }
+
+  /** Reads the license file and its key, once (SIGHUP does not re-read them: SPEC §14). */
+  #openLicense(): LicenseMonitor | null {
+    const { license } = this.#config;
+    if (license === undefined) return null;
+    const configDir = dirname(resolve(this.#options.configPath));
+    return new LicenseMonitor({
+      path: resolve(configDir, license.path),
+      publicKey: license.public_key,
+      configDir,
+      logger: this.#logger,
+      audit: (event) => this.#reloader.audit(event),
+      intervalMs: licenseCheckIntervalMs(process.env, this.#logger),
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicyHandle } from '@mcpgw/core';
 import type { UpstreamHealth } from '@mcpgw/express';
+import type { LicenseReport } from '../license/license-status.js';
 import { sendJson } from './send-json.js';
 
 /** The paths the daemon answers itself for health checks (never proxied). */
@@ -16,6 +17,8 @@ export interface HealthState {
   isDraining(): boolean;
   /** How each upstream's latest request went. */
   readonly upstreams: UpstreamHealth;
+  /** The license as the daemon sees it, `null` without `license` in the config (never affects the status). */
+  license?(): LicenseReport | null;
 }
 
 /**
@@ -57,5 +60,13 @@ export function answerHealth(check: HealthCheck, req: IncomingMessage, res: Serv
     // The current generation and every older one still finishing requests.
     generations: handle.generations().map(({ generation, inFlight }) => ({ generation, in_flight: inFlight })),
     upstreams: state.upstreams.report(),
+    license: licenseBody(state.license?.() ?? null),
   });
+}
+
+/** The license in the health bodies: status and dates, not why (the log has that, with the file's path). */
+function licenseBody(report: LicenseReport | null): Record<string, unknown> | null {
+  if (report === null) return null;
+  const { status, licensee, expires, days_left, entitlements } = report;
+  return { status, licensee, expires, days_left, entitlements };
 }

@@ -80,7 +80,7 @@ describe('parseCommandLine', () => {
   it('an option before the command says the command comes first', () => {
     expect(refusal(['--config', 'a.yaml', 'validate'])).toEqual({
       command: undefined,
-      message: '--config is an option of serve, stdio and validate, not of mcpgw itself; the command comes first: mcpgw validate --config …',
+      message: '--config is an option of serve, stdio, validate and license show, not of mcpgw itself; the command comes first: mcpgw validate --config …',
     });
   });
 

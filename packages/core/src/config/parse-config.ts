@@ -52,7 +52,7 @@ export interface AuditConfig {
 export interface McpgwConfig {
   readonly listen: string;
   readonly allowed_origins?: readonly string[];
-  readonly license?: { readonly path: string };
+  readonly license?: { readonly path: string; readonly public_key?: string };
   readonly upstreams: ReadonlyArray<UpstreamConfig | StdioUpstreamConfig>;
   readonly routes: readonly RouteInput[];
   readonly default_upstream?: string;

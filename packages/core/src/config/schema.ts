@@ -142,7 +142,17 @@ export const ConfigSchema = Type.Object(
         { description: 'Origin values let through (default: localhost origins only). Restart required.' },
       ),
     ),
-    license: Type.Optional(Type.Object({ path: Type.String({ minLength: 1 }) }, { ...closed, description: 'Restart required.' })),
+    license: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1, description: 'The license file; relative to the config file.' }),
+          public_key: Type.Optional(
+            Type.String({ minLength: 1, description: "The issuer's Ed25519 public key: PEM inline, or a path relative to the config file. Without it the license is reported as unverified." }),
+          ),
+        },
+        { ...closed, description: 'Restart required.' },
+      ),
+    ),
     upstreams: Type.Array(UpstreamSchema, { minItems: 1, description: 'Upstream MCP servers. Restart required.' }),
     routes: Type.Optional(Type.Array(RouteSchema, { description: 'Gateway path -> upstream. Restart required.' })),
     default_upstream: Type.Optional(Type.String({ minLength: 1, ...UPSTREAM_NAME, description: 'Serves paths no route names. Restart required.' })),

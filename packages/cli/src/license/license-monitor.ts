@@ -84,7 +84,8 @@ export class LicenseMonitor {
 
   /** Judges the reading against the clock; logs and audits what changed. */
   check(): LicenseReport {
-    const report = this.report;
+    const now = this.#now();
+    const report = judgeLicense(this.#reading, now);
     const { logger, path } = this.#options;
     const fields = { license: path, licensee: report.licensee, expires: report.expires, days_left: report.days_left };
     if (report.status !== this.#status) {
@@ -101,13 +102,13 @@ export class LicenseMonitor {
     } else {
       logger.debug({ ...fields, status: report.status }, 'license: checked');
     }
-    this.#warnNearExpiry(report, fields);
+    this.#warnNearExpiry(report, now, fields);
     return report;
   }
 
-  #warnNearExpiry(report: LicenseReport, fields: Record<string, unknown>): void {
+  #warnNearExpiry(report: LicenseReport, now: Date, fields: Record<string, unknown>): void {
     if (report.status !== 'valid' && report.status !== 'unverified') return;
-    const left = Date.parse(report.expires ?? '') - this.#now().getTime();
+    const left = Date.parse(report.expires ?? '') - now.getTime();
     // The tightest threshold crossed, once: a start 5 days before expiry warns "within 7 days", not 30 too.
     const crossed = EXPIRY_WARNING_DAYS.filter((days) => left <= days * DAY_MS).at(-1);
     if (crossed === undefined || crossed >= this.#warned) return;

@@ -35,11 +35,12 @@ export function loadPublicKey(setting: string, configDir: string): KeyObject {
 export function loadPrivateKey(path: string): KeyObject {
   const where = `--key ${path}`;
   const pem = readKeyFile(path, '--key');
+  // Node's own error for a key without its passphrase varies by OpenSSL version ("interrupted or cancelled").
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(pem)) throw new LicenseKeyError(`${where} is encrypted; give an unencrypted key`);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE') throw new LicenseKeyError(`${where} is encrypted; give an unencrypted key`);
+  } catch {
     throw new LicenseKeyError(`${where} is not a PEM private key`);
   }
   return ed25519(key, where);

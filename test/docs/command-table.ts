@@ -10,7 +10,7 @@
  * one, the trailing `# comment` dropped.
  */
 
-/** The tests that run doc commands (shell-commands.test.ts; `benchSmoke` in bench-commands.test.ts, slow tier). */
+/** The tests that run doc commands (shell-commands.test.ts; `benchSmoke` in bench-commands.test.ts, slow tier; `license` in test/license/license-docs.test.ts). */
 export const TESTS = {
   quickStart: 'validate, serve, and reload with kill -HUP "$(pidof mcpgw)": the exit codes, log lines and audit events the docs show',
   schema: 'mcpgw schema > mcpgw.schema.json writes the JSON Schema',
@@ -20,6 +20,7 @@ export const TESTS = {
   cli: 'mcpgw and npx mcpgw in the clone: --version, --help, validate the demo config',
   pidFile: 'serve --pid-file, and kill -HUP "$(cat mcpgw.pid)" reloads that gateway',
   benchSmoke: "the benchmarks' smoke runs finish",
+  license: "openssl makes the issuer's key pair, mcpgw license sign issues a license with it, and mcpgw license show reads it as valid",
 } as const;
 
 export const RUN_HERE: Readonly<Record<string, string>> = {
@@ -45,6 +46,10 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'node bench/sse-floor.mjs': TESTS.benchSmoke,
   'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
   'node bench/stdio.mjs --quick': TESTS.benchSmoke,
+  'openssl genpkey -algorithm ed25519 -out private.pem': TESTS.license,
+  'openssl pkey -in private.pem -pubout -out public.pem': TESTS.license,
+  'mcpgw license sign --key private.pem --licensee "Example Corp" --expires 2030-12-31 --entitlements gateway,stdio --out license.json': TESTS.license,
+  'mcpgw license show --config mcpgw.yaml': TESTS.license,
 };
 
 export interface NotRunHere {

@@ -4,7 +4,8 @@
  * - `OK` 0: a valid config, a clean shutdown, help or version printed;
  * - `FAILURE` 1: an invalid or unreadable config, or the daemon could not
  *   run as asked (cannot listen, PID file taken) or a second signal cut its
- *   drain short;
+ *   drain short; `license show` found no license the daemon would accept,
+ *   `license sign` could not use its key or write the file;
  * - `USAGE` 2: the command line or `MCPGW_LOG_LEVEL` is wrong; nothing ran;
  * - `DRAIN_TIMED_OUT` 3: the daemon stopped after SIGTERM/SIGINT, but
  *   requests were still in flight when the drain timeout ran out: they were

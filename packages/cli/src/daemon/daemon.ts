@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, PolicyHandle, type McpgwConfig } from '@mcpgw/core';
 import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatewayMiddleware } from '@mcpgw/express';
-import { licenseCheckIntervalMs, LicenseMonitor } from '../license/license-monitor.js';
+import { openLicenseMonitor } from '../license/open-license-monitor.js';
+import type { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
 import { VERSION } from '../version.js';
@@ -221,27 +222,13 @@ export class Daemon {
     }
     // Watching before the first log line: whoever waits for it can edit the file and be seen.
     await this.#reloader.start();
-    this.#license = this.#openLicense();
+    // Read once: SIGHUP re-reads neither the license nor its key (SPEC §14).
+    this.#license = openLicenseMonitor(this.#config, this.#options.configPath, { logger: this.#logger, audit: (event) => this.#reloader.audit(event) });
     const { address, port: bound } = this.address;
     const rules = this.#handle.policy.ruleCount;
     this.#reloader.audit({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
     // After `startup`: a `license_invalid` event belongs to this run.
     this.#license?.start();
     this.#logger.info({ listen: `${address}:${bound}`, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
-  }
-
-  /** Reads the license file and its key, once (SIGHUP does not re-read them: SPEC §14). */
-  #openLicense(): LicenseMonitor | null {
-    const { license } = this.#config;
-    if (license === undefined) return null;
-    const configDir = dirname(resolve(this.#options.configPath));
-    return new LicenseMonitor({
-      path: resolve(configDir, license.path),
-      publicKey: license.public_key,
-      configDir,
-      logger: this.#logger,
-      audit: (event) => this.#reloader.audit(event),
-      intervalMs: licenseCheckIntervalMs(process.env, this.#logger),
-    });
   }
 }

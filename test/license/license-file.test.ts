@@ -57,6 +57,7 @@ describe('the license file', () => {
     const parsed = JSON.parse(text) as { payload: Record<string, unknown>; signature: string };
     expect(statusOf(JSON.stringify(parsed))).toBe('valid');
     expect(statusOf(JSON.stringify(parsed, null, '\t'))).toBe('valid');
+    expect(statusOf(`\uFEFF${text.replaceAll('\n', '\r\n')}`), 'saved by a Windows editor').toBe('valid');
     const { licensee, issued, expires, entitlements } = parsed.payload;
     expect(statusOf(JSON.stringify({ signature: parsed.signature, payload: { entitlements, expires, issued, licensee } }, null, 4))).toBe('valid');
   });

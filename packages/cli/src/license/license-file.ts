@@ -77,7 +77,8 @@ export function formatLicenseFile(payload: LicensePayload, signature: Buffer): s
 export function parseLicenseFile(text: string): LicenseFile {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // A byte order mark, as some Windows editors save: not part of the JSON.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new LicenseFormatError(`not JSON: ${(error as Error).message}`);
   }

@@ -69,7 +69,7 @@ describe('configJsonSchema', () => {
       sorted(['listen', 'allowed_origins', 'license', 'upstreams', 'routes', 'default_upstream', 'policy', 'audit', 'telemetry']),
     );
     expect(schema['required']).toEqual(['upstreams']);
-    expect(propertyNames(props['license'])).toEqual(['path']);
+    expect(propertyNames(props['license'])).toEqual(['path', 'public_key']);
     const [http, stdio] = items(props['upstreams'])['anyOf'] as Schema[];
     expect(propertyNames(http)).toEqual(sorted(['name', 'url', 'timeout_ms']));
     expect(http!['required']).toEqual(['name', 'url']);

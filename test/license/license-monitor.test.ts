@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatLicenseFile, signedBytes } from '../../packages/cli/dist/license/license-file.js';
-import { LICENSE_CHECK_INTERVAL_MS, LicenseMonitor, type LicenseInvalidEvent } from '../../packages/cli/dist/license/license-monitor.js';
+import { LICENSE_CHECK_INTERVAL_MS, licenseCheckIntervalMs, LicenseMonitor, type LicenseInvalidEvent } from '../../packages/cli/dist/license/license-monitor.js';
 import { tempDir } from '../daemon/harness.js';
 import { flipSignatureBit, memoryLogger, opensslKeyPair } from './license-fixtures.js';
 
@@ -113,6 +113,18 @@ describe('LicenseMonitor', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lines.filter((line) => line['msg'] === 'license: checked').length, 'no check after stop()').toBe(checks);
     expect(LICENSE_CHECK_INTERVAL_MS).toBe(HOUR);
+  });
+
+  it('checks hourly unless MCPGW_LICENSE_CHECK_INTERVAL_MS names whole milliseconds >= 100; anything else is logged and ignored', () => {
+    const { logger, lines } = memoryLogger();
+    expect(licenseCheckIntervalMs({}, logger)).toBe(HOUR);
+    expect(licenseCheckIntervalMs({ MCPGW_LICENSE_CHECK_INTERVAL_MS: '' }, logger)).toBe(HOUR);
+    expect(licenseCheckIntervalMs({ MCPGW_LICENSE_CHECK_INTERVAL_MS: '250' }, logger)).toBe(250);
+    expect(lines).toEqual([]);
+    for (const value of ['50', '1e3', '-5', ' 200', '1h']) expect(licenseCheckIntervalMs({ MCPGW_LICENSE_CHECK_INTERVAL_MS: value }, logger), value).toBe(HOUR);
+    expect(lines.map((line) => [line['level'], line['msg'], line['value']])).toEqual(
+      ['50', '1e3', '-5', ' 200', '1h'].map((value) => [40, 'MCPGW_LICENSE_CHECK_INTERVAL_MS is not whole milliseconds >= 100: checking the license hourly', value]),
+    );
   });
 
   it('gives the metrics gauge the expiry in seconds, or 0 for a license it cannot trust', () => {

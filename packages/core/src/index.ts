@@ -62,6 +62,7 @@ export type { StreamKind } from './exchange/server-message.js';
 export type { RequestOrigin, TrackedRequest } from './exchange/tracked-request.js';
 export type { DecisionAuditEvent, RefusalAuditEvent, ServerMessageDroppedEvent, DroppedReason, GatewayAuditEvent, AuditListener } from './exchange/audit-event.js';
 export type { OutstandingLimits } from './exchange/outstanding-requests.js';
+export type { RequestTracer, RequestTrace, TraceStart } from './exchange/request-tracer.js';
 export { readBody, parseJsonBody } from './exchange/request-body.js';
 export { createOriginCheck } from './exchange/origin-check.js';
 export { sessionIdOf } from './exchange/session-id.js';

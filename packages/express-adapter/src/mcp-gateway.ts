@@ -4,6 +4,7 @@ import {
   createOriginCheck,
   GatewayError,
   type AuditListener,
+  type RequestTracer,
   type PolicyHandle,
   type StdioUpstreamConfig,
 } from '@mcpgw/core';
@@ -32,6 +33,8 @@ export interface McpGatewayOptions {
   readonly defaultUpstream?: string;
   /** Receives one `decision` event per JSON-RPC request, when its response completes. */
   readonly onAudit?: AuditListener;
+  /** Traces each JSON-RPC request and its upstream call, and passes the trace context upstream (see {@link RequestTracer}). */
+  readonly tracer?: RequestTracer;
   /**
    * Called for upstream failures and other errors the gateway answered itself
    * (for logging): `error.message` is what the client was told,
@@ -130,6 +133,7 @@ export function createMcpHandler(options: McpGatewayOptions): McpGatewayMiddlewa
   const runtime: GatewayRuntime = {
     ...createExchangeRuntime(options.handle, {
       onAudit: options.onAudit,
+      tracer: options.tracer,
       batchMessages: limits.batchMessages,
       outstanding: { maxRequests: limits.outstandingRequests, maxPerSession: Math.min(OUTSTANDING_PER_SESSION, limits.outstandingRequests), ttlMs: limits.outstandingMs },
     }),

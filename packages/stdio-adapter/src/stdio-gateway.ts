@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { PolicyHandle } from '@mcpgw/core';
+import type { PolicyHandle, RequestTracer } from '@mcpgw/core';
 import { MAX_REDACTION_DEPTH } from '@mcpgw/core/internal';
 import { idOfCutLine } from './id-of-cut-line.js';
 import { LineFramer, type FramedItem } from './line-framer.js';
@@ -36,6 +36,8 @@ export interface StdioGatewayOptions {
   /** Where the client reads (default `process.stdout`): nothing else may write there. */
   readonly output?: Writable;
   readonly onAudit?: StdioAuditListener;
+  /** Traces each request and its call to the server (see {@link RequestTracer}). */
+  readonly tracer?: RequestTracer;
   readonly limits?: Partial<StdioLimits>;
 }
 
@@ -80,7 +82,7 @@ export class StdioGateway {
     this.#input = options.input ?? process.stdin;
     this.#output = options.output ?? process.stdout;
     this.#limits = { ...DEFAULT_STDIO_LIMITS, ...options.limits };
-    this.#policy = new StdioPolicy({ handle: options.handle, server: options.serverName, limits: this.#limits, ...(options.onAudit === undefined ? {} : { onAudit: options.onAudit }) });
+    this.#policy = new StdioPolicy({ handle: options.handle, server: options.serverName, limits: this.#limits, ...(options.onAudit === undefined ? {} : { onAudit: options.onAudit }), ...(options.tracer === undefined ? {} : { tracer: options.tracer }) });
     // A client that goes away while we write must not crash the wrapper with EPIPE.
     this.#output.on('error', () => {
       this.#clientGone = true;

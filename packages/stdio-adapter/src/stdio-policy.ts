@@ -10,6 +10,7 @@ import {
   type GatewayAuditEvent,
   type JsonRpcId,
   type PolicyHandle,
+  type RequestTracer,
 } from '@mcpgw/core';
 import { classifyMessage } from '@mcpgw/core/internal';
 
@@ -35,6 +36,8 @@ export interface StdioPolicyOptions {
   /** The wrapped server's name: `match.upstream` and `key` context, and `upstream` in audit events. */
   readonly server: string;
   readonly onAudit?: StdioAuditListener;
+  /** Traces each request and its call to the server (the trace context goes in the forwarded message's `params._meta`). */
+  readonly tracer?: RequestTracer;
   readonly limits?: Partial<StdioPolicyLimits>;
 }
 
@@ -79,6 +82,7 @@ export class StdioPolicy {
     const pending = this.#limits.pendingRequests;
     this.#runtime = createExchangeRuntime(options.handle, {
       onAudit: options.onAudit,
+      tracer: options.tracer,
       batchMessages: this.#limits.batchMessages,
       outstanding: { maxRequests: pending, maxPerSession: pending, ttlMs: NEVER },
     });

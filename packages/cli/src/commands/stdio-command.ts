@@ -9,6 +9,7 @@ import { errnoWords } from '../daemon/errno-words.js';
 import { ExitCodes } from '../exit-codes.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
+import { createTelemetry } from '../telemetry/create-telemetry.js';
 import { VERSION } from '../version.js';
 
 /** How `mcpgw stdio` reads its config: a wrapped server needs no `upstreams` (SPEC §10). */
@@ -96,7 +97,8 @@ export async function stdioCommand(configPath: string, values: OptionValues, com
   const rules = handle.policy.ruleCount;
   running.audit({ event: 'startup', version: VERSION, pid: process.pid, mode: 'stdio', server: serverName, server_pid: server.pid, rules, generation: handle.generation });
   logger.info({ server: serverName, command: basename(file), server_pid: server.pid, rules, version: VERSION }, `mcpgw stdio: serving ${serverName} (pid ${server.pid})`);
-  const live = StdioGateway.start({ handle, server, serverName, onAudit: (event) => record(running, logger, event) });
+  const telemetry = createTelemetry(config.telemetry?.customer, { logger, transport: 'pipe' });
+  const live = StdioGateway.start({ handle, server, serverName, onAudit: (event) => record(running, logger, event), ...(telemetry === null ? {} : { tracer: telemetry.tracer }) });
   gateway = live;
   if (stopSignal !== null) live.stop();
   await running.start();
@@ -107,7 +109,11 @@ export async function stdioCommand(configPath: string, values: OptionValues, com
   const how = exit.signal === null ? `exited with code ${exit.code}` : `was ended by ${exit.signal}`;
   logger.info({ server: serverName, ended, code: exit.code, signal: exit.signal }, `mcpgw stdio: server ${how}`);
   running.audit({ event: 'shutdown', mode: 'stdio', ended, ...(stopSignal === null ? {} : { signal: stopSignal }), server_code: exit.code, server_signal: exit.signal, duration_ms: Date.now() - started });
-  await Promise.race([Promise.all([running.closeAudit(), flushed(process.stdout)]), new Promise((resolve) => setTimeout(resolve, FLUSH_MS).unref())]);
+  // The last spans go to the collector while the client takes the last answers (each bounded).
+  await Promise.all([
+    telemetry?.shutdown(),
+    Promise.race([Promise.all([running.closeAudit(), flushed(process.stdout)]), new Promise((resolve) => setTimeout(resolve, FLUSH_MS).unref())]),
+  ]);
   return exit.code;
 }
 

@@ -7,6 +7,7 @@ import { openLicenseMonitor } from '../license/open-license-monitor.js';
 import type { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
+import { createTelemetry, type Telemetry } from '../telemetry/create-telemetry.js';
 import { VERSION } from '../version.js';
 import { createHttpServer } from './http-server.js';
 import { parseListenAddress } from './listen-address.js';
@@ -53,6 +54,8 @@ export class Daemon {
   readonly #stdio: StdioUpstreams;
   /** As started: what a reload does not change (listen, upstreams, license…). */
   readonly #config: McpgwConfig;
+  /** OTLP export to the customer's collector, when `telemetry.customer.endpoint` is set. */
+  readonly #telemetry: Telemetry | null;
   #license: LicenseMonitor | null = null;
   #draining = false;
   /** What the `shutdown` event says, once written (by the drain or by a forced exit). */
@@ -70,6 +73,7 @@ export class Daemon {
     const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, cache, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
+    this.#telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp' });
     this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger, redactText: (text) => this.#handle.policy.redactText(text) });
     this.#gateway = createMcpHandler({
       handle: this.#handle,
@@ -78,6 +82,7 @@ export class Daemon {
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
       onAudit: (event: GatewayAuditEvent) => reloader.audit(event),
+      ...(this.#telemetry === null ? {} : { tracer: this.#telemetry.tracer }),
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
         this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
@@ -199,7 +204,8 @@ export class Daemon {
     this.#gateway.close();
     const { drained, forced, abandoned } = outcome;
     this.#reloader.audit({ event: 'shutdown', signal: this.#stopSignal, drained, forced, streams_closed: this.#streamsClosed, abandoned, duration_ms: Date.now() - this.#stopStarted });
-    return this.#reloader.closeAudit();
+    // Every span has ended by now (the gateway audited what was left): the last ones go to the collector, within a bound.
+    return Promise.all([this.#reloader.closeAudit(), this.#telemetry?.shutdown()]).then(() => undefined);
   }
 
   async #listen(): Promise<void> {

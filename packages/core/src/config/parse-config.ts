@@ -58,7 +58,7 @@ export interface McpgwConfig {
   readonly default_upstream?: string;
   readonly policy: PolicyInput;
   readonly audit?: AuditConfig;
-  readonly telemetry?: { readonly customer?: { readonly endpoint: string; readonly service_name: string } };
+  readonly telemetry?: { readonly customer?: { readonly endpoint: string; readonly service_name: string; readonly protocol: 'http/protobuf' | 'http/json' } };
 }
 
 /** Options of {@link parseConfig}. */
@@ -80,6 +80,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   max_size_mb: 100,
   compress_rotated: true,
   service_name: 'mcpgw',
+  telemetry_protocol: 'http/protobuf',
   /** stdio upstreams: sessions (server processes) at once. */
   max_sessions: 16,
   /** stdio upstreams: a session with no request for this long is ended. */
@@ -202,7 +203,13 @@ function withDefaults(input: ConfigInput): McpgwConfig {
           telemetry:
             telemetry.customer === undefined
               ? {}
-              : { customer: { endpoint: telemetry.customer.endpoint, service_name: telemetry.customer.service_name ?? CONFIG_DEFAULTS.service_name } },
+              : {
+                  customer: {
+                    endpoint: telemetry.customer.endpoint,
+                    service_name: telemetry.customer.service_name ?? CONFIG_DEFAULTS.service_name,
+                    protocol: telemetry.customer.protocol ?? CONFIG_DEFAULTS.telemetry_protocol,
+                  },
+                },
         }),
   };
 }

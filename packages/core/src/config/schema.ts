@@ -113,6 +113,9 @@ export const TelemetrySchema = Type.Object(
         {
           endpoint: Type.String({ ...HTTP_URL, description: 'OTLP/HTTP endpoint (http or https).' }),
           service_name: Type.Optional(Type.String({ minLength: 1, default: 'mcpgw' })),
+          protocol: Type.Optional(
+            Type.Union([Type.Literal('http/protobuf'), Type.Literal('http/json')], { default: 'http/protobuf', description: 'OTLP encoding: protobuf (default) or JSON.' }),
+          ),
         },
         closed,
       ),

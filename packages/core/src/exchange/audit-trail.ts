@@ -46,13 +46,13 @@ export class AuditTrail {
 
   /** The decision event of a request, written when its answer is delivered (or it ended without one). */
   decision(tracked: TrackedRequest, status: number | null, details: { outcome?: DecisionAuditEvent['outcome']; resumed?: boolean; upstreamError?: string | undefined } = {}): void {
-    if (this.#listener === undefined) return;
+    if (this.#listener === undefined && tracked.trace === null) return;
     const { decision, origin } = tracked;
     const policy = origin.policy;
     const text = (value: string | null) => (value === null ? null : policy.redactText(value));
     const redacted = decision.redactions + tracked.responseRedactions > 0;
     const reason = (decision.error?.data as { reason?: unknown } | undefined)?.reason;
-    this.#emit({
+    const event: DecisionAuditEvent = {
       time: new Date().toISOString(),
       event: 'decision',
       generation: origin.generation,
@@ -73,7 +73,10 @@ export class AuditTrail {
       ...(details.upstreamError === undefined ? {} : { upstream_error: policy.redactText(details.upstreamError) }),
       ...(details.resumed === true ? { resumed: true } : {}),
       ...(reason === 'key_budget_full' ? { reason } : {}),
-    });
+    };
+    // The trace ends with what the audit log gets: the same names, redacted the same way.
+    tracked.trace?.end(event);
+    this.#emit(event);
   }
 
   /**

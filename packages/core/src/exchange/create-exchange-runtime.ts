@@ -4,6 +4,7 @@ import { AuditTrail } from './audit-trail.js';
 import type { ExchangeRuntime } from './exchange-context.js';
 import { OutstandingRequests, type OutstandingLimits } from './outstanding-requests.js';
 import { ParamHeaderCache } from './param-header-cache.js';
+import type { RequestTracer } from './request-tracer.js';
 
 /** Options of {@link createExchangeRuntime}. */
 export interface ExchangeRuntimeOptions {
@@ -17,6 +18,8 @@ export interface ExchangeRuntimeOptions {
    * session, for 10 minutes.
    */
   readonly outstanding?: Partial<OutstandingLimits>;
+  /** Traces each request that gets a `decision` event (SPEC §11), and passes its trace context upstream. None: nothing is traced or changed. */
+  readonly tracer?: RequestTracer | undefined;
 }
 
 const DEFAULT_OUTSTANDING: OutstandingLimits = Object.freeze({ maxRequests: 20_000, maxPerSession: 1_000, ttlMs: 10 * 60_000 });
@@ -43,6 +46,7 @@ export function createExchangeRuntime(handle: PolicyHandle, options: ExchangeRun
     outstanding,
     paramHeaders: new ParamHeaderCache(),
     batchMessages: options.batchMessages ?? 100,
+    tracer: options.tracer ?? null,
     close: () => {
       outstanding.close();
       audit.flush();

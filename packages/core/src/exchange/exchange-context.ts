@@ -5,6 +5,7 @@ import type { AuditTrail } from './audit-trail.js';
 import type { OutstandingRequests } from './outstanding-requests.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import type { ExchangeAnswer } from './refusal-answer.js';
+import type { RequestTracer } from './request-tracer.js';
 
 /**
  * What every exchange of one gateway shares, whatever its transport: made
@@ -20,6 +21,8 @@ export interface ExchangeRuntime {
   readonly paramHeaders: ParamHeaderCache;
   /** Messages in one JSON-RPC batch, at most (a larger batch is refused whole). */
   readonly batchMessages: number;
+  /** Traces each audited request, or null when nothing is traced. */
+  readonly tracer: RequestTracer | null;
   /**
    * At shutdown, once no exchange is open: audits the requests still
    * awaited on another stream (`no_response`), writes the count of events a

@@ -12,6 +12,7 @@ import type { GatewayError } from './exchange-error.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
+import { traceStart, withTraceContext } from './trace-context.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
 import { unparsedVerdict, type UnparsedVerdict } from './unparsed-message.js';
 
@@ -153,8 +154,8 @@ export class Exchange implements ServerStream {
 
     if (decisions.some((decision) => !decision.forward)) {
       const answer = refusalAnswer(decisions, batch);
-      for (const decision of decisions) {
-        const tracked = this.#track(decision, false);
+      for (const [index, decision] of decisions.entries()) {
+        const tracked = this.#track(decision, false, messages[index]);
         // A refused notification gets no JSON-RPC answer, but its audit says why it was refused.
         tracked.errorCode = answer.codes.get(decision) ?? decision.error?.code ?? null;
       }
@@ -162,29 +163,39 @@ export class Exchange implements ServerStream {
     }
 
     const remembered = this.#remembered;
-    for (const decision of decisions) {
-      const tracked = this.#track(decision, true);
+    const forwarded: unknown[] = [];
+    let traceHeaders: Record<string, string | null> = {};
+    for (const [index, decision] of decisions.entries()) {
+      const tracked = this.#track(decision, true, messages[index]);
+      const context = tracked.trace?.upstreamContext ?? null;
+      // The upstream call continues the gateway's trace: its context replaces the client's.
+      forwarded.push(context === null ? decision.message : withTraceContext(decision.message, context));
+      if (context !== null && index === 0) traceHeaders = { tracestate: null, ...context };
       if (decision.kind !== 'request') continue;
       this.#byId.set(idKey(decision.id), tracked);
       this.#forwarded.set(tracked, decision.message);
       // Its answer may come on another stream of the session (a resumed GET stream), or of the connection.
       if (remembered !== null) this.runtime.outstanding.add(this.upstream, remembered, tracked);
     }
-    const body = batch ? decisions.map((decision) => decision.message) : decisions[0]?.message;
+    const body = batch ? forwarded : forwarded[0];
     // Headers mirroring the body follow the forwarded body: a redacted secret must not travel on in them.
     const tool = decisions[0]?.tool ?? null;
     const mirrored =
       batch || headers === undefined
         ? {}
         : mirroredHeaderValues(messages[0], body, headers, tool === null ? undefined : this.runtime.paramHeaders.get(this.upstream, tool));
-    return { forward: true, body, decisions, headers: mirrored };
+    return { forward: true, body, decisions, headers: { ...mirrored, ...traceHeaders } };
   }
 
-  #track(decision: Decision, forwarded: boolean): TrackedRequest {
+  /** Tracks a decided message for its audit event (and trace); `message` is the client's, as it came. */
+  #track(decision: Decision, forwarded: boolean, message: unknown): TrackedRequest {
+    const audited = decision.kind === 'request' || !decision.forward;
+    const tracer = this.runtime.tracer;
+    const trace = tracer === null || !audited ? null : tracer.begin(traceStart(message, this.context.headers, this.#lease.policy, { started: this.#origin.started, forwarded }));
     // Without the message: a tracked request may be remembered after its exchange, and must not keep a whole body alive.
-    const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
+    const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false, trace };
     // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
-    if (decision.kind === 'request' || !decision.forward) this.#all.push(tracked);
+    if (audited) this.#all.push(tracked);
     return tracked;
   }
 
@@ -247,6 +258,12 @@ export class Exchange implements ServerStream {
    * request the gateway knows — the caller must then assume the worst.
    */
   answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
+    const tracked = this.#answering(id);
+    tracked?.trace?.upstreamAnswered();
+    return tracked;
+  }
+
+  #answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
     const own = this.#byId.get(idKey(id));
     const remembered = this.#remembered;
     if (remembered === null) return own;

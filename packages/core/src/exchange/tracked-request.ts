@@ -1,6 +1,7 @@
 import type { JsonRpcId } from '../jsonrpc/message.js';
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { Decision, EvaluationContext } from '../policy/decision.js';
+import type { RequestTrace } from './request-tracer.js';
 
 /**
  * Where a request was admitted: the policy generation it is pinned to (its
@@ -40,6 +41,8 @@ export interface TrackedRequest {
    * response rule and a tools list in it is filtered.
    */
   ambiguous: boolean;
+  /** Its trace, when the gateway traces requests (ended with its decision event). */
+  readonly trace: RequestTrace | null;
 }
 
 /** Map key of a JSON-RPC id: `1` and `"1"` are different ids. */

@@ -10,7 +10,7 @@ function tracked(id: number | string): TrackedRequest {
   const decision = {
     action: 'allow', kind: 'request', method: 'tools/call', tool: 'echo', id, rules: [], forward: true, refusedWithBatch: false, message: {}, error: null, reply: null, redactions: 0, retryAfterMs: null, responseScope: policy.everyResponseRule,
   } as const;
-  return { decision, origin, forwarded: true, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false };
+  return { decision, origin, forwarded: true, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false, trace: null };
 }
 
 describe('OutstandingRequests', () => {

@@ -204,3 +204,29 @@ describe('a collector that never answers', () => {
     }
   }, 30_000);
 });
+
+describe('telemetry is restart-only', () => {
+  it('a reload that changes only telemetry.customer.protocol says restart_required and keeps exporting protobuf', async () => {
+    const upstream = await startRecordingUpstream({ json: true });
+    const receiver = await startOtlpReceiver();
+    try {
+      const dir = tempDir();
+      const path = join(dir, 'mcpgw.yaml');
+      writeFileSync(path, daemonConfig({ upstreamUrl: upstream.url, dir, extra: telemetryBlock(receiver.url) }));
+      const { proc, url } = await startDaemon(path, ['--no-watch']);
+      writeFileSync(path, daemonConfig({ upstreamUrl: upstream.url, dir, extra: telemetryBlock(receiver.url, 'http/json') }));
+      const from = proc.lines.length;
+      proc.signal('SIGHUP');
+      const ok = await proc.waitForMsg(/^policy reload: ok/, from);
+      expect(ok['restart_required']).toEqual(['telemetry']);
+      const client = await connectClient(url);
+      await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+      await client.close();
+      expect((await stop(proc)).code).toBe(0);
+      expect(new Set(receiver.requests.map((r) => r.contentType))).toEqual(new Set(['application/x-protobuf']));
+    } finally {
+      await upstream.close();
+      await receiver.close();
+    }
+  }, 30_000);
+});

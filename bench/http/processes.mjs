@@ -35,11 +35,17 @@ export const startUpstream = () => startListening('./upstream.mjs', []);
  */
 export const startServer = (kind, upstream, script = './server.mjs') => startListening(script, [kind, upstream]);
 
-/** The mcpgw daemon on the benchmark policy, with an audit log in a temporary directory; resolves with { url, pid }. */
-export function startDaemon(upstream) {
+/** An OTLP/HTTP collector stand-in (bench/http/collector.mjs): `ok` answers at once, `hang` never does. */
+export const startCollector = (mode) => startListening('./collector.mjs', [mode]);
+
+/**
+ * The mcpgw daemon on the benchmark policy, with an audit log in a temporary
+ * directory (`extra`: more of its config, as YAML); resolves with { url, pid }.
+ */
+export function startDaemon(upstream, extra = '') {
   const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
   const config = join(dir, 'mcpgw.yaml');
-  writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n`);
+  writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n${extra}`);
   const child = spawn(process.execPath, [here('../../packages/cli/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {

@@ -59,7 +59,7 @@ export function createTelemetry(customer: CustomerTelemetry | undefined, options
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS, exportTimeoutMillis: EXPORT_TIMEOUT_MS });
   const meterProvider = createMeterProvider(resource, [reader]);
 
-  const tracer = new OtelRequestTracer(tracerProvider.getTracer('mcpgw', VERSION), meterProvider.getMeter('mcpgw', VERSION), options.transport);
+  const tracer = new OtelRequestTracer(tracerProvider.getTracer('mcpgw', VERSION), meterProvider.getMeter('mcpgw', VERSION), { spans: accounting, transport: options.transport });
   options.logger.info({ endpoint: base, protocol: customer.protocol, service_name: customer.service_name }, `telemetry: exporting traces and metrics to ${base} (OTLP ${customer.protocol})`);
   let closing: Promise<void> | null = null;
   return {

@@ -64,6 +64,16 @@ export class SpanAccounting {
     this.#maxQueueSize = maxQueueSize;
   }
 
+  /** Whether the export queue is full: a span ended now would be dropped, so none need be made. */
+  get full(): boolean {
+    return this.#queued - this.#taken >= this.#maxQueueSize;
+  }
+
+  /** Spans not made because the queue was full. */
+  drop(spans: number): void {
+    this.#dropped.add(spans);
+  }
+
   /** The exporter, counting what it is given and what fails. */
   exporter(inner: SpanExporter): SpanExporter {
     return {
@@ -86,7 +96,7 @@ export class SpanAccounting {
       onStart: (span: Span, context: Context) => inner.onStart(span, context),
       onEnd: (span: ReadableSpan) => {
         if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-        if (this.#queued - this.#taken >= this.#maxQueueSize) return this.#dropped.add(1);
+        if (this.full) return this.#dropped.add(1);
         this.#queued++;
         inner.onEnd(span);
       },

@@ -1,6 +1,7 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Meter, type Span, type Tracer } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { DecisionAuditEvent, RequestTrace, RequestTracer, TraceStart } from '@mcpgw/core';
+import type { SpanAccounting } from './dropped-spans.js';
 import { errorType, operationAttributes, spanAttributes, spanName } from './mcp-attributes.js';
 
 /** The bucket boundaries the MCP semantic conventions give both duration histograms, in seconds. */
@@ -12,6 +13,9 @@ const carrierGetter = {
   get: (carrier: Record<string, string>, key: string) => carrier[key],
 };
 const carrierSetter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) };
+
+/** What a request gets instead of spans while the export queue is full: nothing recorded, nothing to pay. */
+const NOT_RECORDED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Epoch milliseconds of a `performance.now()` reading, as span times are given. */
 const epochMs = (now: number): number => performance.timeOrigin + now;
@@ -26,12 +30,15 @@ const epochMs = (now: number): number => performance.timeOrigin + now;
  */
 export class OtelRequestTracer implements RequestTracer {
   readonly #tracer: Tracer;
+  readonly #spans: SpanAccounting;
   readonly #transport: 'tcp' | 'pipe';
   readonly #serverDuration: Histogram;
   readonly #clientDuration: Histogram;
 
-  constructor(tracer: Tracer, meter: Meter, transport: 'tcp' | 'pipe') {
+  constructor(tracer: Tracer, meter: Meter, options: { spans: SpanAccounting; transport: 'tcp' | 'pipe' }) {
     this.#tracer = tracer;
+    this.#spans = options.spans;
+    const transport = options.transport;
     this.#transport = transport;
     const advice = { explicitBucketBoundaries: DURATION_BUCKETS };
     this.#serverDuration = meter.createHistogram('mcp.server.operation.duration', {
@@ -47,6 +54,11 @@ export class OtelRequestTracer implements RequestTracer {
   }
 
   begin(start: TraceStart): RequestTrace {
+    if (this.#spans.full) {
+      // A collector that does not keep up costs requests nothing: their spans are not made (but counted), their durations still are.
+      this.#spans.drop(start.forwarded ? 2 : 1);
+      return new OtelRequestTrace(this, start, NOT_RECORDED, start.forwarded ? NOT_RECORDED : null);
+    }
     const parent = start.traceparent === null ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, { traceparent: start.traceparent, ...(start.tracestate === null ? {} : { tracestate: start.tracestate }) }, carrierGetter);
     // Named when it ends: what names it (the tool) is known redacted only then.
     const server = this.#tracer.startSpan('mcp', { kind: SpanKind.SERVER, startTime: epochMs(start.started) }, parent);
@@ -59,7 +71,7 @@ export class OtelRequestTracer implements RequestTracer {
   finish(event: DecisionAuditEvent, trace: { start: TraceStart; server: Span; client: { span: Span; started: number; answered: number | null } | null }): void {
     const now = performance.now();
     const shared = operationAttributes(event, this.#transport, trace.start.protocolVersion);
-    const attributes = { ...shared, ...spanAttributes(event) };
+    const attributes = trace.server.isRecording() ? { ...shared, ...spanAttributes(event) } : shared;
     if (trace.client !== null) {
       const { span, started, answered } = trace.client;
       const ended = answered ?? now;
@@ -92,7 +104,8 @@ class OtelRequestTrace implements RequestTrace {
     this.#start = start;
     this.#server = server;
     this.#client = client === null ? null : { span: client, started: performance.now(), answered: null };
-    if (client === null) {
+    if (client === null || !client.isRecording()) {
+      // Without a span of its own, the gateway passes the client's context on as it came.
       this.upstreamContext = null;
     } else {
       const carrier: Record<string, string> = {};

@@ -20,6 +20,7 @@ const BENCHMARKS = [
   { name: 'sse', script: 'sse.mjs', about: '@mcpgw/express: MB/s of 1 and 8 MiB SSE answers with secrets redacted, vs bare proxies' },
   { name: 'audit', script: 'audit.mjs', about: 'daemon audit log: µs per decision line, and what the check of the live path before each write adds' },
   { name: 'stdio', script: 'stdio.mjs', about: 'mcpgw stdio: calls/s and added latency of small tools/call, vs the bare stdio server in the same run' },
+  { name: 'telemetry', script: 'telemetry.mjs', about: 'daemon: throughput with OTLP export on (a collector that answers, one that never does) vs off, in the same run' },
 ];
 
 const argv = process.argv.slice(2);

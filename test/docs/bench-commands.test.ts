@@ -27,7 +27,7 @@ afterEach(async () => {
 it(
   TESTS.benchSmoke,
   async () => {
-    expect(SMOKE_RUNS).toEqual(['node bench/run.mjs core -- --quick', 'node bench/sse.mjs --quick', 'node bench/sse-floor.mjs', 'node bench/http.mjs --duration-ms 1000 --rounds 1', 'node bench/stdio.mjs --quick']);
+    expect(SMOKE_RUNS).toEqual(['node bench/run.mjs core -- --quick', 'node bench/sse.mjs --quick', 'node bench/sse-floor.mjs', 'node bench/http.mjs --duration-ms 1000 --rounds 1', 'node bench/stdio.mjs --quick', 'node bench/telemetry.mjs --quick']);
     sandbox = await Sandbox.create();
     results = mkdtempSync(join(tmpdir(), 'mcpgw-bench-results-'));
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -39,7 +39,7 @@ it(
       const run = await sandbox.run(printed as string, { cwd: ROOT });
       expect({ text, code: run.code, stderr: run.stderr }).toEqual({ text, code: 0, stderr: '' });
     }
-    expect(readdirSync(results).sort()).toEqual(['core.json', 'http.json', 'sse.json', 'stdio.json']);
+    expect(readdirSync(results).sort()).toEqual(['core.json', 'http.json', 'sse.json', 'stdio.json', 'telemetry.json']);
   },
   180_000,
 );

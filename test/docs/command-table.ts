@@ -46,6 +46,7 @@ export const RUN_HERE: Readonly<Record<string, string>> = {
   'node bench/sse-floor.mjs': TESTS.benchSmoke,
   'node bench/http.mjs --duration-ms 1000 --rounds 1': TESTS.benchSmoke,
   'node bench/stdio.mjs --quick': TESTS.benchSmoke,
+  'node bench/telemetry.mjs --quick': TESTS.benchSmoke,
   'openssl genpkey -algorithm ed25519 -out private.pem': TESTS.license,
   'openssl pkey -in private.pem -pubout -out public.pem': TESTS.license,
   'mcpgw license sign --key private.pem --licensee "Example Corp" --expires 2030-12-31 --entitlements gateway,stdio --out license.json': TESTS.license,
@@ -129,6 +130,7 @@ export const NOT_RUN_HERE: Readonly<Record<string, NotRunHere>> = {
   'npm run bench -- http': { reason: `${BENCH} about 2 min`, coveredBy: TESTS.benchSmoke },
   'node bench/http.mjs --rounds 5': { reason: `${BENCH} about 3 min`, coveredBy: TESTS.benchSmoke },
   'node bench/stdio.mjs': { reason: `${BENCH} about 10 s`, coveredBy: TESTS.benchSmoke },
+  'node bench/telemetry.mjs': { reason: `${BENCH} about 1 min`, coveredBy: TESTS.benchSmoke },
   'node bench/stdio.mjs --calls 5000 --rounds 5 --concurrency 1,16,64': { reason: `${BENCH} about 40 s`, coveredBy: TESTS.benchSmoke },
   'pkill -HUP -f "mcpgw stdio --config /path/mcpgw.yaml"': {
     reason: 'needs an MCP client running mcpgw stdio with that config path; pkill would also signal any other mcpgw stdio of this host',

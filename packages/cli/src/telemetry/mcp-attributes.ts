@@ -38,11 +38,17 @@ export function operationAttributes(event: DecisionAuditEvent, transport: 'tcp' 
   return attributes;
 }
 
-/** What only spans carry: the request's id and session, and mcpgw's decision. */
-export function spanAttributes(event: DecisionAuditEvent): Attributes {
+/** What only spans carry: the request's id and session. */
+export function requestAttributes(event: DecisionAuditEvent): Attributes {
   return {
     ...(event.id === null ? {} : { 'jsonrpc.request.id': String(event.id) }),
     ...(event.session === null ? {} : { 'mcp.session.id': event.session }),
+  };
+}
+
+/** What only the server span carries: mcpgw's decision. */
+export function decisionAttributes(event: DecisionAuditEvent): Attributes {
+  return {
     'mcpgw.decision': event.action,
     'mcpgw.rules': [...event.rules],
     'mcpgw.policy.generation': event.generation,

@@ -2,7 +2,7 @@ import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { DecisionAuditEvent, RequestTrace, RequestTracer, TraceStart } from '@mcpgw/core';
 import type { SpanAccounting } from './dropped-spans.js';
-import { errorType, operationAttributes, spanAttributes, spanName } from './mcp-attributes.js';
+import { decisionAttributes, errorType, operationAttributes, requestAttributes, spanName } from './mcp-attributes.js';
 
 /** The bucket boundaries the MCP semantic conventions give both duration histograms, in seconds. */
 const DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -71,14 +71,14 @@ export class OtelRequestTracer implements RequestTracer {
   finish(event: DecisionAuditEvent, trace: { start: TraceStart; server: Span; client: { span: Span; started: number; answered: number | null } | null }): void {
     const now = performance.now();
     const shared = operationAttributes(event, this.#transport, trace.start.protocolVersion);
-    const attributes = trace.server.isRecording() ? { ...shared, ...spanAttributes(event) } : shared;
+    const attributes = trace.server.isRecording() ? { ...shared, ...requestAttributes(event) } : shared;
     if (trace.client !== null) {
       const { span, started, answered } = trace.client;
       const ended = answered ?? now;
       endSpan(span, spanName(event), attributes, event, epochMs(ended));
       this.#clientDuration.record((ended - started) / 1000, shared);
     }
-    endSpan(trace.server, spanName(event), attributes, event, epochMs(now));
+    endSpan(trace.server, spanName(event), trace.server.isRecording() ? { ...attributes, ...decisionAttributes(event) } : attributes, event, epochMs(now));
     this.#serverDuration.record((now - trace.start.started) / 1000, shared);
   }
 }

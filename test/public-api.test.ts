@@ -40,6 +40,7 @@ const CORE_TYPES = [
   // The exchange.
   'Admission', 'ExchangeContext', 'ExchangeEnd', 'ExchangeRuntime', 'ExchangeRuntimeOptions', 'ExchangeAnswer', 'StreamKind', 'RequestOrigin', 'TrackedRequest', 'OutstandingLimits',
   'DecisionAuditEvent', 'RefusalAuditEvent', 'ServerMessageDroppedEvent', 'DroppedReason', 'GatewayAuditEvent', 'AuditListener',
+  'RequestTracer', 'RequestTrace', 'TraceStart',
 ];
 
 const EXPRESS_VALUES = ['createMcpHandler', 'mcpGateway', 'DEFAULT_LIMITS', 'UpstreamHealth', 'GatewayError'];

@@ -44,7 +44,10 @@ export function beyondSchema(issue: ConfigIssue): boolean {
 
 export const UPSTREAM = 'upstreams:\n  - name: demo\n    url: http://127.0.0.1:3001/mcp\n';
 
-/** The `yaml` fenced blocks of docs/*.md: complete configs as they are, rules and sections with an upstream added. */
+/**
+ * The `yaml` fenced blocks of docs/*.md: complete configs as they are, rules and sections with an upstream added.
+ * Another program's YAML is fenced with its file name after `yaml` (the OpenTelemetry Collector's `yaml otel-collector.yaml`) and is not read.
+ */
 export function docConfigs(): Array<[where: string, text: string]> {
   const configs: Array<[string, string]> = [];
   const dir = join(ROOT, 'docs');

@@ -81,7 +81,7 @@ describe('configJsonSchema', () => {
     expect(propertyNames(props['audit'])).toEqual(sorted(['path', 'max_size_mb', 'compress_rotated']));
     expect(propertyNames(props['telemetry'])).toEqual(['customer']);
     expect(propertyNames((props['telemetry']!['properties'] as Record<string, Schema>)['customer'])).toEqual(
-      sorted(['endpoint', 'service_name']),
+      sorted(['endpoint', 'service_name', 'protocol']),
     );
   });
 

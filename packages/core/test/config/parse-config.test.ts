@@ -107,6 +107,7 @@ telemetry:
   customer:
     endpoint: https://otel.example.com:4318
     service_name: edge-gateway
+    protocol: http/json
 `;
 
 function expectDeepFrozen(value: unknown, path = 'config'): void {
@@ -144,7 +145,7 @@ describe('parseConfig on valid configs', () => {
         ],
       },
       audit: { path: '/var/log/mcpgw/audit.jsonl', max_size_mb: 100, compress_rotated: true },
-      telemetry: { customer: { endpoint: 'http://otel-collector:4318', service_name: 'mcpgw' } },
+      telemetry: { customer: { endpoint: 'http://otel-collector:4318', service_name: 'mcpgw', protocol: 'http/protobuf' } },
     });
   });
 
@@ -210,7 +211,7 @@ describe('parseConfig on valid configs', () => {
         ],
       },
       audit: { path: '/var/log/mcpgw/audit.jsonl', max_size_mb: 0.5, compress_rotated: false },
-      telemetry: { customer: { endpoint: 'https://otel.example.com:4318', service_name: 'edge-gateway' } },
+      telemetry: { customer: { endpoint: 'https://otel.example.com:4318', service_name: 'edge-gateway', protocol: 'http/json' } },
     });
     expectDeepFrozen(config);
   });
@@ -226,7 +227,7 @@ describe('parseConfig on valid configs', () => {
       routes: [],
       policy: { rules: [] },
       audit: { path: '/tmp/audit.jsonl', max_size_mb: 100, compress_rotated: true },
-      telemetry: { customer: { endpoint: 'http://collector:4318', service_name: 'mcpgw' } },
+      telemetry: { customer: { endpoint: 'http://collector:4318', service_name: 'mcpgw', protocol: 'http/protobuf' } },
     });
     expect(CONFIG_DEFAULTS).toEqual({
       listen: '127.0.0.1:8080',
@@ -234,6 +235,7 @@ describe('parseConfig on valid configs', () => {
       max_size_mb: 100,
       compress_rotated: true,
       service_name: 'mcpgw',
+      telemetry_protocol: 'http/protobuf',
       max_sessions: 16,
       idle_timeout: '10m',
       max_keys: 100_000,

@@ -75,7 +75,11 @@ export class AuditTrail {
       ...(reason === 'key_budget_full' ? { reason } : {}),
     };
     // The trace ends with what the audit log gets: the same names, redacted the same way.
-    tracked.trace?.end(event);
+    try {
+      tracked.trace?.end(event);
+    } catch {
+      // A tracer must not break the request path.
+    }
     this.#emit(event);
   }
 

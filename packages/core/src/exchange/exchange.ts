@@ -12,6 +12,7 @@ import type { GatewayError } from './exchange-error.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
+import type { RequestTrace, RequestTracer, TraceStart } from './request-tracer.js';
 import { traceStart, withTraceContext } from './trace-context.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
 import { unparsedVerdict, type UnparsedVerdict } from './unparsed-message.js';
@@ -29,6 +30,15 @@ function requestIds(messages: readonly unknown[]): JsonRpcId[] {
 /** The JSON-RPC error response to `id` for a failure, in `message` (the error's, redacted for the client). */
 export function errorReply(id: JsonRpcId | null, error: GatewayError, message: string): unknown {
   return { jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...(error.data === undefined ? {} : { data: error.data }) } };
+}
+
+/** The trace of a request, or none when the tracer fails: a tracer must not break the request path. */
+function beginTrace(tracer: RequestTracer, start: TraceStart): RequestTrace | null {
+  try {
+    return tracer.begin(start);
+  } catch {
+    return null;
+  }
 }
 
 /** HTTP headers an error status needs: a 413's connection closes (the rest of the body is not read); a 405 says what is allowed. */
@@ -191,7 +201,7 @@ export class Exchange implements ServerStream {
   #track(decision: Decision, forwarded: boolean, message: unknown): TrackedRequest {
     const audited = decision.kind === 'request' || !decision.forward;
     const tracer = this.runtime.tracer;
-    const trace = tracer === null || !audited ? null : tracer.begin(traceStart(message, this.context.headers, this.#lease.policy, { started: this.#origin.started, forwarded }));
+    const trace = tracer === null || !audited ? null : beginTrace(tracer, traceStart(message, this.context.headers, this.#lease.policy, { started: this.#origin.started, forwarded }));
     // Without the message: a tracked request may be remembered after its exchange, and must not keep a whole body alive.
     const tracked: TrackedRequest = { decision: { ...decision, message: null }, origin: this.#origin, forwarded, responseRedactions: 0, errorCode: null, isError: false, answered: false, ambiguous: false, trace };
     // Requests are audited; so are refused notifications and invalid messages, which may be attempts to slip past the policy.
@@ -259,7 +269,11 @@ export class Exchange implements ServerStream {
    */
   answering(id: JsonRpcId | undefined): TrackedRequest | undefined {
     const tracked = this.#answering(id);
-    tracked?.trace?.upstreamAnswered();
+    try {
+      tracked?.trace?.upstreamAnswered();
+    } catch {
+      // A tracer must not break the request path.
+    }
     return tracked;
   }
 

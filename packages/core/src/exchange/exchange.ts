@@ -12,8 +12,7 @@ import type { GatewayError } from './exchange-error.js';
 import type { ParamHeaderCache } from './param-header-cache.js';
 import { refusalAnswer, type ExchangeAnswer } from './refusal-answer.js';
 import { rewriteServerBody, type ServerStream, type StreamKind } from './server-message.js';
-import type { RequestTrace, RequestTracer, TraceStart } from './request-tracer.js';
-import { traceStart, withTraceContext } from './trace-context.js';
+import { beginTrace, traceStart, withTraceContext } from './trace-context.js';
 import { idKey, type RequestOrigin, type TrackedRequest } from './tracked-request.js';
 import { unparsedVerdict, type UnparsedVerdict } from './unparsed-message.js';
 
@@ -30,15 +29,6 @@ function requestIds(messages: readonly unknown[]): JsonRpcId[] {
 /** The JSON-RPC error response to `id` for a failure, in `message` (the error's, redacted for the client). */
 export function errorReply(id: JsonRpcId | null, error: GatewayError, message: string): unknown {
   return { jsonrpc: '2.0', id, error: { code: error.rpcCode, message, ...(error.data === undefined ? {} : { data: error.data }) } };
-}
-
-/** The trace of a request, or none when the tracer fails: a tracer must not break the request path. */
-function beginTrace(tracer: RequestTracer, start: TraceStart): RequestTrace | null {
-  try {
-    return tracer.begin(start);
-  } catch {
-    return null;
-  }
 }
 
 /** HTTP headers an error status needs: a 413's connection closes (the rest of the body is not read); a 405 says what is allowed. */

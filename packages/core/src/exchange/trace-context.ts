@@ -1,7 +1,7 @@
 import { headerValue, type HeaderSource } from '../jsonrpc/header-value.js';
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import { isRecord } from '../util/is-record.js';
-import type { TraceStart } from './request-tracer.js';
+import type { RequestTrace, RequestTracer, TraceStart } from './request-tracer.js';
 
 /** The `_meta` key of a 2026-era request's protocol version. */
 const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
@@ -49,4 +49,13 @@ export function withTraceContext(message: unknown, context: Readonly<Record<stri
   const meta: Record<string, unknown> = { ...metaOf(message) };
   for (const key of TRACE_KEYS) delete meta[key];
   return { ...message, params: { ...params, _meta: { ...meta, ...context } } };
+}
+
+/** The trace of a request, or none when the tracer fails: a tracer must not break the request path. */
+export function beginTrace(tracer: RequestTracer, start: TraceStart): RequestTrace | null {
+  try {
+    return tracer.begin(start);
+  } catch {
+    return null;
+  }
 }

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_KEY, startRecordingUpstream, type RecordingUpstream } from '../attacks/recording-upstream.js';
-import { daemonConfig, startDaemon, tempDir, type Proc } from '../daemon/harness.js';
+import { daemonConfig, startDaemon, tempDir } from '../daemon/harness.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+import { connectClient, daemonWithTelemetry, stop, telemetryBlock } from './telemetry-daemon.js';
 
 // The client's own trace: the gateway's server spans continue it.
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -16,30 +15,6 @@ const SEMCONV_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 1
 
 const SERVER = 2;
 const CLIENT = 3;
-
-function telemetryBlock(endpoint: string, protocol?: string): string {
-  return `telemetry:\n  customer:\n    endpoint: ${endpoint}\n    service_name: gateway-under-test\n${protocol === undefined ? '' : `    protocol: ${protocol}\n`}`;
-}
-
-async function daemonWithTelemetry(upstream: RecordingUpstream, endpoint: string, protocol?: string): Promise<{ proc: Proc; url: string }> {
-  const dir = tempDir();
-  const path = join(dir, 'mcpgw.yaml');
-  writeFileSync(path, daemonConfig({ upstreamUrl: upstream.url, dir, extra: telemetryBlock(endpoint, protocol) }));
-  return startDaemon(path);
-}
-
-async function connectClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: 'telemetry-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
-
-async function stop(proc: Proc): Promise<{ code: number | null; ms: number }> {
-  const started = Date.now();
-  proc.child.kill('SIGTERM');
-  const { code } = await proc.exited;
-  return { code, ms: Date.now() - started };
-}
 
 /** The recorded upstream request whose body calls `tool`. */
 function upstreamCall(upstream: RecordingUpstream, tool: string) {
@@ -172,32 +147,6 @@ describe('mcpgw serve with protocol: http/json', () => {
       const client2 = receiver.spans.find((span) => span.name === 'tools/call echo' && span.kind === CLIENT);
       expect(client2?.parentSpanId).toBe(server?.spanId);
       expect(receiver.points.some((point) => point.metric === 'mcp.server.operation.duration')).toBe(true);
-    } finally {
-      await upstream.close();
-      await receiver.close();
-    }
-  }, 30_000);
-});
-
-describe('a collector that never answers', () => {
-  it('slows no request, and delays the drain by at most the flush bound, saying what was dropped', async () => {
-    const upstream = await startRecordingUpstream({ json: true });
-    const receiver = await startOtlpReceiver({ hang: true });
-    try {
-      const { proc, url } = await daemonWithTelemetry(upstream, receiver.url);
-      const client = await connectClient(url);
-      const started = Date.now();
-      for (let i = 0; i < 40; i++) await client.callTool({ name: 'echo', arguments: { text: String(i) } });
-      // Far below one export timeout (5 s) per batch: nothing waited for the collector.
-      expect(Date.now() - started).toBeLessThan(4_000);
-      await client.close();
-      const exit = await stop(proc);
-      expect(exit.code).toBe(0);
-      // The flush gives up after 3 s.
-      expect(exit.ms).toBeLessThan(5_000);
-      const line = proc.lines.find((entry) => String(entry['msg']).startsWith('telemetry: ') && String(entry['msg']).includes('spans dropped'));
-      expect(line?.['msg']).toBe(`telemetry: ${String(line?.['dropped_spans'])} spans dropped: the collector at ${receiver.url}/v1/traces did not take them in time`);
-      expect(Number(line?.['dropped_spans'])).toBeGreaterThanOrEqual(80);
     } finally {
       await upstream.close();
       await receiver.close();

@@ -36,12 +36,13 @@ const CONFIG: OptionSpec = { type: 'string', short: 'c', value: 'FILE', help: 'c
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'serve',
-    synopsis: 'mcpgw serve --config FILE [--pid-file FILE] [--drain-timeout SECS] [--no-watch]',
+    synopsis: 'mcpgw serve --config FILE [--pid-file FILE] [--drain-delay SECS] [--drain-timeout SECS] [--no-watch]',
     summary: 'Run the gateway. SIGHUP (or saving the config) reloads the policy; SIGTERM or SIGINT drains and exits.',
     options: {
       config: CONFIG,
       'pid-file': { type: 'string', value: 'FILE', help: 'write the PID here once listening, for kill -HUP "$(cat FILE)"; removed on exit' },
-      'drain-timeout': { type: 'string', value: 'SECS', help: 'longest wait for in-flight requests at shutdown (default 30)' },
+      'drain-delay': { type: 'string', value: 'SECS', help: 'at shutdown, keep serving this long after /readyz turns 503, for load balancers to stop sending (default 0)' },
+      'drain-timeout': { type: 'string', value: 'SECS', help: 'longest wait for in-flight requests at shutdown, once the listener is closed (default 30)' },
       'no-watch': { type: 'boolean', help: 'reload on SIGHUP only, not when the config file changes' },
       help: HELP,
     },

@@ -13,12 +13,13 @@ import { createLogger } from '../logging/create-logger.js';
  * code — 0 after a drain, 1 when it cannot start or a second signal cuts the
  * drain short, 2 for a bad `MCPGW_LOG_LEVEL`, 3 when the drain timed out and
  * requests were abandoned, 70 on an internal error.
- * Throws {@link UsageError} for a bad `--drain-timeout`.
+ * Throws {@link UsageError} for a bad `--drain-timeout` or `--drain-delay`.
  */
 export async function serveCommand(configPath: string, values: OptionValues, io: CliIo): Promise<number> {
   const level = logLevelFromEnv('serve', io);
   if (level === undefined) return ExitCodes.USAGE;
   const drain = secondsOption(values, 'drain-timeout', 'serve', 30);
+  const drainDelay = secondsOption(values, 'drain-delay', 'serve', 0);
   const pidPath = values['pid-file'];
 
   process.title = 'mcpgw';
@@ -83,6 +84,7 @@ export async function serveCommand(configPath: string, values: OptionValues, io:
       configPath,
       logger,
       drainTimeoutMs: drain * 1000,
+      drainDelayMs: drainDelay * 1000,
       watch: values['no-watch'] !== true,
       // In place before the "mcpgw listening" line: whoever saw that line finds the file.
       ...(published === null ? {} : { onListening: () => published.publish() }),

@@ -6,12 +6,12 @@ import { createMcpHandler, UpstreamHealth, type GatewayAuditEvent, type McpGatew
 import { openLicenseMonitor } from '../license/open-license-monitor.js';
 import type { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
+import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
 import { createTelemetry, type Telemetry } from '../telemetry/create-telemetry.js';
 import { VERSION } from '../version.js';
-import { createHttpServer } from './http-server.js';
-import { parseListenAddress } from './listen-address.js';
-import { describeListenError } from './listen-error.js';
+import { createHttpServer, createMetricsServer } from './http-server.js';
+import { listenServer } from './listen-server.js';
 import { StartupError } from './startup-error.js';
 import { StdioUpstreams } from './stdio-upstreams.js';
 /**
@@ -25,8 +25,14 @@ const FORCED_CLOSE_MS = 1_000;
 export interface DaemonOptions {
   readonly configPath: string;
   readonly logger: Logger;
-  /** Longest wait for in-flight requests at shutdown (default 30 s). */
+  /** Longest wait for in-flight requests at shutdown (default 30 s), counted from when the listener closes. */
   readonly drainTimeoutMs?: number;
+  /**
+   * How long a shutdown keeps accepting and serving after `/readyz` turns
+   * 503, before the listener closes (default 0): time for load balancers
+   * to see the daemon unready and stop sending.
+   */
+  readonly drainDelayMs?: number;
   /** Reload when the config file changes (default true). */
   readonly watch?: boolean;
   /**
@@ -49,6 +55,9 @@ export class Daemon {
   readonly #handle: PolicyHandle;
   readonly #gateway: McpGatewayMiddleware;
   readonly #server: Server;
+  /** The server of `metrics.listen`, when set. */
+  readonly #metricsServer: Server | null;
+  readonly #metrics: DaemonMetrics;
   readonly #reloader: ConfigReloader;
   /** The stdio upstreams' bridges and their server processes (SPEC §10). */
   readonly #stdio: StdioUpstreams;
@@ -70,7 +79,19 @@ export class Daemon {
     this.#config = config;
     const { policy, cache } = ConfigReloader.compile(config);
     this.#handle = new PolicyHandle(policy);
-    const reloader = new ConfigReloader({ configPath: options.configPath, handle: this.#handle, cache, config, text, logger: options.logger, ...(options.watch === undefined ? {} : { watch: options.watch }) });
+    const metrics = createDaemonMetrics(config, { handle: this.#handle, licenseExpiry: () => this.licenseExpiry ?? undefined });
+    this.#metrics = metrics;
+    const reloader = new ConfigReloader({
+      configPath: options.configPath,
+      handle: this.#handle,
+      cache,
+      config,
+      text,
+      logger: options.logger,
+      ...(options.watch === undefined ? {} : { watch: options.watch }),
+      onReload: (result) => metrics.series.recordReload(result),
+      onAuditError: () => metrics.series.recordAuditError(),
+    });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
     this.#telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp' });
@@ -81,14 +102,23 @@ export class Daemon {
       routes: config.routes,
       ...(config.default_upstream === undefined ? {} : { defaultUpstream: config.default_upstream }),
       ...(config.allowed_origins === undefined ? {} : { allowedOrigins: config.allowed_origins }),
-      onAudit: (event: GatewayAuditEvent) => reloader.audit(event),
+      onAudit: (event: GatewayAuditEvent) => {
+        metrics.series.recordAudit(event);
+        reloader.audit(event);
+      },
       ...(this.#telemetry === null ? {} : { tracer: this.#telemetry.tracer }),
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
         this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
-      onUpstreamOutcome: (outcome) => upstreams.record(outcome),
+      onUpstreamOutcome: (outcome) => {
+        upstreams.record(outcome);
+        metrics.series.recordUpstreamOutcome(outcome);
+      },
     });
-    this.#server = createHttpServer(this.#gateway, { handle: this.#handle, isDraining: () => this.#draining, upstreams, license: () => this.#license?.report ?? null });
+    const separate = config.metrics?.listen !== undefined;
+    const health = { handle: this.#handle, isDraining: () => this.#draining, upstreams, license: () => this.#license?.report ?? null };
+    this.#server = createHttpServer(this.#gateway, health, separate ? null : metrics.endpoint);
+    this.#metricsServer = separate ? createMetricsServer(metrics.endpoint) : null;
   }
 
   /** Reads and validates the config, then listens. Throws {@link StartupError} with a readable message. */
@@ -131,7 +161,8 @@ export class Daemon {
   }
 
   /**
-   * Stops accepting connections, ends notification streams, lets in-flight
+   * Turns `/readyz` to 503 and keeps serving for the drain delay, then stops
+   * accepting connections, ends notification streams, lets in-flight
    * requests finish (up to the drain timeout) — what is left then is
    * abandoned, each request audited with outcome `abandoned` — and writes
    * `shutdown`. Resolves with whether every request finished in time (false
@@ -140,14 +171,22 @@ export class Daemon {
   async shutdown(signal: string): Promise<boolean> {
     if (this.#draining) return false;
     this.#beginShutdown(signal);
+    const delay = this.#options.drainDelayMs ?? 0;
+    if (delay > 0) {
+      this.#logger.info({ signal, drain_delay_ms: delay }, `shutting down: not ready; serving ${delay / 1000} s more before closing the listener`);
+      // A forced shutdown during the delay ends the wait.
+      for (const until = Date.now() + delay; Date.now() < until && !this.#finished; ) await new Promise((resolve) => setTimeout(resolve, Math.min(25, until - Date.now())));
+      if (this.#finished) return false;
+    }
     this.#logger.info({ signal, in_flight: this.#handle.inFlight() }, 'shutting down: draining in-flight requests');
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
     this.#streamsClosed = this.#gateway.closeStreams();
     const timeout = this.#options.drainTimeoutMs ?? 30_000;
+    const drainStarted = Date.now();
     let drained = true;
     while (this.#handle.inFlight() > 0 && !this.#finished) {
-      if (Date.now() - this.#stopStarted >= timeout) {
+      if (Date.now() - drainStarted >= timeout) {
         drained = false;
         break;
       }
@@ -204,24 +243,21 @@ export class Daemon {
     this.#gateway.close();
     const { drained, forced, abandoned } = outcome;
     this.#reloader.audit({ event: 'shutdown', signal: this.#stopSignal, drained, forced, streams_closed: this.#streamsClosed, abandoned, duration_ms: Date.now() - this.#stopStarted });
+    // Scraped until here: the metrics listener shows the drain.
+    this.#metricsServer?.close();
+    this.#metricsServer?.closeAllConnections();
     // Every span has ended by now (the gateway audited what was left): the last ones go to the collector, within a bound.
-    return Promise.all([this.#reloader.closeAudit(), this.#telemetry?.shutdown()]).then(() => undefined);
+    return Promise.all([this.#reloader.closeAudit(), this.#telemetry?.shutdown(), this.#metrics.provider.shutdown().catch(() => undefined)]).then(() => undefined);
   }
 
   async #listen(): Promise<void> {
-    const { host, port } = parseListenAddress(this.#config.listen);
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    }).catch((error: NodeJS.ErrnoException) => {
-      throw new StartupError(ErrorCodes.LISTEN_FAILED, describeListenError(error, this.#config.listen, port), { cause: error });
-    });
+    await listenServer(this.#server, this.#config.listen);
     try {
+      const metricsListen = this.#config.metrics?.listen;
+      if (this.#metricsServer !== null && metricsListen !== undefined) await listenServer(this.#metricsServer, metricsListen);
       this.#options.onListening?.();
     } catch (error) {
+      this.#metricsServer?.close();
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#gateway.close();
       throw error;
@@ -232,9 +268,11 @@ export class Daemon {
     this.#license = openLicenseMonitor(this.#config, this.#options.configPath, { logger: this.#logger, audit: (event) => this.#reloader.audit(event) });
     const { address, port: bound } = this.address;
     const rules = this.#handle.policy.ruleCount;
+    const metricsAddress = this.#metricsServer?.address() as AddressInfo | undefined;
+    const metrics = metricsAddress === undefined ? {} : { metrics_listen: `${metricsAddress.address}:${metricsAddress.port}` };
     this.#reloader.audit({ event: 'startup', version: VERSION, pid: process.pid, listen: `${address}:${bound}`, rules, generation: this.#handle.generation });
     // After `startup`: a `license_invalid` event belongs to this run.
     this.#license?.start();
-    this.#logger.info({ listen: `${address}:${bound}`, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
+    this.#logger.info({ listen: `${address}:${bound}`, ...metrics, rules, upstreams: this.#config.upstreams.map((u) => u.name), version: VERSION }, `mcpgw listening on ${address}:${bound}`);
   }
 }

@@ -4,11 +4,8 @@ import type { UpstreamHealth } from '@mcpgw/express';
 import type { LicenseReport } from '../license/license-status.js';
 import { sendJson } from './send-json.js';
 
-/** The paths the daemon answers itself for health checks (never proxied). */
-export const HEALTH_PATHS = Object.freeze({ liveness: '/healthz', readiness: '/readyz' } as const);
-
 /** Which health check a request asks for. */
-export type HealthCheck = keyof typeof HEALTH_PATHS;
+export type HealthCheck = 'liveness' | 'readiness';
 
 /** What the health checks report. */
 export interface HealthState {
@@ -19,20 +16,6 @@ export interface HealthState {
   readonly upstreams: UpstreamHealth;
   /** The license as the daemon sees it, `null` without `license` in the config (never affects the status). */
   license?(): LicenseReport | null;
-}
-
-/**
- * The health check a request is for: `/healthz` or `/readyz`, with or without
- * a query or a trailing slash, any letter case (as Express matched it).
- */
-export function healthCheckOf(req: IncomingMessage): HealthCheck | undefined {
-  const url = req.url ?? '';
-  const end = url.indexOf('?');
-  let path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
-  if (path.endsWith('/')) path = path.slice(0, -1);
-  if (path === HEALTH_PATHS.liveness) return 'liveness';
-  if (path === HEALTH_PATHS.readiness) return 'readiness';
-  return undefined;
 }
 
 /**

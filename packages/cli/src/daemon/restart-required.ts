@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { McpgwConfig } from '@mcpgw/core';
 
 /** Config fields a reload does not apply (SPEC §2): they take effect at the next start. */
-export const RESTART_FIELDS = ['listen', 'allowed_origins', 'license', 'upstreams', 'routes', 'default_upstream', 'telemetry'] as const;
+export const RESTART_FIELDS = ['listen', 'allowed_origins', 'license', 'upstreams', 'routes', 'default_upstream', 'telemetry', 'metrics'] as const;
 
 export type RestartField = (typeof RESTART_FIELDS)[number];
 

@@ -28,6 +28,10 @@ export interface ConfigReloaderOptions {
   readonly parse?: Pick<ParseConfigOptions, 'requireUpstreams'>;
   /** What the running policy was compiled with (see {@link ConfigReloader.compile}), for the first reload to take. */
   readonly cache?: ReloadCache;
+  /** Told of each reload's result: applied (`ok`) or rejected (`failed`). Must not throw. */
+  readonly onReload?: (result: 'ok' | 'failed') => void;
+  /** Told of each problem the audit log reports (not the expected cut of a crash's partial line). Must not throw. */
+  readonly onAuditError?: () => void;
 }
 
 /**
@@ -142,6 +146,7 @@ export class ConfigReloader {
       // The audit line first: whoever sees the log line finds it in the audit log already.
       this.#audit?.write({ event: 'policy_reload_failed', error: message });
       this.#logger.error({ reason, error: message }, `policy reload: rejected: ${message}`);
+      this.#options.onReload?.('failed');
       return;
     }
     this.#watcher?.noteContent(text);
@@ -154,6 +159,7 @@ export class ConfigReloader {
     const extra = pending.length > 0 ? { restart_required: pending } : {};
     this.#audit?.write({ event: 'policy_reload', rules, generation, ...extra });
     this.#logger.info({ reason, rules, generation, ...extra }, `policy reload: ok (rules=${rules})`);
+    this.#options.onReload?.('ok');
     if (pending.length > 0) this.#logger.warn({ restart_required: pending }, `policy reload: restart required to apply: ${pending.join(', ')}`);
   }
 
@@ -178,6 +184,7 @@ export class ConfigReloader {
       onError: (error) => {
         // A partial line cut after a crash is expected recovery, not a failure.
         const level = (error as { code?: string }).code === AuditLogErrorCodes.PARTIAL_LINE_CUT ? 'warn' : 'error';
+        if (level === 'error') this.#options.onAuditError?.();
         this.#logger[level]({ code: (error as { code?: string }).code, err: error }, `audit log: ${error.message}`);
       },
     };

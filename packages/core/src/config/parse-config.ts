@@ -59,6 +59,8 @@ export interface McpgwConfig {
   readonly policy: PolicyInput;
   readonly audit?: AuditConfig;
   readonly telemetry?: { readonly customer?: { readonly endpoint: string; readonly service_name: string; readonly protocol: 'http/protobuf' | 'http/json' } };
+  /** Where `/metrics` is served when not on `listen`. */
+  readonly metrics?: { readonly listen?: string };
 }
 
 /** Options of {@link parseConfig}. */

@@ -124,6 +124,20 @@ export const TelemetrySchema = Type.Object(
   { ...closed, description: 'Restart required.' },
 );
 
+export const MetricsSchema = Type.Object(
+  {
+    listen: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: LISTEN_PATTERN,
+        patternErrorMessage: 'must be host:port, like 127.0.0.1:9464 or [::1]:9464',
+        description: 'host:port to serve GET /metrics on, instead of on `listen`. Restart required.',
+      }),
+    ),
+  },
+  { ...closed, description: 'The Prometheus endpoint. Restart required.' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     listen: Type.Optional(
@@ -162,6 +176,7 @@ export const ConfigSchema = Type.Object(
     policy: Type.Optional(PolicySchema),
     audit: Type.Optional(AuditSchema),
     telemetry: Type.Optional(TelemetrySchema),
+    metrics: Type.Optional(MetricsSchema),
   },
   { ...closed, title: 'mcpgw.yaml', description: 'Configuration of the mcpgw policy gateway for MCP.' },
 );

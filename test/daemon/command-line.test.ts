@@ -90,8 +90,8 @@ describe('mcpgw: usage errors exit 2 with a did-you-mean, and nothing runs', () 
   it('each command has its own --help, on stdout with exit 0', async () => {
     const serve = await mcpgw(['serve', '--help']);
     expect(serve).toMatchObject({ code: 0, stderr: '' });
-    expect(serve.stdout).toMatch(/^Usage: mcpgw serve --config FILE \[--pid-file FILE\] \[--drain-timeout SECS\] \[--no-watch\]\n/);
-    for (const flag of ['-c, --config FILE', '--pid-file FILE', '--drain-timeout SECS', '--no-watch', '-h, --help']) expect(serve.stdout).toContain(flag);
+    expect(serve.stdout).toMatch(/^Usage: mcpgw serve --config FILE \[--pid-file FILE\] \[--drain-delay SECS\] \[--drain-timeout SECS\] \[--no-watch\]\n/);
+    for (const flag of ['-c, --config FILE', '--pid-file FILE', '--drain-delay SECS', '--drain-timeout SECS', '--no-watch', '-h, --help']) expect(serve.stdout).toContain(flag);
     expect(serve.stdout).toContain('MCPGW_LOG_LEVEL (fatal, error, warn, info, debug, trace, silent; default info)');
     expect(await mcpgw(['help', 'serve'])).toEqual(serve);
     const validate = await mcpgw(['validate', '-h']);

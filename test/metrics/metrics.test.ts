@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { freePort, Proc, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
+import { freePort, Proc, run, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
 import { connect, EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
 import { scrape, valueOf, type Sample } from './exposition.js';
 
@@ -46,7 +46,8 @@ describe('mcpgw serve: GET /metrics', () => {
     // The audit log's path is a directory: every attempt to open it fails.
     mkdirSync(join(dir, 'audit.jsonl'));
     writeFileSync(join(dir, 'license.json'), JSON.stringify({ licensee: 'Acme', expires: '2027-01-31T00:00:00Z' }));
-    const config = (rules: string) => `listen: "127.0.0.1:0"
+    const config = (rules: string, extra = '') => `listen: "127.0.0.1:0"
+${extra}
 upstreams:
   - name: demo
     url: ${upstream.url}
@@ -69,8 +70,11 @@ ${rules}
 
     await makeDecisions(daemon.url);
     expect((await rpc(`${origin}/dead`, { jsonrpc: '2.0', id: 1, method: 'tools/list' })).status).toBe(502);
+    // A reload that applies the policy, and says that metrics.listen waits for a restart.
+    writeFileSync(configPath, config(METRICS_RULES, 'metrics: { listen: "127.0.0.1:0" }'));
     daemon.proc.signal('SIGHUP');
     await daemon.proc.waitForMsg(/^policy reload: ok/);
+    await daemon.proc.waitForMsg('policy reload: restart required to apply: metrics');
     writeFileSync(configPath, config('    - name: broken\n      action: nonsense'));
     daemon.proc.signal('SIGHUP');
     await daemon.proc.waitForMsg(/^policy reload: rejected/);
@@ -125,6 +129,14 @@ ${rules}
     expect(valueOf(after, 'mcpgw_requests_total', { method: 'other' })).toBe(201);
     expect(valueOf(after, 'mcpgw_requests_total', { method: 'tools/call' })).toBe(201);
     expect(after.flatMap((sample) => Object.values(sample.labels)).filter((value) => value.includes('made-up'))).toEqual([]);
+  });
+
+  it('validate names a metrics.listen that is no host:port', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'mcpgw.yaml'), `metrics: { listen: "9464" }\nupstreams:\n  - name: demo\n    url: ${upstream.url}\n`);
+    const result = await run(['validate', '--config', join(dir, 'mcpgw.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('metrics.listen (line 1): must be host:port, like 127.0.0.1:9464 or [::1]:9464');
   });
 
   it('with metrics.listen, serves /metrics there only; the main address answers 404 and never proxies it', async () => {

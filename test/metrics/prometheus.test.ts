@@ -4,11 +4,11 @@
 // Prometheus's HTTP API, in PromQL, what it saw.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, Proc, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
-import { EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
+import { freePort, Proc, ROOT, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
+import { connect, EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
 
 const PROMETHEUS = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).stdout.trim();
 // CI installs it (.ci/run); elsewhere a missing binary skips the suite, saying so.
@@ -36,6 +36,9 @@ async function query(origin: string, promql: string): Promise<Record<string, num
   return Object.fromEntries(body.data.result.map(({ metric, value }) => [Object.entries(metric).sort().map(([label, text]) => `${label}=${text}`).join(',') || '{}', Number(value[1])]));
 }
 
+/** The PromQL blocks of docs/observability.md ("Queries"), with Grafana's `$__rate_interval` as 1m. */
+const DOC_QUERIES = [...readFileSync(join(ROOT, 'docs/observability.md'), 'utf8').matchAll(/^```promql\n([\s\S]*?)^```$/gm)].map((match) => (match[1] as string).replaceAll('$__rate_interval', '1m').trim());
+
 describe.skipIf(missing)('a real Prometheus scraping mcpgw serve', () => {
   const started: Proc[] = [];
   afterEach(async () => {
@@ -61,5 +64,21 @@ describe.skipIf(missing)('a real Prometheus scraping mcpgw serve', () => {
     expect(await query(prometheus, 'sum by (rule, action, mode) (mcpgw_rule_matches_total)')).toEqual({ 'action=deny,mode=enforce,rule=deny-exec': 1, 'action=rate_limit,mode=enforce,rule=limit-echo': 4 });
     expect(await query(prometheus, 'sum(mcpgw_request_duration_seconds_count{action="deny"})')).toEqual({ '{}': 1 });
     expect(await query(prometheus, 'max(mcpgw_policy_generation)')).toEqual({ '{}': 1 });
+
+    // Every query the docs list is valid PromQL over these series; those about requests have data.
+    expect(DOC_QUERIES.length).toBeGreaterThanOrEqual(10);
+    for (const promql of DOC_QUERIES) await query(prometheus, promql);
+    // Calls after the first scrapes, for rate() to see an increase: the docs' request rate and p99 then have values.
+    const client = await connect(daemon.url);
+    const p99 = DOC_QUERIES.find((promql) => promql.startsWith('histogram_quantile(0.99')) ?? '';
+    await expect
+      .poll(async () => {
+        await client.callTool({ name: 'search', arguments: { query: 'again' } });
+        const [seconds] = Object.values(await query(prometheus, p99));
+        const allowed = (await query(prometheus, DOC_QUERIES[0] ?? ''))['action=allow'];
+        return seconds !== undefined && seconds > 0 && seconds <= 60 && allowed !== undefined && allowed > 0;
+      }, { timeout: 20_000, interval: 500 })
+      .toBe(true);
+    await client.close();
   });
 });

@@ -66,7 +66,7 @@ describe('configJsonSchema', () => {
 
   it('lists every field of the config at every level', () => {
     expect(propertyNames(schema)).toEqual(
-      sorted(['listen', 'allowed_origins', 'license', 'upstreams', 'routes', 'default_upstream', 'policy', 'audit', 'telemetry']),
+      sorted(['listen', 'allowed_origins', 'license', 'upstreams', 'routes', 'default_upstream', 'policy', 'audit', 'telemetry', 'metrics']),
     );
     expect(schema['required']).toEqual(['upstreams']);
     expect(propertyNames(props['license'])).toEqual(['path', 'public_key']);
@@ -80,6 +80,7 @@ describe('configJsonSchema', () => {
     expect(propertyNames(match)).toEqual(sorted(['method', 'tool', 'upstream', 'args', 'headers']));
     expect(propertyNames(props['audit'])).toEqual(sorted(['path', 'max_size_mb', 'compress_rotated']));
     expect(propertyNames(props['telemetry'])).toEqual(['customer']);
+    expect(propertyNames(props['metrics'])).toEqual(['listen']);
     expect(propertyNames((props['telemetry']!['properties'] as Record<string, Schema>)['customer'])).toEqual(
       sorted(['endpoint', 'service_name', 'protocol']),
     );

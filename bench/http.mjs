@@ -8,6 +8,10 @@
 // time it spent per request (from /proc), which a busy machine disturbs less.
 //
 //   node bench/http.mjs [--duration-ms 3000] [--rounds 3] [--connections 8]
+//                       [--baseline /other/checkout/packages/cli/bin/mcpgw.js]
+//
+// --baseline adds the daemon as built in another checkout (built there
+// first), measured in the same run: the ratio says what a change costs.
 //
 // Prints a table; writes bench/results/http.json.
 
@@ -24,16 +28,19 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '8' },
     'stream-iterations': { type: 'string', default: '30' },
+    baseline: { type: 'string' },
   },
 });
 const DURATION_MS = Number(values['duration-ms']);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const STREAM_ITERATIONS = Number(values['stream-iterations']);
-const SUBJECTS = ['mcpgw', 'daemon', 'hpm', 'raw'];
+const BASELINE = values.baseline;
+const SUBJECTS = ['mcpgw', 'daemon', ...(BASELINE === undefined ? [] : ['baseline']), 'hpm', 'raw'];
 const LABELS = {
   mcpgw: 'mcpgw (mcpGateway, 4 rules)',
   daemon: 'mcpgw daemon (same policy, audit log)',
+  baseline: 'mcpgw daemon of --baseline',
   hpm: 'bare http-proxy-middleware',
   raw: 'raw node:http pipe',
 };
@@ -46,7 +53,7 @@ const { url: upstream } = await startUpstream();
 const urls = {};
 const pids = {};
 for (const subject of SUBJECTS) {
-  ({ url: urls[subject], pid: pids[subject] } = subject === 'daemon' ? await startDaemon(upstream) : await startServer(subject, upstream));
+  ({ url: urls[subject], pid: pids[subject] } = subject === 'daemon' ? await startDaemon(upstream) : subject === 'baseline' ? await startDaemon(upstream, { bin: BASELINE }) : await startServer(subject, upstream));
 }
 await new Promise((resolve) => setTimeout(resolve, 500));
 const rssIdle = Object.fromEntries(SUBJECTS.map((subject) => [subject, rssMiB(pids[subject])]));
@@ -102,6 +109,12 @@ const ratios = {
   cpu_per_request_daemon_vs_hpm: summary.daemon.cpu_us_per_request / summary.hpm.cpu_us_per_request,
   p99_mcpgw_vs_hpm: summary.mcpgw.p99_us / summary.hpm.p99_us,
   sse_ttlb_mcpgw_vs_hpm: summary.mcpgw.sse_1000_ttlb_p50_ms / summary.hpm.sse_1000_ttlb_p50_ms,
+  ...(BASELINE === undefined
+    ? {}
+    : {
+        throughput_daemon_vs_baseline: summary.daemon.rps / summary.baseline.rps,
+        cpu_per_request_daemon_vs_baseline: summary.daemon.cpu_us_per_request / summary.baseline.cpu_us_per_request,
+      }),
 };
 
 const f = (n, digits = 0) => n.toFixed(digits);
@@ -117,10 +130,13 @@ console.log(`mcpgw daemon / bare http-proxy-middleware throughput: ${f(ratios.th
 console.log(`CPU per request, mcpgw / bare hpm: ${f(ratios.cpu_per_request_mcpgw_vs_hpm, 2)}x; daemon / bare hpm: ${f(ratios.cpu_per_request_daemon_vs_hpm, 2)}x`);
 console.log(`mcpgw / raw pipe throughput: ${f(ratios.throughput_mcpgw_vs_raw, 2)}x; bare hpm / raw pipe: ${f(ratios.throughput_hpm_vs_raw, 2)}x`);
 console.log(`SSE 1,000 events, time to last byte, mcpgw / bare hpm: ${f(ratios.sse_ttlb_mcpgw_vs_hpm, 2)}x`);
+if (BASELINE !== undefined) {
+  console.log(`daemon / daemon of --baseline: throughput ${f(ratios.throughput_daemon_vs_baseline, 3)}x, CPU per request ${f(ratios.cpu_per_request_daemon_vs_baseline, 3)}x`);
+}
 
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(
   here('./results/http.json'),
-  `${JSON.stringify({ when: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length, options: { DURATION_MS, ROUNDS, CONNECTIONS, STREAM_ITERATIONS }, summary, ratios, raw: { small, streamed } }, null, 2)}\n`,
+  `${JSON.stringify({ when: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length, options: { DURATION_MS, ROUNDS, CONNECTIONS, STREAM_ITERATIONS, BASELINE }, summary, ratios, raw: { small, streamed } }, null, 2)}\n`,
 );
 process.exit(0);

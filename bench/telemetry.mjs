@@ -46,8 +46,8 @@ const { url: working } = await startCollector('ok');
 const { url: dead } = await startCollector('hang');
 const daemons = {
   off: await startDaemon(upstream),
-  working: await startDaemon(upstream, telemetry(working)),
-  dead: await startDaemon(upstream, telemetry(dead)),
+  working: await startDaemon(upstream, { extra: telemetry(working) }),
+  dead: await startDaemon(upstream, { extra: telemetry(dead) }),
 };
 
 // Warm-up: JIT and connection pools, and the dead collector's export queue filled.

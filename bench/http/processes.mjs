@@ -40,13 +40,14 @@ export const startCollector = (mode) => startListening('./collector.mjs', [mode]
 
 /**
  * The mcpgw daemon on the benchmark policy, with an audit log in a temporary
- * directory (`extra`: more of its config, as YAML); resolves with { url, pid }.
+ * directory; resolves with { url, pid }. `extra`: more of its config, as
+ * YAML; `bin`: another checkout's `bin/mcpgw.js` instead of this one's.
  */
-export function startDaemon(upstream, extra = '') {
+export function startDaemon(upstream, { extra = '', bin = here('../../packages/cli/bin/mcpgw.js') } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'mcpgw-bench-'));
   const config = join(dir, 'mcpgw.yaml');
   writeFileSync(config, `listen: "127.0.0.1:0"\nupstreams:\n  - name: bench\n    url: ${upstream}\ndefault_upstream: bench\n${BENCH_POLICY_RULES}audit:\n  path: ${join(dir, 'audit.jsonl')}\n  max_size_mb: 50\n  compress_rotated: true\n${extra}`);
-  const child = spawn(process.execPath, [here('../../packages/cli/bin/mcpgw.js'), 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--config', config, '--no-watch'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -5,11 +5,12 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { freePort, Proc, run, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
+import { freePort, run, startDaemon, tempDir } from '../daemon/harness.js';
 import { connect, EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
 import { scrape, valueOf, type Sample } from './exposition.js';
+import { gatewayConfig, withDemoUpstream } from './fixture.js';
 
 const SERIES = [
   'mcpgw_requests_total',
@@ -28,17 +29,7 @@ const rpc = (url: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(body) });
 
 describe('mcpgw serve: GET /metrics', () => {
-  let upstream: { proc: Proc; url: string };
-  const started: Proc[] = [];
-  beforeAll(async () => {
-    upstream = await startDemoUpstream();
-  });
-  afterAll(async () => {
-    await upstream?.proc.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((proc) => proc.stop()));
-  });
+  const { url: upstreamUrl, started } = withDemoUpstream();
 
   it('counts decisions, rule matches, durations, reloads, upstream failures and audit problems under the names of SPEC §11', async () => {
     const dir = tempDir();
@@ -50,7 +41,7 @@ describe('mcpgw serve: GET /metrics', () => {
 ${extra}
 upstreams:
   - name: demo
-    url: ${upstream.url}
+    url: ${upstreamUrl()}
   - name: dead
     url: http://127.0.0.1:${deadPort}/mcp
 routes:
@@ -109,7 +100,7 @@ ${rules}
   it('keeps the number of series fixed whatever method and tool names clients send', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
-    writeFileSync(configPath, `listen: "127.0.0.1:0"\nupstreams:\n  - name: demo\n    url: ${upstream.url}\ndefault_upstream: demo\npolicy:\n  rules:\n${METRICS_RULES}\n`);
+    writeFileSync(configPath, gatewayConfig(upstreamUrl()));
     const daemon = await startDaemon(configPath, ['--no-watch']);
     started.push(daemon.proc);
     const metricsUrl = `${new URL(daemon.url).origin}/metrics`;
@@ -133,7 +124,7 @@ ${rules}
 
   it('validate names a metrics.listen that is no host:port', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'mcpgw.yaml'), `metrics: { listen: "9464" }\nupstreams:\n  - name: demo\n    url: ${upstream.url}\n`);
+    writeFileSync(join(dir, 'mcpgw.yaml'), `metrics: { listen: "9464" }\nupstreams:\n  - name: demo\n    url: ${upstreamUrl()}\n`);
     const result = await run(['validate', '--config', join(dir, 'mcpgw.yaml')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('metrics.listen (line 1): must be host:port, like 127.0.0.1:9464 or [::1]:9464');
@@ -142,7 +133,7 @@ ${rules}
   it('with metrics.listen, serves /metrics there only; the main address answers 404 and never proxies it', async () => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
-    writeFileSync(configPath, `listen: "127.0.0.1:0"\nmetrics: { listen: "127.0.0.1:0" }\nupstreams:\n  - name: demo\n    url: ${upstream.url}\ndefault_upstream: demo\npolicy:\n  rules:\n${METRICS_RULES}\n`);
+    writeFileSync(configPath, gatewayConfig(upstreamUrl(), 'metrics: { listen: "127.0.0.1:0" }'));
     const daemon = await startDaemon(configPath, ['--no-watch']);
     started.push(daemon.proc);
     const listening = await daemon.proc.waitForMsg(/^mcpgw listening on /);

@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, Proc, ROOT, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
-import { connect, EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
+import { connect, EXPECTED_CALLS, makeDecisions } from './decisions.js';
+import { gatewayConfig } from './fixture.js';
 
 const PROMETHEUS = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).stdout.trim();
 // CI installs it (.ci/run); elsewhere a missing binary skips the suite, saying so.
@@ -50,7 +51,7 @@ describe.skipIf(missing)('a real Prometheus scraping mcpgw serve', () => {
     const upstream = await startDemoUpstream();
     started.push(upstream.proc);
     const configPath = join(dir, 'mcpgw.yaml');
-    writeFileSync(configPath, `listen: "127.0.0.1:0"\nupstreams:\n  - name: demo\n    url: ${upstream.url}\ndefault_upstream: demo\npolicy:\n  rules:\n${METRICS_RULES}\n`);
+    writeFileSync(configPath, gatewayConfig(upstream.url));
     const daemon = await startDaemon(configPath, ['--no-watch']);
     started.push(daemon.proc);
     const prometheus = await startPrometheus(new URL(daemon.url).host, dir, started);

@@ -4,27 +4,18 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Proc, startDaemon, startDemoUpstream, tempDir } from '../daemon/harness.js';
+import { describe, expect, it } from 'vitest';
+import { startDaemon, tempDir } from '../daemon/harness.js';
 import { connect } from './decisions.js';
+import { gatewayConfig, withDemoUpstream } from './fixture.js';
 
 describe('mcpgw serve --drain-delay: readiness fails before the listener closes', () => {
-  let upstream: { proc: Proc; url: string };
-  const started: Proc[] = [];
-  beforeAll(async () => {
-    upstream = await startDemoUpstream();
-  });
-  afterAll(async () => {
-    await upstream?.proc.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((proc) => proc.stop()));
-  });
+  const { url: upstreamUrl, started } = withDemoUpstream();
 
   const start = async (delay: string) => {
     const dir = tempDir();
     const configPath = join(dir, 'mcpgw.yaml');
-    writeFileSync(configPath, `listen: "127.0.0.1:0"\nupstreams:\n  - name: demo\n    url: ${upstream.url}\ndefault_upstream: demo\n`);
+    writeFileSync(configPath, gatewayConfig(upstreamUrl()));
     const daemon = await startDaemon(configPath, ['--no-watch', '--drain-delay', delay]);
     started.push(daemon.proc);
     return { ...daemon, origin: new URL(daemon.url).origin };

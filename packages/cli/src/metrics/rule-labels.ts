@@ -4,9 +4,11 @@ import type { CompiledPolicy, PolicyHandle } from '@mcpgw/core';
 /**
  * The labels of `mcpgw_rule_matches_total` for a rule name an audit event
  * holds: the rule's action and mode as configured. Taken from the policy's
- * rules, not from a second evaluation; every policy the daemon has run is
- * remembered, so that a request decided under an older generation still
- * finds its rules (a reload may remove one while the request runs).
+ * rules, not from a second evaluation. The rules of every policy seen stay
+ * known, so that a request decided under an older generation still finds
+ * its rules after a reload removed one; a name no policy seen has (the
+ * policy was replaced before any of its requests completed) takes the
+ * decision's action.
  */
 export class RuleLabels {
   readonly #handle: PolicyHandle;

@@ -37,13 +37,23 @@ async function query(origin: string, promql: string): Promise<Record<string, num
   return Object.fromEntries(body.data.result.map(({ metric, value }) => [Object.entries(metric).sort().map(([label, text]) => `${label}=${text}`).join(',') || '{}', Number(value[1])]));
 }
 
+const OBSERVABILITY = readFileSync(join(ROOT, 'docs/observability.md'), 'utf8');
 /** The PromQL blocks of docs/observability.md ("Queries"), with Grafana's `$__rate_interval` as 1m. */
-const DOC_QUERIES = [...readFileSync(join(ROOT, 'docs/observability.md'), 'utf8').matchAll(/^```promql\n([\s\S]*?)^```$/gm)].map((match) => (match[1] as string).replaceAll('$__rate_interval', '1m').trim());
+const DOC_QUERIES = [...OBSERVABILITY.matchAll(/^```promql\n([\s\S]*?)^```$/gm)].map((match) => (match[1] as string).replaceAll('$__rate_interval', '1m').trim());
 
 describe.skipIf(missing)('a real Prometheus scraping mcpgw serve', () => {
   const started: Proc[] = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((proc) => proc.stop()));
+  });
+
+  it('the scrape config of docs/observability.md passes promtool check config', () => {
+    const [, config] = /^```yaml\n(scrape_configs:[\s\S]*?)^```$/m.exec(OBSERVABILITY) ?? [];
+    expect(config).toBeDefined();
+    const file = join(tempDir(), 'prometheus.yml');
+    writeFileSync(file, config ?? '');
+    const check = spawnSync(join(PROMETHEUS, '../promtool'), ['check', 'config', file], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
   it('sees the allowed, denied and rate-limited calls through PromQL', { timeout: 60_000 }, async () => {

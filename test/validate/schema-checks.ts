@@ -44,16 +44,18 @@ export function beyondSchema(issue: ConfigIssue): boolean {
 
 export const UPSTREAM = 'upstreams:\n  - name: demo\n    url: http://127.0.0.1:3001/mcp\n';
 
-/**
- * The `yaml` fenced blocks of docs/*.md: complete configs as they are, rules and sections with an upstream added.
- * Another program's YAML is fenced with its file name after `yaml` (the OpenTelemetry Collector's `yaml otel-collector.yaml`) and is not read.
- */
+/** The line before a YAML block of the docs that is not an mcpgw config. */
+export const NOT_MCPGW_YAML = '<!-- not mcpgw.yaml -->';
+
+/** The `yaml` fenced blocks of docs/*.md (but those marked {@link NOT_MCPGW_YAML}): complete configs as they are, rules and sections with an upstream added. */
 export function docConfigs(): Array<[where: string, text: string]> {
   const configs: Array<[string, string]> = [];
   const dir = join(ROOT, 'docs');
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.md'))) {
     const source = readFileSync(join(dir, file), 'utf8');
     for (const block of source.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)) {
+      // Another program's YAML (a Prometheus or Kubernetes file) is marked so on the line before it.
+      if (source.slice(0, block.index).endsWith(`${NOT_MCPGW_YAML}\n`)) continue;
       const text = block[1] ?? '';
       const line = source.slice(0, block.index).split('\n').length;
       const value: unknown = parse(text);

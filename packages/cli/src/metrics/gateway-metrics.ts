@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { GatewayAuditEvent, PolicyHandle } from '@mcpgw/core';
 import type { UpstreamFailureKind, UpstreamOutcome } from '@mcpgw/express';
 import { methodLabel } from './method-label.js';
@@ -73,7 +73,7 @@ export class GatewayMetrics {
 
   /** Counts an upstream's failure. */
   recordUpstreamOutcome(outcome: UpstreamOutcome): void {
-    if (!outcome.ok) this.#upstreamErrors.add(1, { upstream: outcome.upstream, kind: outcome.kind } satisfies Attributes);
+    if (!outcome.ok) this.#upstreamErrors.add(1, { upstream: outcome.upstream, kind: outcome.kind });
   }
 
   /** Counts a reload, applied (`ok`) or rejected (`failed`). */

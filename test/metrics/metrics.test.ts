@@ -11,6 +11,7 @@ import { freePort, run, startDaemon, tempDir } from '../daemon/harness.js';
 import { connect, EXPECTED_CALLS, makeDecisions, METRICS_RULES } from './decisions.js';
 import { scrape, valueOf, type Sample } from './exposition.js';
 import { gatewayConfig, withDemoUpstream } from './fixture.js';
+import { opensslKeyPair, signWithCli } from '../license/license-fixtures.js';
 
 const SERIES = [
   'mcpgw_requests_total',
@@ -36,7 +37,8 @@ describe('mcpgw serve: GET /metrics', () => {
     const deadPort = await freePort();
     // The audit log's path is a directory: every attempt to open it fails.
     mkdirSync(join(dir, 'audit.jsonl'));
-    writeFileSync(join(dir, 'license.json'), JSON.stringify({ licensee: 'Acme', expires: '2027-01-31T00:00:00Z' }));
+    const issuer = opensslKeyPair(dir);
+    await signWithCli(issuer.privateKey, join(dir, 'license.json'), ['--licensee', 'Acme', '--expires', '2027-01-31']);
     const config = (rules: string, extra = '') => `listen: "127.0.0.1:0"
 ${extra}
 upstreams:
@@ -47,7 +49,7 @@ upstreams:
 routes:
   - { path: /dead, upstream: dead }
 default_upstream: demo
-license: { path: license.json }
+license: { path: license.json, public_key: ${issuer.publicKey} }
 audit: { path: audit.jsonl }
 policy:
   rules:

@@ -27,6 +27,7 @@ describe('mcpgw serve exports OTLP traces and metrics (SPEC §11)', () => {
   let upstream: RecordingUpstream;
   let receiver: OtlpReceiver;
   let exit: { code: number | null; ms: number };
+  let scraped: string;
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream({ json: true });
@@ -39,6 +40,7 @@ describe('mcpgw serve exports OTLP traces and metrics (SPEC §11)', () => {
     await client.callTool({ name: AWS_KEY, arguments: {} }).catch(() => undefined);
     await client.callTool({ name: 'search', arguments: { q: 'x' }, _meta: { traceparent: `00-${META_TRACE_ID}-${META_SPAN}-01` } });
     await client.close();
+    scraped = await (await fetch(new URL('/metrics', url))).text();
     // The drain flushes what is pending: nothing is waited for beyond it.
     exit = await stop(proc);
   }, 30_000);
@@ -128,6 +130,14 @@ describe('mcpgw serve exports OTLP traces and metrics (SPEC §11)', () => {
       expect(echo?.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' });
       expect(echo?.attributes['mcp.session.id']).toBeUndefined();
     }
+  });
+
+  it("exports mcpgw's own series from the one MeterProvider that /metrics reads, which shows only those", () => {
+    const denied = receiver.points.find((point) => point.metric === 'mcpgw_request_duration_seconds' && point.attributes['action'] === 'deny');
+    expect(denied?.count).toBe(1);
+    expect(scraped).toMatch(/^mcpgw_request_duration_seconds_count\{upstream="[a-z0-9-]+",action="deny"\} 1$/m);
+    // The semantic conventions' histograms carry tool names clients send: OTLP only.
+    expect(scraped).not.toContain('mcp_server_operation_duration');
   });
 });
 

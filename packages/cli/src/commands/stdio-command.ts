@@ -98,7 +98,7 @@ export async function stdioCommand(configPath: string, values: OptionValues, com
   running.audit({ event: 'startup', version: VERSION, pid: process.pid, mode: 'stdio', server: serverName, server_pid: server.pid, rules, generation: handle.generation });
   logger.info({ server: serverName, command: basename(file), server_pid: server.pid, rules, version: VERSION }, `mcpgw stdio: serving ${serverName} (pid ${server.pid})`);
   const telemetry = createTelemetry(config.telemetry?.customer, { logger, transport: 'pipe' });
-  const live = StdioGateway.start({ handle, server, serverName, onAudit: (event) => record(running, logger, event), ...(telemetry === null ? {} : { tracer: telemetry.tracer }) });
+  const live = StdioGateway.start({ handle, server, serverName, onAudit: (event) => record(running, logger, event), ...(telemetry?.tracer == null ? {} : { tracer: telemetry.tracer }) });
   gateway = live;
   if (stopSignal !== null) live.stop();
   await running.start();

@@ -7,6 +7,7 @@ import { openLicenseMonitor } from '../license/open-license-monitor.js';
 import type { LicenseMonitor } from '../license/license-monitor.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { PrometheusEndpoint } from '../metrics/prometheus-endpoint.js';
 import { ConfigReloader } from '../reload/config-reloader.js';
 import { createTelemetry, type Telemetry } from '../telemetry/create-telemetry.js';
 import { VERSION } from '../version.js';
@@ -64,7 +65,7 @@ export class Daemon {
   /** As started: what a reload does not change (listen, upstreams, license…). */
   readonly #config: McpgwConfig;
   /** OTLP export to the customer's collector, when `telemetry.customer.endpoint` is set. */
-  readonly #telemetry: Telemetry | null;
+  readonly #telemetry: Telemetry;
   #license: LicenseMonitor | null = null;
   #draining = false;
   /** What the `shutdown` event says, once written (by the drain or by a forced exit). */
@@ -79,7 +80,11 @@ export class Daemon {
     this.#config = config;
     const { policy, cache } = ConfigReloader.compile(config);
     this.#handle = new PolicyHandle(policy);
-    const metrics = createDaemonMetrics(config, { handle: this.#handle, licenseExpiry: () => this.licenseExpiry ?? undefined });
+    // One MeterProvider for the process: `/metrics` reads it, and the OTLP exporter when a collector is set.
+    const prometheus = new PrometheusEndpoint();
+    const telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp', readers: [prometheus.reader] });
+    this.#telemetry = telemetry;
+    const metrics = createDaemonMetrics(config, telemetry.meterProvider, prometheus, { handle: this.#handle, licenseExpiry: () => this.licenseExpiry ?? undefined });
     this.#metrics = metrics;
     const reloader = new ConfigReloader({
       configPath: options.configPath,
@@ -94,7 +99,6 @@ export class Daemon {
     });
     this.#reloader = reloader;
     const upstreams = new UpstreamHealth(config.upstreams.map((upstream) => upstream.name));
-    this.#telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp' });
     this.#stdio = StdioUpstreams.create(config, { configDir: dirname(resolve(options.configPath)), logger: options.logger, redactText: (text) => this.#handle.policy.redactText(text) });
     this.#gateway = createMcpHandler({
       handle: this.#handle,
@@ -106,7 +110,7 @@ export class Daemon {
         metrics.series.recordAudit(event);
         reloader.audit(event);
       },
-      ...(this.#telemetry === null ? {} : { tracer: this.#telemetry.tracer }),
+      ...(telemetry.tracer === null ? {} : { tracer: telemetry.tracer }),
       // The log has what the client was not told: the socket error, the upstream's address.
       onError: (error, upstream) =>
         this.#logger.warn({ upstream, code: error.code, kind: error.kind, status: error.httpStatus, error_code: error.rpcCode, ...(error.detail === undefined ? {} : { detail: error.detail }) }, error.message),
@@ -247,7 +251,7 @@ export class Daemon {
     this.#metricsServer?.close();
     this.#metricsServer?.closeAllConnections();
     // Every span has ended by now (the gateway audited what was left): the last ones go to the collector, within a bound.
-    return Promise.all([this.#reloader.closeAudit(), this.#telemetry?.shutdown(), this.#metrics.provider.shutdown().catch(() => undefined)]).then(() => undefined);
+    return Promise.all([this.#reloader.closeAudit(), this.#telemetry.shutdown()]).then(() => undefined);
   }
 
   async #listen(): Promise<void> {

@@ -2,7 +2,7 @@ import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporte
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type IMetricReader, type MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { McpgwConfig, RequestTracer } from '@mcpgw/core';
 import type { Logger } from '../logging/create-logger.js';
@@ -23,21 +23,42 @@ const METRIC_EXPORT_INTERVAL_MS = 60_000;
 
 type CustomerTelemetry = NonNullable<NonNullable<McpgwConfig['telemetry']>['customer']>;
 
-/** The telemetry of a running mcpgw: the tracer its gateway is given, and the flush at shutdown. */
+/** The meter of the semantic conventions' duration histograms: not mcpgw's own series, which `/metrics` shows. */
+const SEMCONV_METER = 'mcpgw.mcp';
+
+/** The telemetry of a running mcpgw: its one MeterProvider, the tracer its gateway is given, and the flush at shutdown. */
 export interface Telemetry {
-  readonly tracer: RequestTracer;
+  /** Null without a collector to export to. */
+  readonly tracer: RequestTracer | null;
+  /** The process's one MeterProvider: every instrument is made on it, every reader sees the same numbers. */
+  readonly meterProvider: MeterProvider;
   /** Exports what is pending and stops; resolves within {@link FLUSH_TIMEOUT_MS} whatever the collector does. Never rejects. */
   shutdown(): Promise<void>;
 }
 
+export interface TelemetryOptions {
+  readonly logger: Logger;
+  /** How clients reach this process: `tcp` for `mcpgw serve`, `pipe` for `mcpgw stdio`. */
+  readonly transport: 'tcp' | 'pipe';
+  /** Readers of the process's metrics besides the OTLP exporter's (the daemon's `/metrics`). */
+  readonly readers?: readonly IMetricReader[];
+}
+
 /**
- * OTLP/HTTP export of traces and metrics to the customer's collector
- * (SPEC §11), or null without `telemetry.customer.endpoint`: then nothing
- * is made and nothing costs. `transport`: how clients reach this process
- * (`tcp` for `mcpgw serve`, `pipe` for `mcpgw stdio`).
+ * The process's telemetry: OTLP/HTTP export of traces and metrics to the
+ * customer's collector (SPEC §11) when `telemetry.customer.endpoint` is
+ * set, and one MeterProvider for that exporter and `readers`. Null when
+ * there is neither: then nothing is made and nothing costs.
  */
-export function createTelemetry(customer: CustomerTelemetry | undefined, options: { logger: Logger; transport: 'tcp' | 'pipe' }): Telemetry | null {
-  if (customer === undefined) return null;
+export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions & { readonly readers: readonly [IMetricReader, ...IMetricReader[]] }): Telemetry;
+export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions): Telemetry | null;
+export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions): Telemetry | null {
+  const readers = options.readers ?? [];
+  if (customer === undefined) {
+    if (readers.length === 0) return null;
+    const meterProvider = createMeterProvider(createTelemetryResource('mcpgw'), [...readers]);
+    return { tracer: null, meterProvider, shutdown: () => boundedFlush([meterProvider.shutdown()]) };
+  }
   const base = customer.endpoint.replace(/\/+$/, '');
   const json = customer.protocol === 'http/json';
   const exporterOptions = (signal: string) => ({ url: `${base}/v1/${signal}`, timeoutMillis: EXPORT_TIMEOUT_MS });
@@ -57,20 +78,22 @@ export function createTelemetry(customer: CustomerTelemetry | undefined, options
 
   const metricExporter = json ? new JsonMetricExporter(exporterOptions('metrics')) : new ProtoMetricExporter(exporterOptions('metrics'));
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS, exportTimeoutMillis: EXPORT_TIMEOUT_MS });
-  const meterProvider = createMeterProvider(resource, [reader]);
+  const meterProvider = createMeterProvider(resource, [...readers, reader]);
 
-  const tracer = new OtelRequestTracer(tracerProvider.getTracer('mcpgw', VERSION), meterProvider.getMeter('mcpgw', VERSION), { spans: accounting, transport: options.transport });
+  const tracer = new OtelRequestTracer(tracerProvider.getTracer('mcpgw', VERSION), meterProvider.getMeter(SEMCONV_METER, VERSION), { spans: accounting, transport: options.transport });
   options.logger.info({ endpoint: base, protocol: customer.protocol, service_name: customer.service_name }, `telemetry: exporting traces and metrics to ${base} (OTLP ${customer.protocol})`);
   let closing: Promise<void> | null = null;
   return {
     tracer,
-    shutdown: () =>
-      (closing ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS).unref()));
-        await Promise.race([Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]), cap]);
-        clearTimeout(timer);
-        accounting.settle();
-      })()),
+    meterProvider,
+    shutdown: () => (closing ??= boundedFlush([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => accounting.settle())),
   };
+}
+
+/** Waits for the providers' last exports, at most {@link FLUSH_TIMEOUT_MS}. Never rejects. */
+async function boundedFlush(shutdowns: Promise<void>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS).unref()));
+  await Promise.race([Promise.allSettled(shutdowns), cap]);
+  clearTimeout(timer);
 }

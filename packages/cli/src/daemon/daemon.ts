@@ -80,9 +80,9 @@ export class Daemon {
     this.#config = config;
     const { policy, cache } = ConfigReloader.compile(config);
     this.#handle = new PolicyHandle(policy);
-    // One MeterProvider for the process: `/metrics` reads it, and the OTLP exporter when a collector is set.
-    const prometheus = new PrometheusEndpoint();
-    const telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp', readers: [prometheus.reader] });
+    // One MeterProvider with one reader: the OTLP exporter's when a collector is set, which `/metrics` collects from too.
+    const telemetry = createTelemetry(config.telemetry?.customer, { logger: options.logger, transport: 'tcp', localReader: PrometheusEndpoint.localReader });
+    const prometheus = new PrometheusEndpoint(telemetry.metricReader);
     this.#telemetry = telemetry;
     const metrics = createDaemonMetrics(config, telemetry.meterProvider, prometheus, { handle: this.#handle, licenseExpiry: () => this.licenseExpiry ?? undefined });
     this.#metrics = metrics;

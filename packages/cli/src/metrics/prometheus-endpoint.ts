@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricReader, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 /** The meter mcpgw's own series are made on; the only one `/metrics` shows. */
 export const MCPGW_METER = 'mcpgw';
@@ -10,17 +10,26 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * `GET /metrics`: the series of the {@link MCPGW_METER} meter in the
- * Prometheus text format, read through OpenTelemetry's Prometheus exporter,
- * a reader of the daemon's one `MeterProvider` with no server of its own.
+ * Prometheus text format, collected from the one reader of the daemon's one
+ * `MeterProvider` (the OTLP exporter's, or {@link PrometheusEndpoint.localReader}
+ * without a collector) and written by OpenTelemetry's Prometheus serializer.
  * Other meters' instruments (the semantic-convention histograms, whose
  * labels include tool names clients send) go to OTLP only, and no series
  * carries `otel_scope_*` labels: the labels are exactly those of SPEC §11.
  * `target_info` carries the resource (service name, version, instance id).
  */
 export class PrometheusEndpoint {
-  /** The reader to give the `MeterProvider`. */
-  readonly reader = new PrometheusExporter({ preventServerStart: true });
+  /** The reader of a process that exports to no collector: the Prometheus exporter, without a server of its own. */
+  static localReader(): MetricReader {
+    return new PrometheusExporter({ preventServerStart: true });
+  }
+
+  readonly #reader: MetricReader;
   readonly #serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+
+  constructor(reader: MetricReader) {
+    this.#reader = reader;
+  }
 
   /** Answers a request for `/metrics` (GET or HEAD; else 405). Never throws. */
   answer(req: IncomingMessage, res: ServerResponse): void {
@@ -36,7 +45,7 @@ export class PrometheusEndpoint {
 
   /** The current exposition text. */
   async render(): Promise<string> {
-    const { resourceMetrics } = await this.reader.collect();
+    const { resourceMetrics } = await this.#reader.collect();
     const own: ResourceMetrics = { ...resourceMetrics, scopeMetrics: resourceMetrics.scopeMetrics.filter((scope) => scope.scope.name === MCPGW_METER) };
     return this.#serializer.serialize(own);
   }

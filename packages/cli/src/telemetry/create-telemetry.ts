@@ -1,8 +1,8 @@
-import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { AggregationTemporalityPreference, OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { PeriodicExportingMetricReader, type IMetricReader, type MeterProvider } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { McpgwConfig, RequestTracer } from '@mcpgw/core';
 import type { Logger } from '../logging/create-logger.js';
@@ -30,8 +30,14 @@ const SEMCONV_METER = 'mcpgw.mcp';
 export interface Telemetry {
   /** Null without a collector to export to. */
   readonly tracer: RequestTracer | null;
-  /** The process's one MeterProvider: every instrument is made on it, every reader sees the same numbers. */
+  /** The process's one MeterProvider: every instrument is made on it. */
   readonly meterProvider: MeterProvider;
+  /**
+   * Its one reader: the OTLP exporter's when there is a collector, else the
+   * `localReader`. The daemon's `/metrics` collects from it too, so every
+   * record is aggregated once (the SDK keeps a storage per reader).
+   */
+  readonly metricReader: MetricReader;
   /** Exports what is pending and stops; resolves within {@link FLUSH_TIMEOUT_MS} whatever the collector does. Never rejects. */
   shutdown(): Promise<void>;
 }
@@ -40,24 +46,24 @@ export interface TelemetryOptions {
   readonly logger: Logger;
   /** How clients reach this process: `tcp` for `mcpgw serve`, `pipe` for `mcpgw stdio`. */
   readonly transport: 'tcp' | 'pipe';
-  /** Readers of the process's metrics besides the OTLP exporter's (the daemon's `/metrics`). */
-  readonly readers?: readonly IMetricReader[];
+  /** The reader when there is no collector, for a process that reads its metrics itself (the daemon's `/metrics`). */
+  readonly localReader?: () => MetricReader;
 }
 
 /**
  * The process's telemetry: OTLP/HTTP export of traces and metrics to the
  * customer's collector (SPEC §11) when `telemetry.customer.endpoint` is
- * set, and one MeterProvider for that exporter and `readers`. Null when
- * there is neither: then nothing is made and nothing costs.
+ * set, and one MeterProvider with one reader. Null when there is neither a
+ * collector nor a `localReader`: then nothing is made and nothing costs.
  */
-export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions & { readonly readers: readonly [IMetricReader, ...IMetricReader[]] }): Telemetry;
+export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions & { readonly localReader: () => MetricReader }): Telemetry;
 export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions): Telemetry | null;
 export function createTelemetry(customer: CustomerTelemetry | undefined, options: TelemetryOptions): Telemetry | null {
-  const readers = options.readers ?? [];
   if (customer === undefined) {
-    if (readers.length === 0) return null;
-    const meterProvider = createMeterProvider(createTelemetryResource('mcpgw'), [...readers]);
-    return { tracer: null, meterProvider, shutdown: () => boundedFlush([meterProvider.shutdown()]) };
+    if (options.localReader === undefined) return null;
+    const metricReader = options.localReader();
+    const meterProvider = createMeterProvider(createTelemetryResource('mcpgw'), [metricReader]);
+    return { tracer: null, meterProvider, metricReader, shutdown: () => boundedFlush([meterProvider.shutdown()]) };
   }
   const base = customer.endpoint.replace(/\/+$/, '');
   const json = customer.protocol === 'http/json';
@@ -76,9 +82,11 @@ export function createTelemetry(customer: CustomerTelemetry | undefined, options
   });
   const tracerProvider = new TracerProvider({ resource, spanProcessors: [accounting.processor(processor)] });
 
-  const metricExporter = json ? new JsonMetricExporter(exporterOptions('metrics')) : new ProtoMetricExporter(exporterOptions('metrics'));
+  // Cumulative whatever OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says: `/metrics` collects from the same reader, and a delta collection there would take counts from the export.
+  const metricOptions = { ...exporterOptions('metrics'), temporalityPreference: AggregationTemporalityPreference.CUMULATIVE };
+  const metricExporter = json ? new JsonMetricExporter(metricOptions) : new ProtoMetricExporter(metricOptions);
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: METRIC_EXPORT_INTERVAL_MS, exportTimeoutMillis: EXPORT_TIMEOUT_MS });
-  const meterProvider = createMeterProvider(resource, [...readers, reader]);
+  const meterProvider = createMeterProvider(resource, [reader]);
 
   const tracer = new OtelRequestTracer(tracerProvider.getTracer('mcpgw', VERSION), meterProvider.getMeter(SEMCONV_METER, VERSION), { spans: accounting, transport: options.transport });
   options.logger.info({ endpoint: base, protocol: customer.protocol, service_name: customer.service_name }, `telemetry: exporting traces and metrics to ${base} (OTLP ${customer.protocol})`);
@@ -86,6 +94,7 @@ export function createTelemetry(customer: CustomerTelemetry | undefined, options
   return {
     tracer,
     meterProvider,
+    metricReader: reader,
     shutdown: () => (closing ??= boundedFlush([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => accounting.settle())),
   };
 }

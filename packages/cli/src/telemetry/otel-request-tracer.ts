@@ -71,14 +71,17 @@ export class OtelRequestTracer implements RequestTracer {
   finish(event: DecisionAuditEvent, trace: { start: TraceStart; server: Span; client: { span: Span; started: number; answered: number | null } | null }): void {
     const now = performance.now();
     const shared = operationAttributes(event, this.#transport, trace.start.protocolVersion);
-    const attributes = trace.server.isRecording() ? { ...shared, ...requestAttributes(event) } : shared;
+    // No spans while the export queue is full: only the durations are recorded.
+    const recording = trace.server.isRecording();
+    const name = recording ? spanName(event) : '';
+    const attributes = recording ? { ...shared, ...requestAttributes(event) } : shared;
     if (trace.client !== null) {
       const { span, started, answered } = trace.client;
       const ended = answered ?? now;
-      endSpan(span, spanName(event), attributes, event, epochMs(ended));
+      if (recording) endSpan(span, name, attributes, event, epochMs(ended));
       this.#clientDuration.record((ended - started) / 1000, shared);
     }
-    endSpan(trace.server, spanName(event), trace.server.isRecording() ? { ...attributes, ...decisionAttributes(event) } : attributes, event, epochMs(now));
+    if (recording) endSpan(trace.server, name, { ...attributes, ...decisionAttributes(event) }, event, epochMs(now));
     this.#serverDuration.record((now - trace.start.started) / 1000, shared);
   }
 }

@@ -7,6 +7,9 @@ import type { Logger } from '../logging/create-logger.js';
 /** Dropped spans are logged at most this often. */
 const LOG_INTERVAL_MS = 60_000;
 
+/** After a failed export, a request makes spans at most this often: a probe that finds out when the collector is back. */
+const PROBE_INTERVAL_MS = 1_000;
+
 /**
  * Counts the spans a slow, refusing or dead collector costs, and says so in
  * the log at most once a minute: those the export queue had no room for,
@@ -64,12 +67,30 @@ export class SpanAccounting {
     this.#maxQueueSize = maxQueueSize;
   }
 
-  /** Whether the export queue is full: a span ended now would be dropped, so none need be made. */
-  get full(): boolean {
+  /** The last export failed (a timeout, a refusal): the collector is not taking spans. */
+  #failing = false;
+  #nextProbe = 0;
+
+  /**
+   * Whether a request starting now makes spans: not while the export queue
+   * is full (they would be dropped), and after a failed export only one
+   * request a second, until an export succeeds again — spans a failing
+   * collector will not take cost requests nothing to make.
+   */
+  admits(): boolean {
+    if (this.#queueFull()) return false;
+    if (!this.#failing) return true;
+    const now = performance.now();
+    if (now < this.#nextProbe) return false;
+    this.#nextProbe = now + PROBE_INTERVAL_MS;
+    return true;
+  }
+
+  #queueFull(): boolean {
     return this.#queued - this.#taken >= this.#maxQueueSize;
   }
 
-  /** Spans not made because the queue was full. */
+  /** Spans not made because the queue was full or the collector failing. */
   drop(spans: number): void {
     this.#dropped.add(spans);
   }
@@ -81,7 +102,8 @@ export class SpanAccounting {
         this.#taken += spans.length;
         inner.export(spans, (result) => {
           this.#settled += spans.length;
-          if (result.code !== ExportResultCode.SUCCESS) this.#dropped.add(spans.length);
+          this.#failing = result.code !== ExportResultCode.SUCCESS;
+          if (this.#failing) this.#dropped.add(spans.length);
           done(result);
         });
       },
@@ -96,7 +118,7 @@ export class SpanAccounting {
       onStart: (span: Span, context: Context) => inner.onStart(span, context),
       onEnd: (span: ReadableSpan) => {
         if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-        if (this.full) return this.#dropped.add(1);
+        if (this.#queueFull()) return this.#dropped.add(1);
         this.#queued++;
         inner.onEnd(span);
       },

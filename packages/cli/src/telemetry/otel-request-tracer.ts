@@ -14,7 +14,7 @@ const carrierGetter = {
 };
 const carrierSetter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) };
 
-/** What a request gets instead of spans while the export queue is full: nothing recorded, nothing to pay. */
+/** What a request gets instead of spans while the collector does not take them: nothing recorded, nothing to pay. */
 const NOT_RECORDED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Epoch milliseconds of a `performance.now()` reading, as span times are given. */
@@ -54,8 +54,8 @@ export class OtelRequestTracer implements RequestTracer {
   }
 
   begin(start: TraceStart): RequestTrace {
-    if (this.#spans.full) {
-      // A collector that does not keep up costs requests nothing: their spans are not made (but counted), their durations still are.
+    if (!this.#spans.admits()) {
+      // A collector that does not keep up or fails costs requests nothing: their spans are not made (but counted), their durations still are.
       this.#spans.drop(start.forwarded ? 2 : 1);
       return new OtelRequestTrace(this, start, NOT_RECORDED, start.forwarded ? NOT_RECORDED : null);
     }
@@ -71,7 +71,7 @@ export class OtelRequestTracer implements RequestTracer {
   finish(event: DecisionAuditEvent, trace: { start: TraceStart; server: Span; client: { span: Span; started: number; answered: number | null } | null }): void {
     const now = performance.now();
     const shared = operationAttributes(event, this.#transport, trace.start.protocolVersion);
-    // No spans while the export queue is full: only the durations are recorded.
+    // No spans while the collector does not take them (or unsampled): only the durations are recorded.
     const recording = trace.server.isRecording();
     const name = recording ? spanName(event) : '';
     const attributes = recording ? { ...shared, ...requestAttributes(event) } : shared;

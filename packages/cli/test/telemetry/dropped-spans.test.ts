@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DroppedSpans } from '../../src/telemetry/dropped-spans.js';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { DroppedSpans, SpanAccounting } from '../../src/telemetry/dropped-spans.js';
 import type { Logger } from '../../src/logging/create-logger.js';
 
 const URL = 'http://collector.invalid:4318/v1/traces';
@@ -33,5 +35,40 @@ describe('DroppedSpans', () => {
     vi.advanceTimersByTime(120_000);
     dropped.flush();
     expect(lines).toHaveLength(2);
+  });
+});
+
+describe('SpanAccounting', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** An exporter whose exports end when the test says, with the result it gives. */
+  function heldExporter() {
+    const pending: Array<(result: ExportResult) => void> = [];
+    const exporter: SpanExporter = { export: (_spans, done) => void pending.push(done), shutdown: () => Promise.resolve() };
+    return { exporter, settle: (code: ExportResultCode) => (pending.shift() as (result: ExportResult) => void)({ code }) };
+  }
+
+  it('after a failed export admits one request a second, and all again once an export succeeds', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { logger } = recordingLogger();
+    const accounting = new SpanAccounting(new DroppedSpans(logger, URL), 2_048);
+    const held = heldExporter();
+    const exporter = accounting.exporter(held.exporter);
+    const admitted = (requests: number) => Array.from({ length: requests }, () => accounting.admits()).filter(Boolean).length;
+
+    expect(admitted(100)).toBe(100);
+    exporter.export([], () => undefined);
+    held.settle(ExportResultCode.FAILED);
+    // Failing: the first request probes, the rest of that second make no spans.
+    expect(admitted(100)).toBe(1);
+    vi.advanceTimersByTime(999);
+    expect(admitted(100)).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(admitted(100)).toBe(1);
+    exporter.export([], () => undefined);
+    held.settle(ExportResultCode.SUCCESS);
+    expect(admitted(100)).toBe(100);
   });
 });
